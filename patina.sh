@@ -1,0 +1,47 @@
+#!/bin/sh
+# Sets Patina up on Debian 12 and runs it or its tests. Installs only what is missing, so it
+# can be run any number of times.
+#   ./patina.sh run    build, then train the paper's CNN on the built-in demo data set
+#   ./patina.sh test   build, then run the whole test suite
+#   ./patina.sh build  build only (into ./build)
+set -eu
+cd "$(dirname "$0")"
+
+PACKAGES="gcc pkg-config meson ninja-build libglib2.0-dev libgdk-pixbuf-2.0-dev libcairo2-dev
+libopenblas-dev libjson-glib-dev libtiff-dev"
+
+install_missing() {
+  missing=""
+  for p in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+  done
+  [ -z "$missing" ] && return 0
+  echo "patina.sh: installing$missing"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing
+}
+
+build() {
+  install_missing
+  [ -f build/build.ninja ] || meson setup build
+  meson compile -C build
+}
+
+case "${1:-}" in
+  build)
+    build ;;
+  test)
+    build
+    meson test -C build --print-errorlogs ;;
+  run)
+    build
+    demo="${XDG_DATA_HOME:-$HOME/.local/share}/patina/demo"
+    [ -d "$demo" ] || ./build/src/cli/patina-cli demo-data "$demo"
+    ./build/src/cli/patina-cli train "$demo" -o "$demo/../demo-model.safetensors" --epochs 10
+    ./build/src/cli/patina-cli evaluate "$demo/../demo-model.safetensors" "$demo" ;;
+  *)
+    echo "usage: $0 run|test|build" >&2
+    exit 2 ;;
+esac
