@@ -83,6 +83,8 @@ typedef struct {
   float **thread_grads;
   gsize col_len;
   float *dinput;             /* gradient w.r.t. the input, when asked for */
+  float *backward_a, *backward_b; /* ping-pong gradient buffers for backward */
+  gboolean last_train;       /* the mode of the last forward, which backward follows */
 } PatinaModel;
 
 /* The paper's Table 6 CNN for `classes` classes at size×size×channels input. */
@@ -110,7 +112,9 @@ gboolean patina_model_reserve(PatinaModel *model, int batch, GError **error);
 const float *patina_model_forward(PatinaModel *model, const float *x, int n, gboolean train,
                                   PatinaRng *rng, GError **error);
 /* Backward from dlogits [n, n_outputs] of the last forward with the same x; adds into
- * model->grads. If want_dinput, model->dinput receives the input gradient (overwritten). */
+ * model->grads. If want_dinput, model->dinput receives the input gradient (overwritten).
+ * After an eval-mode forward (e.g. for saliency) dropout is the identity and batchnorm uses
+ * its running statistics, and only the input gradient is meaningful. */
 void patina_model_backward(PatinaModel *model, const float *x, const float *dlogits, int n,
                            gboolean want_dinput);
 void patina_model_zero_grad(PatinaModel *model);

@@ -1,0 +1,186 @@
+/* The model graph: parameter counts of the paper's CNNs, shape propagation, spec errors,
+ * thread-count independence and determinism of a training step. */
+#include <math.h>
+#include <string.h>
+
+#include "nn/model.h"
+
+static PatinaModel *model_or_fail(char *spec)
+{
+  g_autoptr(GError) error = NULL;
+  PatinaModel *m = patina_model_new(spec, &error);
+  g_assert_no_error(error);
+  g_free(spec);
+  return m;
+}
+
+static void test_paper_param_count(void)
+{
+  PatinaModel *m = model_or_fail(patina_spec_paper(2, 150, 3));
+  g_assert_cmpuint(m->n_params, ==, 3453121);
+  g_assert_cmpint(m->n_outputs, ==, 1);
+  /* Table 6: conv2d_11 is 15×15×128 before its pool, so the flatten is 7·7·128 = 6272 */
+  g_assert_cmpint(m->layers[13].in_c, ==, 6272);
+  g_assert_cmpint(m->layers[13].type, ==, PATINA_LAYER_DENSE);
+  g_assert_cmpint(m->layers[0].out_h, ==, 148);
+  g_assert_cmpint(m->layers[3].out_h, ==, 72);
+  g_assert_cmpint(m->layers[6].out_h, ==, 34);
+  g_assert_cmpint(m->layers[9].out_h, ==, 15);
+  patina_model_free(m);
+
+  m = model_or_fail(patina_spec_paper(5, 150, 3));
+  g_assert_cmpint(m->n_outputs, ==, 5);
+  g_assert_cmpuint(m->n_params, ==, 3453121 - 513 + 5 * 513);
+  patina_model_free(m);
+
+  /* a different input size and channel count recompute the flatten */
+  m = model_or_fail(patina_spec_paper(2, 200, 1));
+  g_assert_cmpint(m->layers[13].in_c, ==, 128 * 10 * 10);
+  g_assert_cmpuint(m->layers[0].weight_len, ==, 32 * 1 * 9);
+  patina_model_free(m);
+}
+
+static void test_paper5_builds(void)
+{
+  PatinaModel *m = model_or_fail(patina_spec_paper5(2, 450, 3));
+  int conv = 0, bn = 0, pool = 0, dense = 0, dropout = 0;
+  for (int i = 0; i < m->n_layers; i++) {
+    switch (m->layers[i].type) {
+    case PATINA_LAYER_CONV2D: conv++; break;
+    case PATINA_LAYER_BATCHNORM2D: bn++; break;
+    case PATINA_LAYER_MAXPOOL2D: pool++; break;
+    case PATINA_LAYER_DENSE: dense++; break;
+    case PATINA_LAYER_DROPOUT: dropout++; break;
+    default: break;
+    }
+  }
+  g_assert_cmpint(conv, ==, 5);
+  g_assert_cmpint(bn, ==, 5);
+  g_assert_cmpint(pool, ==, 4);
+  g_assert_cmpint(dense, ==, 4);
+  g_assert_cmpint(dropout, ==, 3);
+  patina_model_free(m);
+}
+
+static void test_spec_errors(void)
+{
+  const char *bad[] = {
+    "not json",
+    "[]",
+    "{\"input\": [3, 32, 32]}",
+    "{\"input\": [3, 32], \"layers\": []}",
+    "{\"input\": [3, 32, 32], \"layers\": [{\"type\": \"warp\"}]}",
+    "{\"input\": [3, 32, 32], \"layers\": [{\"type\": \"dense\", \"out_features\": 4}]}",
+    "{\"input\": [3, 4, 4], \"layers\": [{\"type\": \"conv2d\", \"out_channels\": 2, \"kernel\": 5}]}",
+    "{\"input\": [3, 8, 8], \"layers\": [{\"type\": \"conv2d\", \"out_channels\": -1}]}",
+    "{\"input\": [3, 8, 8], \"layers\": [{\"type\": \"conv2d\", \"out_channels\": 2}]}",
+    "{\"input\": [0, 8, 8], \"layers\": [{\"type\": \"flatten\"}]}",
+    "{\"input\": [1, 1, 1], \"layers\": [{\"type\": \"flatten\"}, {\"type\": \"dropout\", \"p\": 1.5}]}",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autoptr(GError) error = NULL;
+    PatinaModel *m = patina_model_new(bad[i], &error);
+    g_assert_null(m);
+    g_assert_error(error, PATINA_ERROR, PATINA_ERROR_INVALID);
+    g_assert_cmpuint(strlen(error->message), >, 10);
+  }
+  g_autoptr(GError) error = NULL;
+  g_assert_null(patina_spec_by_name("vgg", 2, 150, 3, &error));
+  g_assert_error(error, PATINA_ERROR, PATINA_ERROR_INVALID);
+}
+
+static void random_fill(PatinaRng *rng, float *x, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    x[i] = patina_rng_uniform(rng);
+}
+
+/* One forward + backward of spec on the same batch with 1 and 3 threads agree up to float
+ * rounding: BLAS may block a 5-row GEMM differently from a 2-row one, so only the same thread
+ * count promises bitwise equality (test_deterministic_step). */
+static void assert_close(const float *a, const float *b, gsize n, double tol)
+{
+  double scale = 0.0, worst = 0.0;
+  for (gsize i = 0; i < n; i++)
+    scale = fmax(scale, fabs(a[i]));
+  g_assert_cmpfloat(scale, >, 0.0);
+  for (gsize i = 0; i < n; i++)
+    worst = fmax(worst, fabs(a[i] - b[i]) / scale);
+  g_assert_cmpfloat(worst, <, tol);
+}
+
+static void check_threads(char *spec, int n)
+{
+  PatinaModel *a = model_or_fail(g_strdup(spec));
+  PatinaModel *b = model_or_fail(spec);
+  PatinaRng rng;
+  patina_rng_init(&rng, 3);
+  patina_model_init(a, &rng);
+  memcpy(b->params, a->params, sizeof(float) * a->n_params);
+  memcpy(b->buffers, a->buffers, sizeof(float) * a->n_buffers);
+  patina_model_set_threads(b, 3);
+  gsize in = (gsize) a->in_c * a->in_h * a->in_w;
+  float *x = g_new(float, in * n);
+  random_fill(&rng, x, in * n);
+  PatinaRng ra, rb;
+  patina_rng_init(&ra, 9);
+  patina_rng_init(&rb, 9);
+  const float *la = patina_model_forward(a, x, n, TRUE, &ra, NULL);
+  const float *lb = patina_model_forward(b, x, n, TRUE, &rb, NULL);
+  assert_close(la, lb, (gsize) n * a->n_outputs, 1e-5);
+  float *dl = g_new(float, n * a->n_outputs);
+  random_fill(&rng, dl, n * a->n_outputs);
+  patina_model_zero_grad(a);
+  patina_model_zero_grad(b);
+  patina_model_backward(a, x, dl, n, TRUE);
+  patina_model_backward(b, x, dl, n, TRUE);
+  assert_close(a->grads, b->grads, a->n_params, 1e-5);
+  assert_close(a->dinput, b->dinput, in * n, 1e-5);
+  g_free(x);
+  g_free(dl);
+  patina_model_free(a);
+  patina_model_free(b);
+}
+
+static void test_thread_split(void)
+{
+  check_threads(patina_spec_paper(2, 46, 3), 5);
+  check_threads(patina_spec_paper5(3, 160, 3), 3);
+}
+
+/* A training step with the same seed twice is bitwise the same. */
+static void test_deterministic_step(void)
+{
+  float *results[2];
+  gsize n_params = 0;
+  for (int run = 0; run < 2; run++) {
+    PatinaModel *m = model_or_fail(patina_spec_paper(2, 46, 3));
+    patina_model_set_threads(m, 2);
+    PatinaRng rng;
+    patina_rng_init(&rng, 11);
+    patina_model_init(m, &rng);
+    float x[4 * 3 * 46 * 46], t[4] = {0, 1, 1, 0}, dl[4];
+    random_fill(&rng, x, G_N_ELEMENTS(x));
+    const float *logits = patina_model_forward(m, x, 4, TRUE, &rng, NULL);
+    patina_bce_with_logits(4, logits, t, NULL, dl);
+    patina_model_zero_grad(m);
+    patina_model_backward(m, x, dl, 4, FALSE);
+    n_params = m->n_params;
+    results[run] = g_memdup2(m->grads, sizeof(float) * n_params);
+    patina_model_free(m);
+  }
+  g_assert_cmpmem(results[0], sizeof(float) * n_params, results[1], sizeof(float) * n_params);
+  g_free(results[0]);
+  g_free(results[1]);
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/model/paper-param-count", test_paper_param_count);
+  g_test_add_func("/model/paper5", test_paper5_builds);
+  g_test_add_func("/model/spec-errors", test_spec_errors);
+  g_test_add_func("/model/thread-split", test_thread_split);
+  g_test_add_func("/model/deterministic-step", test_deterministic_step);
+  return g_test_run();
+}
