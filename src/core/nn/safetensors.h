@@ -38,6 +38,12 @@ const char *patina_safetensors_metadata(const PatinaSafetensors *st, const char 
  * the file, the tensor and what was expected. */
 float *patina_safetensors_get_f32(const PatinaSafetensors *st, const char *name, int ndim,
                                   const gint64 *shape, GError **error);
+/* The name errors use for this source (the path as given, or parse's `what`). */
+const char *patina_safetensors_what(const PatinaSafetensors *st);
+/* "[2, 3]", for messages; free with g_free. */
+char *patina_safetensors_shape_string(int ndim, const gint64 *shape);
+/* "F32", "F64", "I64" or "F16". */
+const char *patina_safetensors_dtype_name(PatinaDtype dtype);
 
 typedef struct _PatinaSafetensorsWriter PatinaSafetensorsWriter;
 
