@@ -94,6 +94,23 @@ static void col2im_add(const PatinaConvShape *s, const float *col, float *dx)
   }
 }
 
+/* Eight independent partial sums: a single running float sum cannot be vectorised (its
+ * order is fixed by IEEE rules) and made this loop 6 % of a training step. */
+static float sum_floats(const float *v, int n)
+{
+  float acc[8] = {0};
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; k++)
+      acc[k] += v[i + k];
+  float sum = 0.0f;
+  for (; i < n; i++)
+    sum += v[i];
+  for (int k = 0; k < 8; k++)
+    sum += acc[k];
+  return sum;
+}
+
 void patina_conv2d_forward(const PatinaConvShape *s, int n, const float *x, const float *weight,
                            const float *bias, float *y, float *col)
 {
@@ -125,11 +142,7 @@ void patina_conv2d_backward(const PatinaConvShape *s, int n, const float *x, con
     const float *dyi = dy + i * out_len;
     if (dbias) {
       for (int oc = 0; oc < s->out_c; oc++) {
-        const float *row = dyi + (gsize) oc * p;
-        float sum = 0.0f;
-        for (int j = 0; j < p; j++)
-          sum += row[j];
-        dbias[oc] += sum;
+        dbias[oc] += sum_floats(dyi + (gsize) oc * p, p);
       }
     }
     if (dweight) {

@@ -66,6 +66,33 @@ void patina_maxpool2d_out_size(int h, int w, int kernel, int stride, int *out_h,
   *out_w = w >= kernel ? (w - kernel) / stride + 1 : 0;
 }
 
+/* The paper's pool, branch-free so it vectorises: it was 30 % of inference as a generic loop.
+ * Ties keep the first maximum in row-major window order, as the generic loop and PyTorch do
+ * (NaN is not propagated here; the training loop's NaN guard catches it at the loss). */
+static void maxpool_2x2_plane(const float *xp, int w, int oh, int ow, float *yp, int32_t *ap)
+{
+  for (int oy = 0; oy < oh; oy++) {
+    const float *r0 = xp + (gsize) (2 * oy) * w, *r1 = r0 + w;
+    float *yr = yp + (gsize) oy * ow;
+    int32_t *ar = ap + (gsize) oy * ow;
+    int32_t base = 2 * oy * w;
+    for (int ox = 0; ox < ow; ox++) {
+      float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
+      int32_t i = base + 2 * ox;
+      float m = a;
+      int32_t k = i;
+      k = b > m ? i + 1 : k;
+      m = b > m ? b : m;
+      k = c > m ? i + w : k;
+      m = c > m ? c : m;
+      k = d > m ? i + w + 1 : k;
+      m = d > m ? d : m;
+      yr[ox] = m;
+      ar[ox] = k;
+    }
+  }
+}
+
 void patina_maxpool2d_forward(int n, int c, int h, int w, int kernel, int stride, const float *x,
                               float *y, int32_t *argmax)
 {
@@ -75,6 +102,10 @@ void patina_maxpool2d_forward(int n, int c, int h, int w, int kernel, int stride
     const float *xp = x + plane * h * w;
     float *yp = y + plane * oh * ow;
     int32_t *ap = argmax + plane * oh * ow;
+    if (kernel == 2 && stride == 2) {
+      maxpool_2x2_plane(xp, w, oh, ow, yp, ap);
+      continue;
+    }
     for (int oy = 0; oy < oh; oy++) {
       for (int ox = 0; ox < ow; ox++) {
         int best = (oy * stride) * w + ox * stride;

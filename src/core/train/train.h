@@ -1,0 +1,92 @@
+/* Training and evaluating a classifier on a class-folder data set.
+ *
+ * Runs on the caller's thread (a worker in the app) and reports through a plain callback on
+ * that thread; a GCancellable stops it between batches, keeping what was trained so far. */
+#pragma once
+#include <gio/gio.h>
+
+#include "data/dataset.h"
+#include "nn/model.h"
+#include "train/checkpoint.h"
+
+G_BEGIN_DECLS
+
+typedef enum { PATINA_OPTIMIZER_ADAM, PATINA_OPTIMIZER_SGD } PatinaOptimizer;
+
+typedef struct {
+  const char *model;      /* "paper" or "paper5" */
+  int size;               /* input height = width */
+  int epochs;
+  int batch;
+  float lr;
+  PatinaOptimizer optimizer;
+  float momentum;         /* SGD only */
+  guint64 seed;
+  double val_fraction;    /* 0 trains on everything and keeps the last model as the best */
+  int threads;
+  const char *output;     /* best checkpoint; the last one goes to <stem>.last.safetensors and
+                             the history to <stem>.csv */
+} PatinaTrainConfig;
+
+void patina_train_config_default(PatinaTrainConfig *cfg);
+
+typedef struct {
+  int epoch, epochs;      /* 1-based */
+  int batch, batches;     /* 1-based within the epoch */
+  double train_loss, train_acc;   /* running means over this epoch so far */
+  double val_loss, val_acc;       /* of this epoch when epoch_done and a holdout exists,
+                                     else NaN */
+  double images_per_second;
+  double eta_seconds;
+  gboolean epoch_done;
+} PatinaProgress;
+
+typedef void (*PatinaProgressFunc)(const PatinaProgress *progress, gpointer user_data);
+
+typedef struct {
+  int epoch;
+  double train_loss, train_acc, val_loss, val_acc, lr, seconds;
+} PatinaEpochRecord;
+
+typedef struct {
+  GArray *history;        /* PatinaEpochRecord */
+  int best_epoch;         /* by validation accuracy; the last epoch without a holdout */
+  double best_val_acc;
+  char *last_path, *history_path;
+  int n_train, n_val;
+} PatinaTrainResult;
+
+void patina_train_result_clear(PatinaTrainResult *r);
+
+/* The history CSV (header plus one row per epoch). */
+char *patina_history_to_csv(GArray *history);
+
+gboolean patina_train(const PatinaTrainConfig *cfg, PatinaDataset *ds, PatinaProgressFunc progress,
+                      gpointer user_data, GCancellable *cancellable, PatinaTrainResult *result,
+                      GError **error);
+
+/* Loads samples (indices into ds) as size×size gray planes, decoding on `threads` workers.
+ * The first unreadable image stops it with an error naming the file. */
+float *patina_load_planes(const PatinaDataset *ds, const int *indices, int n, int size,
+                          int threads, GCancellable *cancellable, GError **error);
+
+typedef struct {
+  int n_classes;
+  int n;
+  double loss, accuracy;
+  int *confusion;         /* [true class][predicted class] */
+} PatinaEvaluation;
+
+void patina_evaluation_clear(PatinaEvaluation *e);
+/* precision, recall and F1 of class k (0 where undefined). */
+void patina_evaluation_class_metrics(const PatinaEvaluation *e, int k, double *precision,
+                                     double *recall, double *f1);
+
+/* Runs model (eval mode) over planes with labels and fills e. */
+gboolean patina_evaluate_planes(PatinaModel *model, const float *planes, const int *labels, int n,
+                                int batch, PatinaEvaluation *e, GError **error);
+
+/* Expands n gray planes into the model's channels (the paper feeds gray images as RGB). */
+void patina_planes_to_input(const float *planes, int n, int size, int channels, float *x);
+
+G_END_DECLS
