@@ -381,6 +381,10 @@ test_bad_headers(void)
   expect_refused("", 0, "does not start with '{'");
   expect_refused("{", 0, "not valid JSON");
   expect_refused("{\"a\":}", 0, "not valid JSON");
+  expect_refused("{} {}", 0, "text after its JSON object");
+  expect_refused("{}\n x", 0, "text after its JSON object");
+  expect_refused("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}]", 4,
+                 "text after its JSON object");
   expect_refused("{\"a\xff\":1}", 0, "UTF-8");
   {
     /* An embedded NUL (strlen would stop at it, so the length is given). */
@@ -514,6 +518,12 @@ test_load_errors(void)
   g_assert_null(patina_safetensors_load("/nonexistent/patina/x.safetensors", &error));
   g_assert_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
   g_assert_nonnull(strstr(error->message, "x.safetensors"));
+  g_clear_error(&error);
+
+  /* A device would never end. */
+  g_assert_null(patina_safetensors_load("/dev/zero", &error));
+  g_assert_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+  g_assert_nonnull(strstr(error->message, "/dev/zero: not a regular file"));
   g_clear_error(&error);
 
   g_autofree char *dir = g_dir_make_tmp("patina-st-XXXXXX", NULL);

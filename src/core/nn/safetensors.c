@@ -9,8 +9,10 @@
  * every file the reference implementation accepts is accepted here too. */
 #include "safetensors.h"
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "model.h"
 
@@ -100,16 +102,23 @@ patina_safetensors_free(PatinaSafetensors *st)
   g_free(st);
 }
 
-/* Depth of JSON nesting, ignoring brackets inside strings. Malformed text is left for
- * json-glib to report; this only guards its recursion. */
-static gboolean
-json_depth_ok(const char *text, gsize len)
+typedef enum { SCAN_OK, SCAN_TOO_DEEP, SCAN_TRAILING } ScanResult;
+
+/* Depth of JSON nesting, ignoring brackets inside strings, and whether anything but
+ * whitespace follows the top-level value (json-glib ignores such trailing text; the reference
+ * implementation refuses it). Malformed text is left for json-glib to report; this only
+ * guards its recursion. */
+static ScanResult
+json_scan(const char *text, gsize len)
 {
   int depth = 0;
-  gboolean in_string = FALSE;
+  gboolean in_string = FALSE, closed = FALSE;
   for (gsize i = 0; i < len; i++) {
     char c = text[i];
-    if (in_string) {
+    if (closed) {
+      if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+        return SCAN_TRAILING;
+    } else if (in_string) {
       if (c == '\\')
         i++;
       else if (c == '"')
@@ -118,12 +127,13 @@ json_depth_ok(const char *text, gsize len)
       in_string = TRUE;
     } else if (c == '[' || c == '{') {
       if (++depth > MAX_JSON_DEPTH)
-        return FALSE;
+        return SCAN_TOO_DEEP;
     } else if (c == ']' || c == '}') {
-      depth--;
+      if (--depth == 0)
+        closed = TRUE;
     }
   }
-  return TRUE;
+  return SCAN_OK;
 }
 
 /* A non-negative JSON integer; json-glib stores integers as gint64 and anything with a
@@ -311,10 +321,18 @@ parse_owned(guint8 *bytes, gsize len, const char *what, GError **error)
                 st->what);
     return NULL;
   }
-  if (!json_depth_ok(header, header_len)) {
+  switch (json_scan(header, header_len)) {
+  case SCAN_TOO_DEEP:
     g_set_error(error, PATINA_ERROR, PATINA_ERROR_INVALID,
                 "%s: the header nests JSON deeper than %d levels", st->what, MAX_JSON_DEPTH);
     return NULL;
+  case SCAN_TRAILING:
+    g_set_error(error, PATINA_ERROR, PATINA_ERROR_INVALID,
+                "%s: the header has text after its JSON object (only space padding may follow)",
+                st->what);
+    return NULL;
+  case SCAN_OK:
+    break;
   }
   /* json-glib wants UTF-8 and stops at an embedded NUL; refuse both up front so the error
    * says what is wrong. */
@@ -418,12 +436,18 @@ PatinaSafetensors *
 patina_safetensors_load(const char *path, GError **error)
 {
   g_return_val_if_fail(path != NULL, NULL);
+  g_autofree char *what = g_filename_display_name(path);
+  /* A FIFO or a device such as /dev/zero would be read until memory runs out. */
+  GStatBuf sb;
+  if (g_stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: not a regular file", what);
+    return NULL;
+  }
   char *contents = NULL;
   gsize len = 0;
   /* g_file_get_contents reads into a g_malloc buffer: aligned for any dtype. */
   if (!g_file_get_contents(path, &contents, &len, error))
     return NULL;
-  g_autofree char *what = g_filename_display_name(path);
   return parse_owned((guint8 *) contents, len, what, error);
 }
 
