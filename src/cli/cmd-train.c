@@ -1,0 +1,175 @@
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "train/train.h"
+
+/* Ctrl-C cancels between batches so the model trained so far is saved; a second one kills. */
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+  (void) sig;
+  interrupted = 1;
+  signal(SIGINT, SIG_DFL);
+}
+
+static char *format_duration(double s)
+{
+  if (!isfinite(s) || s < 0)
+    return g_strdup("?");
+  int t = (int) (s + 0.5);
+  if (t >= 3600)
+    return g_strdup_printf("%dh%02dm", t / 3600, t / 60 % 60);
+  if (t >= 60)
+    return g_strdup_printf("%dm%02ds", t / 60, t % 60);
+  return g_strdup_printf("%ds", t);
+}
+
+typedef struct {
+  GCancellable *cancellable;
+  gboolean tty;
+} TrainUi;
+
+static void on_progress(const PatinaProgress *p, gpointer user_data)
+{
+  TrainUi *ui = user_data;
+  if (interrupted)
+    g_cancellable_cancel(ui->cancellable);
+  g_autofree char *eta = format_duration(p->eta_seconds);
+  if (!p->epoch_done) {
+    if (ui->tty)
+      fprintf(stderr, "\r  epoch %d/%d  batch %d/%d  loss %.4f  acc %.3f  %.1f img/s  ETA %s \033[K",
+              p->epoch, p->epochs, p->batch, p->batches, p->train_loss, p->train_acc,
+              p->images_per_second, eta);
+    return;
+  }
+  if (ui->tty)
+    fprintf(stderr, "\r\033[K");
+  if (isnan(p->val_acc))
+    printf("epoch %d/%d  loss %.4f  acc %.4f  %.1f img/s  ETA %s\n", p->epoch, p->epochs,
+           p->train_loss, p->train_acc, p->images_per_second, eta);
+  else
+    printf("epoch %d/%d  loss %.4f  acc %.4f  val_loss %.4f  val_acc %.4f  %.1f img/s  ETA %s\n",
+           p->epoch, p->epochs, p->train_loss, p->train_acc, p->val_loss, p->val_acc,
+           p->images_per_second, eta);
+  fflush(stdout);
+}
+
+/* Refuse before any work: an output we could not write would waste the whole run. */
+static gboolean check_output(const char *path, GError **error)
+{
+  if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_ISDIR,
+                "%s: is a folder; -o takes a file name such as model.safetensors", path);
+    return FALSE;
+  }
+  g_autofree char *dir = g_path_get_dirname(path);
+  if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: folder %s does not exist", path,
+                dir);
+    return FALSE;
+  }
+  if (g_access(dir, W_OK) != 0) {
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_ACCES, "%s: folder %s is not writable", path,
+                dir);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+int cli_train(int argc, char **argv)
+{
+  PatinaTrainConfig cfg;
+  patina_train_config_default(&cfg);
+  g_autofree char *output = NULL, *model = NULL, *optimizer = NULL;
+  double lr = cfg.lr, momentum = cfg.momentum;
+  gint64 seed = 0;
+  const GOptionEntry entries[] = {
+    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Where to save the best model (required)",
+     "MODEL.safetensors"},
+    {"model", 'm', 0, G_OPTION_ARG_STRING, &model,
+     "paper (Table 6 CNN, default) or paper5 (5 conv + BatchNorm)", "NAME"},
+    {"size", 0, 0, G_OPTION_ARG_INT, &cfg.size, "Input height and width (default 150)", "PX"},
+    {"epochs", 'e', 0, G_OPTION_ARG_INT, &cfg.epochs, "Epochs (default 10)", "N"},
+    {"batch", 'b', 0, G_OPTION_ARG_INT, &cfg.batch, "Batch size (default 32)", "N"},
+    {"lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Learning rate (default 0.0007, the paper's)", "RATE"},
+    {"optimizer", 0, 0, G_OPTION_ARG_STRING, &optimizer, "adam (default) or sgd", "NAME"},
+    {"momentum", 0, 0, G_OPTION_ARG_DOUBLE, &momentum, "SGD momentum (default 0.9)", "M"},
+    {"seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Seed of initialisation, split and order (default 0)",
+     "S"},
+    {"val-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &cfg.val_fraction,
+     "Share of each class held out for validation (default 0.2)", "F"},
+    {"threads", 't', 0, G_OPTION_ARG_INT, &cfg.threads, "Worker threads (default 2)", "T"},
+    {NULL},
+  };
+  if (!cli_parse(&argc, &argv, "DATA",
+                 "Trains a CNN on DATA, a folder with one sub-folder of images per class. Prints "
+                 "a line per epoch; saves the model with the best validation accuracy to -o, "
+                 "the last one beside it as .last.safetensors and the history as .csv. Ctrl-C "
+                 "stops after the current batch and keeps the model so far.",
+                 entries))
+    return CLI_USAGE;
+  if (argc != 2)
+    return cli_usage_error("train", "expected one data folder, got %d arguments", argc - 1);
+  if (!output)
+    return cli_usage_error("train", "-o MODEL.safetensors is required");
+  cfg.model = model ? model : "paper";
+  cfg.lr = (float) lr;
+  cfg.momentum = (float) momentum;
+  cfg.seed = (guint64) seed;
+  cfg.output = output;
+  if (optimizer && strcmp(optimizer, "adam") && strcmp(optimizer, "sgd"))
+    return cli_usage_error("train", "--optimizer must be adam or sgd, not \"%s\"", optimizer);
+  cfg.optimizer = optimizer && !strcmp(optimizer, "sgd") ? PATINA_OPTIMIZER_SGD
+                                                         : PATINA_OPTIMIZER_ADAM;
+  if (strcmp(cfg.model, "paper") && strcmp(cfg.model, "paper5"))
+    return cli_usage_error("train", "--model must be paper or paper5, not \"%s\"", cfg.model);
+  if (cfg.epochs < 1)
+    return cli_usage_error("train", "--epochs must be at least 1");
+
+  g_autoptr(GError) error = NULL;
+  if (!check_output(output, &error))
+    return cli_fail(error);
+  g_autoptr(PatinaDataset) ds = patina_dataset_open(argv[1], &error);
+  if (!ds)
+    return cli_fail(error);
+
+  printf("data: %s, %u images in %u classes", argv[1], ds->samples->len, ds->class_names->len);
+  for (guint i = 0; i < ds->class_names->len; i++)
+    printf("%s%s %d", i ? ", " : " (", (char *) g_ptr_array_index(ds->class_names, i),
+           patina_dataset_count_class(ds, (int) i));
+  printf(")\n");
+  if (ds->n_duplicate_groups)
+    printf("data: %d groups of byte-identical images kept on one side of the split\n",
+           ds->n_duplicate_groups);
+
+  g_autoptr(GCancellable) cancellable = g_cancellable_new();
+  TrainUi ui = {.cancellable = cancellable, .tty = isatty(STDERR_FILENO)};
+  signal(SIGINT, on_sigint);
+  PatinaTrainResult result;
+  gboolean ok = patina_train(&cfg, ds, on_progress, &ui, cancellable, &result, &error);
+  signal(SIGINT, SIG_DFL);
+  if (!ok) {
+    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      fprintf(stderr, "patina-cli: interrupted; the model so far is in %s\n", result.last_path);
+    else
+      cli_fail(error);
+    patina_train_result_clear(&result);
+    return CLI_FAILURE;
+  }
+  printf("trained on %d images, validated on %d\n", result.n_train, result.n_val);
+  if (result.n_val)
+    printf("best: epoch %d, val_acc %.4f -> %s\n", result.best_epoch, result.best_val_acc,
+           output);
+  else
+    printf("saved: %s\n", output);
+  printf("last: %s\nhistory: %s\n", result.last_path, result.history_path);
+  patina_train_result_clear(&result);
+  return CLI_OK;
+}
