@@ -1,0 +1,374 @@
+#include "dataset.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rng.h"
+
+static const char *const image_extensions[] = {"png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff"};
+
+static gboolean has_image_extension(const char *name)
+{
+  const char *dot = strrchr(name, '.');
+  if (dot == NULL)
+    return FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS(image_extensions); i++)
+    if (g_ascii_strcasecmp(dot + 1, image_extensions[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static int compare_names(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Names of the visible sub-folders (want_dirs) or image files of dir, sorted bytewise as
+ * torchvision's ImageFolder sorts them. Hidden entries are skipped: they are editor, VCS or
+ * macOS resource-fork litter, never samples. Folders are not followed further, so a symlink
+ * loop below the class level cannot make this recurse. */
+static GPtrArray *list_entries(const char *dir, gboolean want_dirs, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GDir) d = g_dir_open(dir, 0, &local);
+  if (d == NULL) {
+    g_autofree char *shown = g_filename_display_name(dir);
+    int code = local->domain == G_FILE_ERROR ? local->code : G_FILE_ERROR_FAILED;
+    g_set_error(error, G_FILE_ERROR, code, "%s: cannot read the folder (%s)", shown,
+                local->message);
+    return NULL;
+  }
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+  const char *name;
+  while ((name = g_dir_read_name(d)) != NULL) {
+    if (name[0] == '.')
+      continue;
+    if (!want_dirs && !has_image_extension(name))
+      continue;
+    g_autofree char *full = g_build_filename(dir, name, NULL);
+    if (g_file_test(full, want_dirs ? G_FILE_TEST_IS_DIR : G_FILE_TEST_IS_REGULAR))
+      g_ptr_array_add(names, g_strdup(name));
+  }
+  g_ptr_array_sort(names, compare_names);
+  return g_steal_pointer(&names);
+}
+
+static char *hash_file(const char *path, GError **error)
+{
+  FILE *f = g_fopen(path, "rb");
+  if (f == NULL) {
+    int saved = errno;
+    g_autofree char *shown = g_filename_display_name(path);
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved), "%s: cannot read (%s)",
+                shown, g_strerror(saved));
+    return NULL;
+  }
+  g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+  const size_t chunk = 1 << 16;
+  g_autofree guint8 *buf = g_malloc(chunk);
+  size_t n;
+  while ((n = fread(buf, 1, chunk, f)) > 0)
+    g_checksum_update(sum, buf, n);
+  gboolean failed = ferror(f) != 0;
+  int saved = errno;
+  fclose(f);
+  if (failed) {
+    g_autofree char *shown = g_filename_display_name(path);
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved), "%s: read error (%s)",
+                shown, g_strerror(saved));
+    return NULL;
+  }
+  return g_strdup(g_checksum_get_string(sum));
+}
+
+typedef struct {
+  gint64 size;
+  guint index;
+} SizedSample;
+
+static int compare_sized(gconstpointer a, gconstpointer b)
+{
+  const SizedSample *x = a, *y = b;
+  if (x->size != y->size)
+    return x->size < y->size ? -1 : 1;
+  return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Gives byte-identical files one group id. Only files that share their size with another are
+ * hashed, so a data set of distinct files costs one stat per file, not a full read. */
+static gboolean assign_groups(PatinaDataset *ds, GError **error)
+{
+  guint n = ds->samples->len;
+  g_autofree SizedSample *sized = g_new(SizedSample, n);
+  for (guint i = 0; i < n; i++) {
+    const char *path = g_array_index(ds->samples, PatinaSample, i).path;
+    GStatBuf st;
+    if (g_stat(path, &st) != 0) {
+      int saved = errno;
+      g_autofree char *shown = g_filename_display_name(path);
+      g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved), "%s: cannot stat (%s)",
+                  shown, g_strerror(saved));
+      return FALSE;
+    }
+    sized[i] = (SizedSample){.size = st.st_size, .index = i};
+  }
+  qsort(sized, n, sizeof *sized, compare_sized);
+
+  g_autofree char **digests = g_new0(char *, n);
+  gboolean ok = TRUE;
+  for (guint i = 0; i < n && ok; i++) {
+    gboolean shares_size = (i > 0 && sized[i - 1].size == sized[i].size) ||
+                           (i + 1 < n && sized[i + 1].size == sized[i].size);
+    if (shares_size) {
+      guint k = sized[i].index;
+      digests[k] = hash_file(g_array_index(ds->samples, PatinaSample, k).path, error);
+      ok = digests[k] != NULL;
+    }
+  }
+
+  /* Ids in sample order, so they do not depend on hashing order. */
+  g_autoptr(GHashTable) by_digest = g_hash_table_new(g_str_hash, g_str_equal);
+  g_autoptr(GArray) members = g_array_new(FALSE, TRUE, sizeof(int));
+  for (guint i = 0; i < n && ok; i++) {
+    PatinaSample *s = &g_array_index(ds->samples, PatinaSample, i);
+    gpointer found;
+    if (digests[i] != NULL && g_hash_table_lookup_extended(by_digest, digests[i], NULL, &found)) {
+      s->group = GPOINTER_TO_INT(found);
+    } else {
+      s->group = (int) members->len;
+      g_array_set_size(members, members->len + 1);
+      if (digests[i] != NULL)
+        g_hash_table_insert(by_digest, digests[i], GINT_TO_POINTER(s->group));
+    }
+    if (++g_array_index(members, int, s->group) == 2)
+      ds->n_duplicate_groups++;
+  }
+  for (guint i = 0; i < n; i++)
+    g_free(digests[i]);
+  return ok;
+}
+
+static void clear_sample(gpointer p)
+{
+  g_free(((PatinaSample *) p)->path);
+}
+
+void patina_dataset_free(PatinaDataset *ds)
+{
+  if (ds == NULL)
+    return;
+  g_free(ds->root);
+  if (ds->class_names != NULL)
+    g_ptr_array_unref(ds->class_names);
+  if (ds->samples != NULL)
+    g_array_unref(ds->samples);
+  g_free(ds);
+}
+
+PatinaDataset *patina_dataset_open(const char *dir, GError **error)
+{
+  g_return_val_if_fail(dir != NULL, NULL);
+  g_autofree char *root = g_canonicalize_filename(dir, NULL);
+  g_autofree char *shown = g_filename_display_name(root);
+
+  if (!g_file_test(root, G_FILE_TEST_EXISTS)) {
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: no such folder", shown);
+    return NULL;
+  }
+  if (!g_file_test(root, G_FILE_TEST_IS_DIR)) {
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR,
+                "%s: not a folder (a data set is a folder with one sub-folder per class)", shown);
+    return NULL;
+  }
+  g_autoptr(GPtrArray) dirs = list_entries(root, TRUE, error);
+  if (dirs == NULL)
+    return NULL;
+
+  g_autoptr(PatinaDataset) ds = g_new0(PatinaDataset, 1);
+  ds->class_names = g_ptr_array_new_with_free_func(g_free);
+  ds->samples = g_array_new(FALSE, TRUE, sizeof(PatinaSample));
+  g_array_set_clear_func(ds->samples, clear_sample);
+
+  /* Class folders without images are reported only once two good classes exist: with fewer,
+   * "needs two classes" is the more useful message. */
+  g_autoptr(GPtrArray) empty = g_ptr_array_new();
+  for (guint c = 0; c < dirs->len; c++) {
+    const char *name = dirs->pdata[c];
+    g_autofree char *class_dir = g_build_filename(root, name, NULL);
+    g_autoptr(GPtrArray) files = list_entries(class_dir, FALSE, error);
+    if (files == NULL)
+      return NULL;
+    if (files->len == 0) {
+      g_ptr_array_add(empty, (gpointer) name);
+      continue;
+    }
+    int label = (int) ds->class_names->len;
+    g_ptr_array_add(ds->class_names, g_filename_display_name(name));
+    for (guint i = 0; i < files->len; i++) {
+      PatinaSample s = {
+          .path = g_build_filename(class_dir, files->pdata[i], NULL),
+          .label = label,
+          .group = -1,
+      };
+      g_array_append_val(ds->samples, s);
+    }
+  }
+
+  if (ds->class_names->len < 2) {
+    g_autoptr(GString) found = g_string_new(NULL);
+    for (guint c = 0; c < ds->class_names->len; c++)
+      g_string_append_printf(found, " (\"%s\")", (const char *) ds->class_names->pdata[c]);
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                "%s: a data set needs at least two class folders with images; found %u%s", shown,
+                ds->class_names->len, found->str);
+    return NULL;
+  }
+  if (empty->len > 0) {
+    g_autofree char *class_dir = g_build_filename(root, empty->pdata[0], NULL);
+    g_autofree char *class_shown = g_filename_display_name(class_dir);
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                "%s: class folder has no images (expected .png, .jpg, .jpeg, .bmp, .gif, .tif "
+                "or .tiff files)",
+                class_shown);
+    return NULL;
+  }
+
+  if (!assign_groups(ds, error))
+    return NULL;
+  ds->root = g_steal_pointer(&root);
+  return g_steal_pointer(&ds);
+}
+
+int patina_dataset_count_class(const PatinaDataset *ds, int label)
+{
+  g_return_val_if_fail(ds != NULL, 0);
+  int n = 0;
+  for (guint i = 0; i < ds->samples->len; i++)
+    n += g_array_index(ds->samples, PatinaSample, i).label == label;
+  return n;
+}
+
+enum { UNDECIDED = -1, TRAIN = 0, HOLDOUT = 1 };
+
+/* Members of each group, as a compact list: group g owns members[start[g] .. start[g + 1]). */
+typedef struct {
+  int n_groups;
+  int *start;
+  int *members;
+} GroupIndex;
+
+static void group_index_build(const PatinaDataset *ds, GroupIndex *gi)
+{
+  int n = (int) ds->samples->len;
+  gi->n_groups = 0;
+  for (int i = 0; i < n; i++)
+    gi->n_groups = MAX(gi->n_groups, g_array_index(ds->samples, PatinaSample, i).group + 1);
+  gi->start = g_new0(int, gi->n_groups + 1);
+  gi->members = g_new(int, MAX(n, 1));
+  for (int i = 0; i < n; i++) {
+    int g = g_array_index(ds->samples, PatinaSample, i).group;
+    if (g >= 0)
+      gi->start[g + 1]++;
+  }
+  for (int g = 0; g < gi->n_groups; g++)
+    gi->start[g + 1] += gi->start[g];
+  g_autofree int *fill = g_memdup2(gi->start, sizeof(int) * (gi->n_groups + 1));
+  for (int i = 0; i < n; i++) {
+    int g = g_array_index(ds->samples, PatinaSample, i).group;
+    if (g >= 0)
+      gi->members[fill[g]++] = i;
+  }
+}
+
+static void group_index_clear(GroupIndex *gi)
+{
+  g_free(gi->start);
+  g_free(gi->members);
+}
+
+/* Holds out group g, counting its members against every class they belong to: a file copied
+ * into two class folders is still one file. */
+static void hold_out(const PatinaDataset *ds, const GroupIndex *gi, int g, signed char *side,
+                     int *held, int n_classes)
+{
+  side[g] = HOLDOUT;
+  for (int k = gi->start[g]; k < gi->start[g + 1]; k++) {
+    int label = g_array_index(ds->samples, PatinaSample, gi->members[k]).label;
+    if (label >= 0 && label < n_classes)
+      held[label]++;
+  }
+}
+
+void patina_dataset_split(const PatinaDataset *ds, double holdout_fraction, guint64 seed,
+                          GArray *train, GArray *holdout)
+{
+  g_return_if_fail(ds != NULL && train != NULL && holdout != NULL);
+  g_array_set_size(train, 0);
+  g_array_set_size(holdout, 0);
+
+  double fraction = holdout_fraction > 0.0 ? MIN(holdout_fraction, 1.0) : 0.0;
+  int n = (int) ds->samples->len;
+  int n_classes = (int) ds->class_names->len;
+  GroupIndex gi;
+  group_index_build(ds, &gi);
+  g_autofree signed char *side = g_new(signed char, MAX(gi.n_groups, 1));
+  memset(side, UNDECIDED, MAX(gi.n_groups, 1));
+  g_autofree int *held = g_new0(int, MAX(n_classes, 1));
+  g_autofree int *in_class = g_new0(int, MAX(gi.n_groups, 1));
+  g_autoptr(GArray) groups = g_array_new(FALSE, FALSE, sizeof(int));
+
+  PatinaRng rng;
+  patina_rng_init(&rng, seed);
+  for (int c = 0; c < n_classes; c++) {
+    int n_c = 0;
+    g_array_set_size(groups, 0);
+    for (int i = 0; i < n; i++) {
+      const PatinaSample *s = &g_array_index(ds->samples, PatinaSample, i);
+      if (s->label != c || s->group < 0)
+        continue;
+      n_c++;
+      if (in_class[s->group]++ == 0)
+        g_array_append_val(groups, s->group);
+    }
+    int n_groups = (int) groups->len;
+    int *gs = (int *) groups->data;
+    int target = (int) round(fraction * n_c);
+    /* A class with two or more groups keeps one on each side unless asked for all or none. */
+    if (n_groups >= 2 && fraction < 1.0)
+      target = MIN(target, n_c - 1);
+    if (n_groups >= 2 && fraction > 0.0)
+      target = MAX(target, 1);
+    patina_rng_shuffle(&rng, gs, n_groups);
+
+    /* Take whole groups that still fit the target, so a duplicate pair cannot overshoot it
+     * while a single image further down the list would have hit it exactly. */
+    for (int k = 0; k < n_groups; k++)
+      if (side[gs[k]] == UNDECIDED && held[c] + in_class[gs[k]] <= target)
+        hold_out(ds, &gi, gs[k], side, held, n_classes);
+    if (held[c] == 0 && target > 0) {
+      int best = -1;
+      for (int k = 0; k < n_groups; k++)
+        if (side[gs[k]] == UNDECIDED && (best < 0 || in_class[gs[k]] < in_class[best]))
+          best = gs[k];
+      if (best >= 0)
+        hold_out(ds, &gi, best, side, held, n_classes);
+    }
+    for (int k = 0; k < n_groups; k++) {
+      if (side[gs[k]] == UNDECIDED)
+        side[gs[k]] = TRAIN;
+      in_class[gs[k]] = 0;
+    }
+  }
+
+  /* Appended in sample order, so both lists come out ascending. */
+  for (int i = 0; i < n; i++) {
+    int g = g_array_index(ds->samples, PatinaSample, i).group;
+    GArray *into = g >= 0 && side[g] == HOLDOUT ? holdout : train;
+    g_array_append_val(into, i);
+  }
+  group_index_clear(&gi);
+}
