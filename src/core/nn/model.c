@@ -46,6 +46,21 @@ static gboolean relu_in_place(const PatinaModel *m, int i)
          prev == PATINA_LAYER_BATCHNORM2D;
 }
 
+/* A ReLU straight after a conv is applied per image inside the conv's chunk, while that
+ * image's output is still in cache, instead of in a separate pass over the whole batch. */
+static gboolean relu_fused_into_conv(const PatinaModel *m, int i)
+{
+  return relu_in_place(m, i) && m->layers[i - 1].type == PATINA_LAYER_CONV2D;
+}
+
+/* A max-pool after an in-place ReLU can apply the ReLU's backward mask itself: the pool passes
+ * gradient only to its argmax, where the ReLU's output is the pool's output, so masking the
+ * pool's (4× smaller) output gradient by "pooled value > 0" is the ReLU's backward. */
+static gboolean pool_masks_relu(const PatinaModel *m, int i)
+{
+  return m->layers[i].type == PATINA_LAYER_MAXPOOL2D && i > 0 && relu_in_place(m, i - 1);
+}
+
 static gboolean is_view(const PatinaModel *m, int i)
 {
   return m->layers[i].type == PATINA_LAYER_FLATTEN || relu_in_place(m, i);
@@ -422,7 +437,7 @@ gboolean patina_model_reserve(PatinaModel *m, int batch, GError **error)
   free_batch_state(m);
   g_clear_pointer(&m->backward_a, g_free);
   g_clear_pointer(&m->backward_b, g_free);
-  gsize widest = (gsize) m->in_c * m->in_h * m->in_w;
+  gsize widest = (gsize) m->in_c * m->in_h * m->in_w * batch;
   gboolean ok = TRUE;
   for (int i = 0; i < m->n_layers; i++) {
     PatinaLayer *l = &m->layers[i];
@@ -491,6 +506,8 @@ typedef struct {
   float *dx;     /* backward: gradient w.r.t. the layer's input (zeroed here), or NULL */
   const float *dy;
   int n;
+  gboolean fuse_relu; /* forward: conv applies the next layer's ReLU; backward: pool applies
+                         the previous layer's ReLU mask */
 } Job;
 
 static void chunk(int n, int worker, int n_workers, int *lo, int *hi)
@@ -513,7 +530,13 @@ static void forward_chunk(int worker, int n_workers, gpointer data)
   gsize len = (gsize) cnt * in_len(l);
   switch (l->type) {
   case PATINA_LAYER_CONV2D:
-    patina_conv2d_forward(&l->conv, cnt, x, l->weight, l->bias, y, j->model->thread_col[worker]);
+    for (int i = 0; i < cnt; i++) {
+      float *yi = y + i * out_len(l);
+      patina_conv2d_forward(&l->conv, 1, x + i * in_len(l), l->weight, l->bias, yi,
+                            j->model->thread_col[worker]);
+      if (j->fuse_relu)
+        patina_relu_forward(out_len(l), yi, yi);
+    }
     break;
   case PATINA_LAYER_DENSE:
     patina_dense_forward(cnt, l->in_c, l->out_c, x, l->weight, l->bias, y);
@@ -576,7 +599,10 @@ const float *patina_model_forward(PatinaModel *m, const float *x, int n, gboolea
         memmove(l->out, cur, sizeof(float) * len);
       break;
     default: {
-      Job job = {.model = m, .layer = l, .x = cur, .n = n};
+      if (relu_fused_into_conv(m, i))
+        break;
+      Job job = {.model = m, .layer = l, .x = cur, .n = n,
+                 .fuse_relu = i + 1 < m->n_layers && relu_fused_into_conv(m, i + 1)};
       patina_pool_run(m->pool, forward_chunk, &job);
     }
     }
@@ -618,6 +644,12 @@ static void backward_chunk(int worker, int n_workers, gpointer data)
     patina_dense_backward(cnt, l->in_c, l->out_c, x, l->weight, dy, dw, db, dx);
     break;
   case PATINA_LAYER_MAXPOOL2D:
+    if (j->fuse_relu) {
+      float *g = (float *) dy; /* the model's own gradient buffer */
+      const float *pooled = l->out + lo * out_len(l);
+      for (gsize i = 0; i < cnt * out_len(l); i++)
+        g[i] = pooled[i] > 0.0f ? g[i] : 0.0f;
+    }
     patina_maxpool2d_backward(cnt, l->in_c, l->in_h, l->in_w, l->kernel, l->stride,
                               l->argmax + lo * out_len(l), dy, dx);
     break;
@@ -738,12 +770,15 @@ void patina_model_backward(PatinaModel *m, const float *x, const float *dlogits,
     case PATINA_LAYER_MAXPOOL2D: {
       job.dy = cur;
       job.dx = need_dx ? other : NULL;
+      job.fuse_relu = pool_masks_relu(m, i);
       patina_pool_run(m->pool, backward_chunk, &job);
       float *t = cur;
       cur = other, other = t;
       break;
     }
     default:
+      if (i + 1 < m->n_layers && pool_masks_relu(m, i + 1))
+        break;
       job.dx = cur;
       patina_pool_run(m->pool, inplace_chunk, &job);
     }
