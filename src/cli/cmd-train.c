@@ -106,6 +106,8 @@ int cli_train(int argc, char **argv)
     {"val-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &cfg.val_fraction,
      "Share of each class held out for validation (default 0.2)", "F"},
     {"threads", 't', 0, G_OPTION_ARG_INT, &cfg.threads, "Worker threads (default 2)", "T"},
+    {"class-weighting", 0, 0, G_OPTION_ARG_NONE, &cfg.class_weighting,
+     "Weight each class's loss inversely to its size (for imbalanced data)", NULL},
     {NULL},
   };
   if (!cli_parse(&argc, &argv, "DATA",

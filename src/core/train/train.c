@@ -133,20 +133,22 @@ void patina_planes_to_input(const float *planes, int n, int size, int channels, 
 
 /* ---- loss and accuracy over a batch ---- */
 
+/* class_weights may be NULL. */
 static double batch_loss(const PatinaModel *m, const float *logits, const int *labels, int n,
-                         float *dlogits, int *correct)
+                         const float *class_weights, float *dlogits, int *correct)
 {
   double loss;
   *correct = 0;
   if (m->n_outputs == 1) {
-    float targets[n];
+    float targets[n], weights[n];
     for (int i = 0; i < n; i++) {
       targets[i] = (float) labels[i];
+      weights[i] = class_weights ? class_weights[labels[i]] : 1.0f;
       *correct += (logits[i] > 0.0f) == (labels[i] == 1);
     }
-    loss = patina_bce_with_logits(n, logits, targets, NULL, dlogits);
+    loss = patina_bce_with_logits(n, logits, targets, class_weights ? weights : NULL, dlogits);
   } else {
-    loss = patina_cross_entropy(n, m->n_outputs, logits, labels, NULL, dlogits);
+    loss = patina_cross_entropy(n, m->n_outputs, logits, labels, class_weights, dlogits);
     for (int i = 0; i < n; i++) {
       const float *row = logits + (gsize) i * m->n_outputs;
       int best = 0;
@@ -188,7 +190,7 @@ gboolean patina_evaluate_planes(PatinaModel *m, const float *planes, const int *
     if (!logits)
       return FALSE;
     int correct;
-    loss_sum += batch_loss(m, logits, labels + start, cnt, NULL, &correct) * cnt;
+    loss_sum += batch_loss(m, logits, labels + start, cnt, NULL, NULL, &correct) * cnt;
     correct_sum += correct;
     for (int i = 0; i < cnt; i++) {
       int t = labels[start + i], p = predicted_class(m, logits + (gsize) i * m->n_outputs);
@@ -244,6 +246,8 @@ static char *hyperparameters_json(const PatinaTrainConfig *cfg, int epoch)
   json_builder_add_double_value(b, cfg->val_fraction);
   json_builder_set_member_name(b, "threads");
   json_builder_add_int_value(b, cfg->threads);
+  json_builder_set_member_name(b, "class_weighting");
+  json_builder_add_boolean_value(b, cfg->class_weighting);
   json_builder_end_object(b);
   g_autoptr(JsonNode) root = json_builder_get_root(b);
   return json_to_string(root, FALSE);
@@ -272,6 +276,16 @@ static char *sibling_path(const char *output, const char *suffix)
 }
 
 /* ---- the loop ---- */
+
+static gboolean check_index(const PatinaDataset *ds, int i, GError **error)
+{
+  if (i >= 0 && i < (int) ds->samples->len)
+    return TRUE;
+  g_set_error(error, PATINA_ERROR, PATINA_ERROR_INVALID,
+              "%s: sample index %d of the split is outside the data set's %u images", ds->root, i,
+              ds->samples->len);
+  return FALSE;
+}
 
 static gboolean check_config(const PatinaTrainConfig *cfg, GError **error)
 {
@@ -303,6 +317,12 @@ gboolean patina_train(const PatinaTrainConfig *cfg, PatinaDataset *ds, PatinaPro
   if (!check_config(cfg, error))
     return FALSE;
   int n_classes = (int) ds->class_names->len;
+  float weights[n_classes > 0 ? n_classes : 1];
+  for (int k = 0; k < n_classes; k++) {
+    int count = patina_dataset_count_class(ds, k);
+    weights[k] = count ? (float) ds->samples->len / ((float) n_classes * count) : 0.0f;
+  }
+  const float *class_weights = cfg->class_weighting ? weights : NULL;
   g_autofree char *spec = patina_spec_by_name(cfg->model, n_classes, cfg->size, 3, error);
   if (!spec)
     return FALSE;
@@ -315,9 +335,30 @@ gboolean patina_train(const PatinaTrainConfig *cfg, PatinaDataset *ds, PatinaPro
   patina_rng_init(&rng, cfg->seed);
   patina_model_init(m, &rng);
 
+  gboolean ok = FALSE;
+  float *train_planes = NULL, *val_planes = NULL, *x = NULL, *dl = NULL, *m1 = NULL;
+  float *m2 = NULL;
+  int *train_labels = NULL, *val_labels = NULL, *order = NULL, *batch_labels = NULL;
+
   g_autoptr(GArray) train_idx = g_array_new(FALSE, FALSE, sizeof(int));
   g_autoptr(GArray) val_idx = g_array_new(FALSE, FALSE, sizeof(int));
-  patina_dataset_split(ds, cfg->val_fraction, cfg->seed, train_idx, val_idx);
+  if (cfg->train_indices) {
+    for (int i = 0; i < cfg->n_train_indices; i++)
+      if (!check_index(ds, cfg->train_indices[i], error))
+        goto out;
+    for (int i = 0; i < cfg->n_val_indices; i++)
+      if (!check_index(ds, cfg->val_indices[i], error))
+        goto out;
+    g_array_append_vals(train_idx, cfg->train_indices, cfg->n_train_indices);
+    g_array_append_vals(val_idx, cfg->val_indices, cfg->n_val_indices);
+  } else {
+    patina_dataset_split(ds, cfg->val_fraction, cfg->seed, train_idx, val_idx);
+  }
+  if (train_idx->len == 0) {
+    g_set_error(error, PATINA_ERROR, PATINA_ERROR_INVALID, "%s: no images left to train on",
+                ds->root);
+    goto out;
+  }
   int n_train = (int) train_idx->len, n_val = (int) val_idx->len;
   result->n_train = n_train, result->n_val = n_val;
   result->history = g_array_new(FALSE, FALSE, sizeof(PatinaEpochRecord));
@@ -325,11 +366,6 @@ gboolean patina_train(const PatinaTrainConfig *cfg, PatinaDataset *ds, PatinaPro
   result->history_path = sibling_path(cfg->output, ".csv");
   result->best_epoch = 0;
   result->best_val_acc = -1.0;
-
-  gboolean ok = FALSE;
-  float *train_planes = NULL, *val_planes = NULL, *x = NULL, *dl = NULL, *m1 = NULL;
-  float *m2 = NULL;
-  int *train_labels = NULL, *val_labels = NULL, *order = NULL, *batch_labels = NULL;
 
   train_planes = patina_load_planes(ds, (int *) train_idx->data, n_train, cfg->size, cfg->threads,
                                     cancellable, error);
@@ -397,7 +433,7 @@ gboolean patina_train(const PatinaTrainConfig *cfg, PatinaDataset *ds, PatinaPro
         goto out;
       }
       int correct;
-      double loss = batch_loss(m, logits, batch_labels, cnt, dl, &correct);
+      double loss = batch_loss(m, logits, batch_labels, cnt, class_weights, dl, &correct);
       if (!isfinite(loss)) {
         g_set_error(error, PATINA_ERROR, PATINA_ERROR_NUMERIC,
                     "epoch %d, batch %d: the loss became %s; training stopped (try a lower "

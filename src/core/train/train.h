@@ -26,6 +26,12 @@ typedef struct {
   int threads;
   const char *output;     /* best checkpoint; the last one goes to <stem>.last.safetensors and
                              the history to <stem>.csv */
+  gboolean class_weighting; /* weight each class's loss by n / (classes · count), so a rare
+                               class counts as much as a common one */
+  /* An explicit split (sample indices into the data set), e.g. a manifest's or a fold's; when
+   * train_indices is NULL the data set is split by val_fraction and seed. */
+  const int *train_indices, *val_indices;
+  int n_train_indices, n_val_indices;
 } PatinaTrainConfig;
 
 void patina_train_config_default(PatinaTrainConfig *cfg);
