@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
@@ -75,11 +76,17 @@ static gboolean check_output(const char *path, GError **error)
                 dir);
     return FALSE;
   }
-  if (g_access(dir, W_OK) != 0) {
-    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_ACCES, "%s: folder %s is not writable", path,
-                dir);
+  /* access(W_OK) says yes to root everywhere, even in /proc or on a read-only mount: try it */
+  g_autofree char *probe = g_build_filename(dir, ".patina-write-test-XXXXXX", NULL);
+  int fd = g_mkstemp(probe);
+  if (fd < 0) {
+    int saved = errno;
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
+                "%s: cannot write in folder %s (%s)", path, dir, g_strerror(saved));
     return FALSE;
   }
+  close(fd);
+  g_unlink(probe);
   return TRUE;
 }
 
@@ -134,6 +141,17 @@ int cli_train(int argc, char **argv)
     return cli_usage_error("train", "--model must be paper or paper5, not \"%s\"", cfg.model);
   if (cfg.epochs < 1)
     return cli_usage_error("train", "--epochs must be at least 1");
+  /* the same ranges patina_train checks, refused as usage errors before any work */
+  if (cfg.batch < 1 || cfg.batch > 4096)
+    return cli_usage_error("train", "--batch must be 1 to 4096");
+  if (!(cfg.lr > 0.0f) || !isfinite(cfg.lr))
+    return cli_usage_error("train", "--lr must be a positive number");
+  if (!(cfg.val_fraction >= 0.0 && cfg.val_fraction < 1.0))
+    return cli_usage_error("train", "--val-fraction must be at least 0 and below 1");
+  if (cfg.size < 16 || cfg.size > 2048)
+    return cli_usage_error("train", "--size must be 16 to 2048");
+  if (cfg.threads < 1 || cfg.threads > 256)
+    return cli_usage_error("train", "--threads must be 1 to 256");
 
   g_autoptr(GError) error = NULL;
   if (!check_output(output, &error))
