@@ -6,6 +6,9 @@
 gboolean cli_parse(int *argc, char ***argv, const char *params, const char *summary,
                    const GOptionEntry *entries)
 {
+  /* --help's "Usage:" line shows the program name: make it the whole command, not argv[0] */
+  g_autofree char *prgname = g_strdup_printf("patina-cli %s", (*argv)[0]);
+  g_set_prgname(prgname);
   g_autoptr(GOptionContext) ctx = g_option_context_new(params);
   g_option_context_set_summary(ctx, summary);
   if (entries)
