@@ -72,8 +72,9 @@ static gboolean check_output(const char *path, GError **error)
   }
   g_autofree char *dir = g_path_get_dirname(path);
   if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
-    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: folder %s does not exist", path,
-                dir);
+    gboolean exists = g_file_test(dir, G_FILE_TEST_EXISTS);
+    g_set_error(error, G_FILE_ERROR, exists ? G_FILE_ERROR_NOTDIR : G_FILE_ERROR_NOENT,
+                "%s: %s %s", path, dir, exists ? "is not a folder" : "does not exist");
     return FALSE;
   }
   /* access(W_OK) says yes to root everywhere, even in /proc or on a read-only mount: try it */
