@@ -178,7 +178,7 @@ static void draw_grains(PatinaRng *rng, int size, float u, float scale, float *i
   int ns = sites.gw * sites.gw;
   g_autofree Grain *grains = g_new(Grain, ns);
   float spread = patina_rng_range(rng, 0.02f, 0.10f);
-  float twin_rate = patina_rng_range(rng, 0.1f, 0.6f);
+  float twin_rate = patina_rng_range(rng, 0.2f, 0.6f);
   for (int k = 0; k < ns; k++) {
     Grain *g = &grains[k];
     g->tone = spread * CLAMP(patina_rng_normal(rng), -2.0f, 2.0f);
@@ -192,8 +192,8 @@ static void draw_grains(PatinaRng *rng, int size, float u, float scale, float *i
                                                    : 0.0f;
   }
 
-  float depth = patina_rng_range(rng, 0.15f, 0.5f);
-  float width = patina_rng_range(rng, 0.6f, 1.8f) * u;
+  float depth = patina_rng_range(rng, 0.12f, 0.35f);
+  float width = patina_rng_range(rng, 0.6f, 1.4f) * u;
   float twin_line = patina_rng_range(rng, 0.1f, 0.4f) * depth;
   for (int p = 0; p < n; p++) {
     const Grain *g = &grains[id[p]];
@@ -248,7 +248,7 @@ static void draw_scratches(PatinaRng *rng, int size, float u, float *img)
 /* Pits: small round holes, dark inside, with a bright rim (SEM edge effect). */
 static void draw_pits(PatinaRng *rng, int size, float u, float *img)
 {
-  int n_pits = patina_rng_below(rng, 20);
+  int n_pits = 3 + patina_rng_below(rng, 18);
   for (int i = 0; i < n_pits; i++) {
     float cx = patina_rng_range(rng, 0.0f, size), cy = patina_rng_range(rng, 0.0f, size);
     float r = patina_rng_range(rng, 1.0f, 4.5f) * u;
@@ -283,7 +283,7 @@ static void draw_clouds(PatinaRng *rng, int size, float u, float scale, float *i
   int n = size * size;
   g_autofree float *field = g_new0(float, n);
   add_fbm(rng, field, size, patina_rng_range(rng, 50.0f, 110.0f) * u * scale, 1.0f, 4);
-  float amount = patina_rng_range(rng, 0.05f, 0.3f);
+  float amount = patina_rng_range(rng, 0.08f, 0.3f);
   float thresh = patina_rng_range(rng, -0.3f, 0.3f);
   for (int p = 0; p < n; p++)
     img[p] += amount * smoothstep(thresh - 0.25f, thresh + 0.35f, field[p]);
@@ -314,11 +314,11 @@ static void draw_cracks(PatinaRng *rng, int size, float u, float scale, float *i
   float *open_field = wx;
   memset(open_field, 0, n * sizeof(float));
   add_fbm(rng, open_field, size, 60.0f * u, 1.0f, 3);
-  float crack_w = patina_rng_range(rng, 0.6f, 2.4f) * u;
-  float depth = patina_rng_range(rng, 0.25f, 0.7f);
-  float openness = patina_rng_range(rng, -0.3f, 0.5f);
+  float crack_w = patina_rng_range(rng, 0.9f, 2.6f) * u;
+  float depth = patina_rng_range(rng, 0.45f, 0.8f);
+  float openness = patina_rng_range(rng, -0.1f, 0.5f);
   for (int p = 0; p < n; p++) {
-    float open = CLAMP(0.6f + openness + open_field[p], 0.15f, 1.0f);
+    float open = CLAMP(0.6f + openness + open_field[p], 0.35f, 1.0f);
     float w = crack_w * (0.4f + open);
     float e = edge[p];
     float crack = smoothstep(w + 0.8f, w - 0.8f, e);
@@ -360,8 +360,8 @@ static void draw_az31b(PatinaRng *rng, int size, float u, float scale, float *im
   draw_cracks(rng, size, u, scale, img);
   draw_filiform(rng, size, u, img);
   /* Corrosion product is rough: stronger fine texture than polished steel. */
-  add_fbm(rng, img, size, 16.0f * u * scale, patina_rng_range(rng, 0.03f, 0.08f), 3);
-  add_value_noise(rng, img, size, 2.5f * u, patina_rng_range(rng, 0.02f, 0.05f));
+  add_fbm(rng, img, size, 16.0f * u * scale, patina_rng_range(rng, 0.04f, 0.09f), 3);
+  add_value_noise(rng, img, size, 2.5f * u, patina_rng_range(rng, 0.04f, 0.08f));
 }
 
 /* Near-Gaussian noise from one 64-bit draw: four 16-bit uniforms summed (Irwin-Hall), scaled
@@ -392,7 +392,7 @@ static void finish_sem(PatinaRng *rng, int size, float *img)
   float brightness = patina_rng_range(rng, 0.3f, 0.65f);
   float contrast = patina_rng_range(rng, 0.7f, 1.5f);
   float vignette = patina_rng_range(rng, -0.1f, 0.06f);
-  float shot = patina_rng_range(rng, 0.03f, 0.09f);
+  float shot = patina_rng_range(rng, 0.02f, 0.07f);
   float scan = patina_rng_range(rng, 0.0f, 0.02f);
   for (int y = 0; y < size; y++) {
     float line = scan * patina_rng_normal(rng);
