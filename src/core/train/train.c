@@ -327,8 +327,10 @@ gboolean patina_train(const PatinaTrainConfig *cfg, PatinaDataset *ds, PatinaPro
   if (!spec)
     return FALSE;
   PatinaModel *m = patina_model_new(spec, error);
-  if (!m)
+  if (!m) {
+    g_prefix_error(error, "--size %d does not suit model \"%s\": ", cfg->size, cfg->model);
     return FALSE;
+  }
   patina_model_set_threads(m, cfg->threads);
 
   PatinaRng rng;
@@ -476,6 +478,15 @@ gboolean patina_train(const PatinaTrainConfig *cfg, PatinaDataset *ds, PatinaPro
       }
       rec.val_loss = ev.loss, rec.val_acc = ev.accuracy;
       patina_evaluation_clear(&ev);
+      /* Weights can overflow in the last update of an epoch without the training loss seeing
+       * it; a model that scores NaN must not replace the best one. */
+      if (!isfinite(rec.val_loss)) {
+        g_set_error(error, PATINA_ERROR, PATINA_ERROR_NUMERIC,
+                    "epoch %d: the validation loss became %s; training stopped (try a lower "
+                    "learning rate). The best model so far is kept in %s",
+                    epoch, isnan(rec.val_loss) ? "NaN" : "infinite", cfg->output);
+        goto out;
+      }
     }
     rec.seconds = (g_get_monotonic_time() - t_epoch) / 1e6;
     g_array_append_val(result->history, rec);
