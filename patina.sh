@@ -7,7 +7,7 @@
 set -eu
 cd "$(dirname "$0")"
 
-PACKAGES="gcc pkg-config meson ninja-build libglib2.0-dev libgdk-pixbuf-2.0-dev libcairo2-dev
+PACKAGES="gcc libc6-dev pkg-config meson ninja-build libglib2.0-dev libgdk-pixbuf-2.0-dev libcairo2-dev
 libopenblas-dev libjson-glib-dev libtiff-dev"
 
 install_missing() {
