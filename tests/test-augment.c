@@ -1,13 +1,21 @@
 /* Augmentation: geometry against exact expectations (identity, flips, right-angle turns, shifts
  * of a dot, Keras's zoom direction, the fill modes at the border), the intensity maths,
  * noise and blur statistics, determinism per seed and epoch, and the JSON form (round trip,
- * Keras configurations, bad values refused with the field named). */
+ * Keras configurations, bad values refused with the field named); and in training: the same
+ * seed gives bitwise the same model whatever the loader thread's timing, augmentation changes
+ * what the model sees, and the checkpoint records the parameters. */
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
 #include "data/augment.h"
+#include "data/demo.h"
 #include "data/image.h"
 #include "nn/model.h"
+#include "train/train.h"
+
+static char *tmp_root; /* removed at exit */
+static char *demo_dir; /* demo data, 6 per class */
 
 /* A plane with structure everywhere, no symmetry: value of (x, y). */
 static float *ramp(int w, int h)
@@ -567,9 +575,174 @@ static void test_json(void)
   g_assert_nonnull(strstr(error->message, "paper"));
 }
 
+
+/* ---- in training ---- */
+
+static void remove_tree(const char *path)
+{
+  if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
+    g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
+    const char *name;
+    while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+      g_autofree char *child = g_build_filename(path, name, NULL);
+      remove_tree(child);
+    }
+    g_rmdir(path);
+  } else {
+    g_remove(path);
+  }
+}
+
+static PatinaAugment paper_plus(void)
+{
+  PatinaAugment a;
+  g_assert_true(patina_augment_preset(&a, "paper", NULL));
+  a.noise_sigma[0] = 0.0, a.noise_sigma[1] = 0.02;
+  a.noise_probability = 0.5;
+  a.contrast_range[0] = 0.8, a.contrast_range[1] = 1.2;
+  return a;
+}
+
+/* Slows the trainer on some batches so the loader runs ahead by different amounts. */
+static void jitter(const PatinaProgress *p, gpointer user_data)
+{
+  (void) user_data;
+  if (p->batch % 2)
+    g_usleep(3000);
+}
+
+typedef struct {
+  PatinaTrainResult result;
+  float *params;
+  gsize n_params;
+  char *hyperparameters;
+} Run;
+
+static void run_clear(Run *r)
+{
+  patina_train_result_clear(&r->result);
+  g_free(r->params);
+  g_free(r->hyperparameters);
+}
+
+static void train_run(const char *name, const PatinaAugment *aug, guint64 seed,
+                      PatinaProgressFunc progress, Run *run)
+{
+  g_autofree char *out = g_build_filename(tmp_root, name, NULL);
+  PatinaTrainConfig cfg;
+  patina_train_config_default(&cfg);
+  cfg.size = 46; /* the smallest input the paper's CNN fits */
+  cfg.epochs = 2;
+  cfg.batch = 4;
+  cfg.seed = seed;
+  cfg.threads = 2;
+  cfg.val_fraction = 0.25;
+  cfg.output = out;
+  cfg.augment = aug;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PatinaDataset) ds = patina_dataset_open(demo_dir, &error);
+  g_assert_no_error(error);
+  g_assert_true(patina_train(&cfg, ds, progress, NULL, NULL, &run->result, &error));
+  g_assert_no_error(error);
+  PatinaCheckpointMeta meta = {0};
+  PatinaModel *m = patina_checkpoint_load(run->result.last_path, &meta, &error);
+  g_assert_no_error(error);
+  run->n_params = m->n_params;
+  run->params = g_memdup2(m->params, m->n_params * sizeof(float));
+  run->hyperparameters = g_strdup(meta.hyperparameters_json);
+  patina_checkpoint_meta_clear(&meta);
+  patina_model_free(m);
+}
+
+static void test_train_deterministic(void)
+{
+  PatinaAugment a = paper_plus();
+  Run r1 = {0}, r2 = {0}, r3 = {0};
+  train_run("a.safetensors", &a, 7, NULL, &r1);
+  train_run("b.safetensors", &a, 7, jitter, &r2);
+  g_assert_cmpuint(r1.n_params, ==, r2.n_params);
+  g_assert_cmpmem(r1.params, r1.n_params * sizeof(float), r2.params, r2.n_params * sizeof(float));
+  for (guint i = 0; i < r1.result.history->len; i++) {
+    PatinaEpochRecord *x = &g_array_index(r1.result.history, PatinaEpochRecord, i);
+    PatinaEpochRecord *y = &g_array_index(r2.result.history, PatinaEpochRecord, i);
+    g_assert_cmpmem(&x->train_loss, sizeof(double), &y->train_loss, sizeof(double));
+    g_assert_cmpmem(&x->val_loss, sizeof(double), &y->val_loss, sizeof(double));
+  }
+  /* another seed, another model */
+  train_run("c.safetensors", &a, 8, NULL, &r3);
+  g_assert_true(memcmp(r1.params, r3.params, r1.n_params * sizeof(float)) != 0);
+
+  /* The checkpoint's hyperparameters carry the augmentation, and it parses back. */
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_assert_true(json_parser_load_from_data(parser, r1.hyperparameters, -1, NULL));
+  JsonObject *hp = json_node_get_object(json_parser_get_root(parser));
+  g_assert_true(json_object_has_member(hp, "augment"));
+  PatinaAugment back;
+  g_autoptr(GError) error = NULL;
+  g_assert_true(patina_augment_from_json_node(&back, json_object_get_member(hp, "augment"),
+                                              &error));
+  g_assert_no_error(error);
+  g_assert_cmpmem(&back, sizeof(back), &a, sizeof(a));
+  run_clear(&r1);
+  run_clear(&r2);
+  run_clear(&r3);
+}
+
+static void test_train_changes_batches(void)
+{
+  PatinaAugment a = paper_plus(), none;
+  patina_augment_init(&none);
+  Run plain = {0}, null_aug = {0}, aug = {0};
+  train_run("plain.safetensors", &none, 7, NULL, &plain);
+  train_run("null.safetensors", NULL, 7, NULL, &null_aug);
+  train_run("aug.safetensors", &a, 7, NULL, &aug);
+  /* all-off is no augmentation at all: the same model as NULL */
+  g_assert_cmpmem(plain.params, plain.n_params * sizeof(float), null_aug.params,
+                  null_aug.n_params * sizeof(float));
+  /* Augmentation changes the images, so the first epoch's loss and the model differ; the
+   * holdout (never augmented) is evaluated by a different model. */
+  PatinaEpochRecord *p0 = &g_array_index(plain.result.history, PatinaEpochRecord, 0);
+  PatinaEpochRecord *a0 = &g_array_index(aug.result.history, PatinaEpochRecord, 0);
+  g_assert_cmpfloat(p0->train_loss, !=, a0->train_loss);
+  g_assert_true(memcmp(plain.params, aug.params, plain.n_params * sizeof(float)) != 0);
+  g_assert_true(isfinite(a0->train_loss) && isfinite(a0->val_loss));
+  /* the un-augmented run records all-off parameters, brightness_range null */
+  g_assert_nonnull(strstr(plain.hyperparameters, "\"brightness_range\":null"));
+  run_clear(&plain);
+  run_clear(&null_aug);
+  run_clear(&aug);
+}
+
+static void test_train_refuses_bad(void)
+{
+  PatinaAugment a;
+  patina_augment_init(&a);
+  a.zoom_range[0] = -0.5;
+  g_autofree char *out = g_build_filename(tmp_root, "bad.safetensors", NULL);
+  PatinaTrainConfig cfg;
+  patina_train_config_default(&cfg);
+  cfg.size = 46;
+  cfg.output = out;
+  cfg.augment = &a;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PatinaDataset) ds = patina_dataset_open(demo_dir, &error);
+  PatinaTrainResult r;
+  g_assert_false(patina_train(&cfg, ds, NULL, NULL, NULL, &r, &error));
+  g_assert_error(error, PATINA_ERROR, PATINA_ERROR_INVALID);
+  g_assert_nonnull(strstr(error->message, "zoom_range"));
+  g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
+  patina_train_result_clear(&r);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
+  tmp_root = g_dir_make_tmp("patina-augment-XXXXXX", NULL);
+  g_assert_nonnull(tmp_root);
+  demo_dir = g_build_filename(tmp_root, "demo", NULL);
+  g_autoptr(GError) error = NULL;
+  g_assert_true(patina_demo_generate(demo_dir, 6, 1, &error));
+  g_assert_no_error(error);
   g_test_add_func("/augment/identity", test_identity);
   g_test_add_func("/augment/flips", test_flips);
   g_test_add_func("/augment/rotation", test_rotation);
@@ -582,5 +755,12 @@ int main(int argc, char **argv)
   g_test_add_func("/augment/determinism", test_determinism);
   g_test_add_func("/augment/describe", test_describe);
   g_test_add_func("/augment/json", test_json);
-  return g_test_run();
+  g_test_add_func("/augment/train-deterministic", test_train_deterministic);
+  g_test_add_func("/augment/train-changes-batches", test_train_changes_batches);
+  g_test_add_func("/augment/train-refuses-bad", test_train_refuses_bad);
+  int rc = g_test_run();
+  remove_tree(tmp_root);
+  g_free(tmp_root);
+  g_free(demo_dir);
+  return rc;
 }

@@ -248,6 +248,12 @@ static char *hyperparameters_json(const PatinaTrainConfig *cfg, int epoch)
   json_builder_add_int_value(b, cfg->threads);
   json_builder_set_member_name(b, "class_weighting");
   json_builder_add_boolean_value(b, cfg->class_weighting);
+  /* every augmentation field, all off when there was none, so the checkpoint says exactly
+   * what the model saw */
+  PatinaAugment none;
+  patina_augment_init(&none);
+  json_builder_set_member_name(b, "augment");
+  json_builder_add_value(b, patina_augment_to_json_node(cfg->augment ? cfg->augment : &none));
   json_builder_end_object(b);
   g_autoptr(JsonNode) root = json_builder_get_root(b);
   return json_to_string(root, FALSE);
@@ -306,7 +312,153 @@ static gboolean check_config(const PatinaTrainConfig *cfg, GError **error)
     bad = "an output path is needed";
   if (bad)
     g_set_error_literal(error, PATINA_ERROR, PATINA_ERROR_INVALID, bad);
+  if (!bad && cfg->augment && !patina_augment_validate(cfg->augment, error))
+    return FALSE;
   return bad == NULL;
+}
+
+/* ---- prefetch: a loader thread prepares batch k + 1 while the model trains on batch k ---- */
+
+typedef struct {
+  float *x;     /* batch × channels × size × size */
+  int *labels;
+  int cnt;
+} PrefetchSlot;
+
+typedef struct {
+  GThread *thread;
+  GMutex lock;
+  GCond cond;
+  /* fixed for the run */
+  const float *planes;
+  const int *labels;
+  int n, size, channels, batch;
+  const PatinaAugment *augment; /* NULL: none */
+  guint64 seed;
+  /* the epoch being served; changed only when the loader is idle */
+  int *order;
+  int epoch, batches;
+  /* under lock */
+  int next_fill;     /* the next batch the loader prepares */
+  gboolean ready[2]; /* slot b % 2 holds batch b, not yet released by the trainer */
+  gboolean quit;
+  PrefetchSlot slot[2];
+} Prefetch;
+
+static void prefetch_fill(Prefetch *p, int b, PrefetchSlot *slot)
+{
+  gsize plane = (gsize) p->size * p->size;
+  int lo = b * p->batch;
+  slot->cnt = MIN(p->batch, p->n - lo);
+  for (int i = 0; i < slot->cnt; i++) {
+    int idx = p->order[lo + i];
+    const float *src = p->planes + (gsize) idx * plane;
+    float *dst = slot->x + (gsize) i * p->channels * plane;
+    if (p->augment) {
+      PatinaRng r;
+      patina_augment_rng_for(&r, p->seed, (guint64) p->epoch, (guint64) idx);
+      patina_augment_plane(p->augment, &r, src, p->size, p->size, dst, p->size);
+      src = dst;
+    }
+    for (int c = src == dst ? 1 : 0; c < p->channels; c++)
+      memcpy(dst + c * plane, src, sizeof(float) * plane);
+    slot->labels[i] = p->labels[idx];
+  }
+}
+
+static gpointer prefetch_main(gpointer data)
+{
+  Prefetch *p = data;
+  g_mutex_lock(&p->lock);
+  for (;;) {
+    while (!p->quit && !(p->next_fill < p->batches && !p->ready[p->next_fill % 2]))
+      g_cond_wait(&p->cond, &p->lock);
+    if (p->quit)
+      break;
+    int b = p->next_fill;
+    g_mutex_unlock(&p->lock);
+    prefetch_fill(p, b, &p->slot[b % 2]);
+    g_mutex_lock(&p->lock);
+    p->ready[b % 2] = TRUE;
+    p->next_fill = b + 1;
+    g_cond_broadcast(&p->cond);
+  }
+  g_mutex_unlock(&p->lock);
+  return NULL;
+}
+
+static gboolean prefetch_init(Prefetch *p, const float *planes, const int *labels, int n,
+                              int size, int channels, int batch, const PatinaAugment *augment,
+                              guint64 seed, GError **error)
+{
+  memset(p, 0, sizeof(*p));
+  g_mutex_init(&p->lock);
+  g_cond_init(&p->cond);
+  p->planes = planes, p->labels = labels, p->n = n, p->size = size, p->channels = channels;
+  p->batch = batch, p->seed = seed;
+  p->augment = augment && !patina_augment_is_identity(augment) ? augment : NULL;
+  p->order = g_new(int, MAX(1, n));
+  for (int s = 0; s < 2; s++) {
+    p->slot[s].x = g_try_new(float, (gsize) batch * channels * size * size);
+    p->slot[s].labels = g_new(int, batch);
+    if (!p->slot[s].x) {
+      g_set_error(error, PATINA_ERROR, PATINA_ERROR_FAILED,
+                  "not enough memory for a batch of %d images at %d×%d", batch, size, size);
+      return FALSE;
+    }
+  }
+  p->thread = g_thread_try_new("patina-prefetch", prefetch_main, p, error);
+  return p->thread != NULL;
+}
+
+/* Serves epoch `epoch` in `order`; the previous epoch's batches must all be released. */
+static void prefetch_start_epoch(Prefetch *p, int epoch, const int *order)
+{
+  g_mutex_lock(&p->lock);
+  memcpy(p->order, order, sizeof(int) * p->n);
+  p->epoch = epoch;
+  p->batches = (p->n + p->batch - 1) / p->batch;
+  p->next_fill = 0;
+  g_cond_broadcast(&p->cond);
+  g_mutex_unlock(&p->lock);
+}
+
+static const PrefetchSlot *prefetch_take(Prefetch *p, int b)
+{
+  g_mutex_lock(&p->lock);
+  while (!p->ready[b % 2])
+    g_cond_wait(&p->cond, &p->lock);
+  g_mutex_unlock(&p->lock);
+  return &p->slot[b % 2];
+}
+
+static void prefetch_release(Prefetch *p, int b)
+{
+  g_mutex_lock(&p->lock);
+  p->ready[b % 2] = FALSE;
+  g_cond_broadcast(&p->cond);
+  g_mutex_unlock(&p->lock);
+}
+
+static void prefetch_clear(Prefetch *p)
+{
+  if (!p->order) /* never set up */
+    return;
+  if (p->thread) {
+    g_mutex_lock(&p->lock);
+    p->quit = TRUE;
+    g_cond_broadcast(&p->cond);
+    g_mutex_unlock(&p->lock);
+    g_thread_join(p->thread);
+  }
+  for (int s = 0; s < 2; s++) {
+    g_free(p->slot[s].x);
+    g_free(p->slot[s].labels);
+  }
+  g_free(p->order);
+  g_mutex_clear(&p->lock);
+  g_cond_clear(&p->cond);
+  memset(p, 0, sizeof(*p));
 }
 
 gboolean patina_train(const PatinaTrainConfig *cfg, PatinaDataset *ds, PatinaProgressFunc progress,
@@ -338,9 +490,10 @@ gboolean patina_train(const PatinaTrainConfig *cfg, PatinaDataset *ds, PatinaPro
   patina_model_init(m, &rng);
 
   gboolean ok = FALSE;
-  float *train_planes = NULL, *val_planes = NULL, *x = NULL, *dl = NULL, *m1 = NULL;
+  float *train_planes = NULL, *val_planes = NULL, *dl = NULL, *m1 = NULL;
   float *m2 = NULL;
-  int *train_labels = NULL, *val_labels = NULL, *order = NULL, *batch_labels = NULL;
+  int *train_labels = NULL, *val_labels = NULL, *order = NULL;
+  Prefetch pf = {0};
 
   g_autoptr(GArray) train_idx = g_array_new(FALSE, FALSE, sizeof(int));
   g_autoptr(GArray) val_idx = g_array_new(FALSE, FALSE, sizeof(int));
@@ -388,13 +541,13 @@ gboolean patina_train(const PatinaTrainConfig *cfg, PatinaDataset *ds, PatinaPro
     val_labels[i] = g_array_index(ds->samples, PatinaSample,
                                   g_array_index(val_idx, int, i)).label;
 
-  gsize plane = (gsize) cfg->size * cfg->size;
-  x = g_new(float, (gsize) cfg->batch * m->in_c * plane);
   dl = g_new(float, (gsize) cfg->batch * m->n_outputs);
-  batch_labels = g_new(int, cfg->batch);
   m1 = g_new0(float, m->n_params);
   m2 = g_new0(float, m->n_params);
   order = g_new(int, MAX(1, n_train));
+  if (!prefetch_init(&pf, train_planes, train_labels, n_train, cfg->size, m->in_c, cfg->batch,
+                     cfg->augment, cfg->seed, error))
+    goto out;
 
   PatinaAdamConfig adam;
   patina_adam_config_default(&adam);
@@ -410,6 +563,7 @@ gboolean patina_train(const PatinaTrainConfig *cfg, PatinaDataset *ds, PatinaPro
     for (int i = 0; i < n_train; i++)
       order[i] = i;
     patina_rng_shuffle(&rng, order, n_train);
+    prefetch_start_epoch(&pf, epoch, order);
     double loss_sum = 0.0;
     int correct_sum = 0, seen = 0;
     for (int b = 0; b < batches; b++) {
@@ -424,12 +578,10 @@ gboolean patina_train(const PatinaTrainConfig *cfg, PatinaDataset *ds, PatinaPro
         }
         goto out;
       }
-      int lo = b * cfg->batch, cnt = MIN(cfg->batch, n_train - lo);
-      for (int i = 0; i < cnt; i++) {
-        patina_planes_to_input(train_planes + (gsize) order[lo + i] * plane, 1, cfg->size,
-                               m->in_c, x + (gsize) i * m->in_c * plane);
-        batch_labels[i] = train_labels[order[lo + i]];
-      }
+      const PrefetchSlot *slot = prefetch_take(&pf, b);
+      const float *x = slot->x;
+      const int *batch_labels = slot->labels;
+      int cnt = slot->cnt;
       const float *logits = patina_model_forward(m, x, cnt, TRUE, &rng, error);
       if (!logits) {
         goto out;
@@ -445,6 +597,7 @@ gboolean patina_train(const PatinaTrainConfig *cfg, PatinaDataset *ds, PatinaPro
       }
       patina_model_zero_grad(m);
       patina_model_backward(m, x, dl, cnt, FALSE);
+      prefetch_release(&pf, b); /* the loader may now fill this slot with batch b + 2 */
       step++;
       if (cfg->optimizer == PATINA_OPTIMIZER_SGD)
         patina_sgd_update(&sgd, step, m->n_params, m->params, m->grads, m1);
@@ -519,16 +672,15 @@ gboolean patina_train(const PatinaTrainConfig *cfg, PatinaDataset *ds, PatinaPro
     result->best_val_acc = NAN;
   ok = TRUE;
 out:
+  prefetch_clear(&pf); /* before the planes and labels it reads are freed */
   g_free(train_planes);
   g_free(val_planes);
-  g_free(x);
   g_free(dl);
   g_free(m1);
   g_free(m2);
   g_free(train_labels);
   g_free(val_labels);
   g_free(order);
-  g_free(batch_labels);
   patina_model_free(m);
   return ok;
 }

@@ -5,6 +5,7 @@
 #pragma once
 #include <gio/gio.h>
 
+#include "data/augment.h"
 #include "data/dataset.h"
 #include "nn/model.h"
 #include "train/checkpoint.h"
@@ -32,6 +33,11 @@ typedef struct {
    * train_indices is NULL the data set is split by val_fraction and seed. */
   const int *train_indices, *val_indices;
   int n_train_indices, n_val_indices;
+  /* On-the-fly augmentation of the training images, new each epoch (NULL or all off: none).
+   * Image i of epoch e draws from patina_augment_rng_for(seed, e, i), so batches are the same
+   * for a seed whatever the thread timing. A loader thread prepares batch k + 1 (augmentation
+   * and channel expansion) while the model trains on batch k, with or without augmentation. */
+  const PatinaAugment *augment;
 } PatinaTrainConfig;
 
 void patina_train_config_default(PatinaTrainConfig *cfg);
