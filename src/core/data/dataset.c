@@ -27,11 +27,24 @@ static int compare_names(gconstpointer a, gconstpointer b)
   return strcmp(*(const char *const *) a, *(const char *const *) b);
 }
 
+/* Whether path, with every symlink resolved, lies strictly inside root_real (itself resolved). */
+static gboolean resolves_inside(const char *root_real, const char *path)
+{
+  g_autofree char *real = realpath(path, NULL);
+  if (real == NULL)
+    return FALSE;
+  size_t n = strlen(root_real);
+  if (n > 0 && root_real[n - 1] == '/')
+    n--;
+  return strncmp(real, root_real, n) == 0 && real[n] == '/' && real[n + 1] != '\0';
+}
+
 /* Names of the visible sub-folders (want_dirs) or image files of dir, sorted bytewise as
  * torchvision's ImageFolder sorts them. Hidden entries are skipped: they are editor, VCS or
  * macOS resource-fork litter, never samples. Folders are not followed further, so a symlink
  * loop below the class level cannot make this recurse. */
-static GPtrArray *list_entries(const char *dir, gboolean want_dirs, GError **error)
+static GPtrArray *list_entries(const char *dir, gboolean want_dirs, const char *contain_in,
+                               GPtrArray *skipped, GError **error)
 {
   g_autoptr(GError) local = NULL;
   g_autoptr(GDir) d = g_dir_open(dir, 0, &local);
@@ -50,14 +63,20 @@ static GPtrArray *list_entries(const char *dir, gboolean want_dirs, GError **err
     if (!want_dirs && !has_image_extension(name))
       continue;
     g_autofree char *full = g_build_filename(dir, name, NULL);
-    if (g_file_test(full, want_dirs ? G_FILE_TEST_IS_DIR : G_FILE_TEST_IS_REGULAR))
-      g_ptr_array_add(names, g_strdup(name));
+    if (!g_file_test(full, want_dirs ? G_FILE_TEST_IS_DIR : G_FILE_TEST_IS_REGULAR))
+      continue;
+    if (contain_in != NULL && !resolves_inside(contain_in, full)) {
+      if (skipped != NULL)
+        g_ptr_array_add(skipped, g_strdup(full));
+      continue;
+    }
+    g_ptr_array_add(names, g_strdup(name));
   }
   g_ptr_array_sort(names, compare_names);
   return g_steal_pointer(&names);
 }
 
-static char *hash_file(const char *path, GError **error)
+char *patina_dataset_hash_file(const char *path, GError **error)
 {
   FILE *f = g_fopen(path, "rb");
   if (f == NULL) {
@@ -125,7 +144,7 @@ static gboolean assign_groups(PatinaDataset *ds, GError **error)
                            (i + 1 < n && sized[i + 1].size == sized[i].size);
     if (shares_size) {
       guint k = sized[i].index;
-      digests[k] = hash_file(g_array_index(ds->samples, PatinaSample, k).path, error);
+      digests[k] = patina_dataset_hash_file(g_array_index(ds->samples, PatinaSample, k).path, error);
       ok = digests[k] != NULL;
     }
   }
@@ -171,6 +190,12 @@ void patina_dataset_free(PatinaDataset *ds)
 
 PatinaDataset *patina_dataset_open(const char *dir, GError **error)
 {
+  return patina_dataset_open_full(dir, PATINA_DATASET_OPEN_DEFAULT, NULL, error);
+}
+
+PatinaDataset *patina_dataset_open_full(const char *dir, PatinaDatasetOpenFlags flags,
+                                        GPtrArray *skipped, GError **error)
+{
   g_return_val_if_fail(dir != NULL, NULL);
   g_autofree char *root = g_canonicalize_filename(dir, NULL);
   g_autofree char *shown = g_filename_display_name(root);
@@ -184,7 +209,17 @@ PatinaDataset *patina_dataset_open(const char *dir, GError **error)
                 "%s: not a folder (a data set is a folder with one sub-folder per class)", shown);
     return NULL;
   }
-  g_autoptr(GPtrArray) dirs = list_entries(root, TRUE, error);
+  g_autofree char *root_real = NULL;
+  if (flags & PATINA_DATASET_OPEN_CONTAINED) {
+    root_real = realpath(root, NULL);
+    if (root_real == NULL) {
+      int saved = errno;
+      g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
+                  "%s: cannot resolve the folder (%s)", shown, g_strerror(saved));
+      return NULL;
+    }
+  }
+  g_autoptr(GPtrArray) dirs = list_entries(root, TRUE, root_real, skipped, error);
   if (dirs == NULL)
     return NULL;
 
@@ -199,7 +234,7 @@ PatinaDataset *patina_dataset_open(const char *dir, GError **error)
   for (guint c = 0; c < dirs->len; c++) {
     const char *name = dirs->pdata[c];
     g_autofree char *class_dir = g_build_filename(root, name, NULL);
-    g_autoptr(GPtrArray) files = list_entries(class_dir, FALSE, error);
+    g_autoptr(GPtrArray) files = list_entries(class_dir, FALSE, root_real, skipped, error);
     if (files == NULL)
       return NULL;
     if (files->len == 0) {
@@ -303,32 +338,26 @@ static void hold_out(const PatinaDataset *ds, const GroupIndex *gi, int g, signe
   }
 }
 
-void patina_dataset_split(const PatinaDataset *ds, double holdout_fraction, guint64 seed,
-                          GArray *train, GArray *holdout)
+/* One stratified pass over the groups whose side is UNDECIDED on entry (groups marked in `skip`
+ * are left alone and not counted): holds out round(fraction × class count) of each class, at
+ * least one if the class has two or more groups, shuffled by rng. Every group it considers
+ * ends up TRAIN or HOLDOUT. */
+static void split_pass(const PatinaDataset *ds, const GroupIndex *gi, const gboolean *skip,
+                       double holdout_fraction, PatinaRng *rng, signed char *side)
 {
-  g_return_if_fail(ds != NULL && train != NULL && holdout != NULL);
-  g_array_set_size(train, 0);
-  g_array_set_size(holdout, 0);
-
   double fraction = holdout_fraction > 0.0 ? MIN(holdout_fraction, 1.0) : 0.0;
   int n = (int) ds->samples->len;
   int n_classes = (int) ds->class_names->len;
-  GroupIndex gi;
-  group_index_build(ds, &gi);
-  g_autofree signed char *side = g_new(signed char, MAX(gi.n_groups, 1));
-  memset(side, UNDECIDED, MAX(gi.n_groups, 1));
   g_autofree int *held = g_new0(int, MAX(n_classes, 1));
-  g_autofree int *in_class = g_new0(int, MAX(gi.n_groups, 1));
+  g_autofree int *in_class = g_new0(int, MAX(gi->n_groups, 1));
   g_autoptr(GArray) groups = g_array_new(FALSE, FALSE, sizeof(int));
 
-  PatinaRng rng;
-  patina_rng_init(&rng, seed);
   for (int c = 0; c < n_classes; c++) {
     int n_c = 0;
     g_array_set_size(groups, 0);
     for (int i = 0; i < n; i++) {
       const PatinaSample *s = &g_array_index(ds->samples, PatinaSample, i);
-      if (s->label != c || s->group < 0)
+      if (s->label != c || s->group < 0 || (skip != NULL && skip[s->group]))
         continue;
       n_c++;
       if (in_class[s->group]++ == 0)
@@ -342,20 +371,20 @@ void patina_dataset_split(const PatinaDataset *ds, double holdout_fraction, guin
       target = MIN(target, n_c - 1);
     if (n_groups >= 2 && fraction > 0.0)
       target = MAX(target, 1);
-    patina_rng_shuffle(&rng, gs, n_groups);
+    patina_rng_shuffle(rng, gs, n_groups);
 
     /* Take whole groups that still fit the target, so a duplicate pair cannot overshoot it
      * while a single image further down the list would have hit it exactly. */
     for (int k = 0; k < n_groups; k++)
       if (side[gs[k]] == UNDECIDED && held[c] + in_class[gs[k]] <= target)
-        hold_out(ds, &gi, gs[k], side, held, n_classes);
+        hold_out(ds, gi, gs[k], side, held, n_classes);
     if (held[c] == 0 && target > 0) {
       int best = -1;
       for (int k = 0; k < n_groups; k++)
         if (side[gs[k]] == UNDECIDED && (best < 0 || in_class[gs[k]] < in_class[best]))
           best = gs[k];
       if (best >= 0)
-        hold_out(ds, &gi, best, side, held, n_classes);
+        hold_out(ds, gi, best, side, held, n_classes);
     }
     for (int k = 0; k < n_groups; k++) {
       if (side[gs[k]] == UNDECIDED)
@@ -363,6 +392,23 @@ void patina_dataset_split(const PatinaDataset *ds, double holdout_fraction, guin
       in_class[gs[k]] = 0;
     }
   }
+}
+
+void patina_dataset_split(const PatinaDataset *ds, double holdout_fraction, guint64 seed,
+                          GArray *train, GArray *holdout)
+{
+  g_return_if_fail(ds != NULL && train != NULL && holdout != NULL);
+  g_array_set_size(train, 0);
+  g_array_set_size(holdout, 0);
+
+  int n = (int) ds->samples->len;
+  GroupIndex gi;
+  group_index_build(ds, &gi);
+  g_autofree signed char *side = g_new(signed char, MAX(gi.n_groups, 1));
+  memset(side, UNDECIDED, MAX(gi.n_groups, 1));
+  PatinaRng rng;
+  patina_rng_init(&rng, seed);
+  split_pass(ds, &gi, NULL, holdout_fraction, &rng, side);
 
   /* Appended in sample order, so both lists come out ascending. */
   for (int i = 0; i < n; i++) {
@@ -371,4 +417,211 @@ void patina_dataset_split(const PatinaDataset *ds, double holdout_fraction, guin
     g_array_append_val(into, i);
   }
   group_index_clear(&gi);
+}
+
+PatinaDataset *patina_dataset_new_from_files(const char *root, const char *const *class_names,
+                                             int n_classes, const char *const *paths,
+                                             const int *labels, int n, GError **error)
+{
+  g_return_val_if_fail(root != NULL && n_classes >= 0 && n >= 0, NULL);
+  g_autoptr(PatinaDataset) ds = g_new0(PatinaDataset, 1);
+  ds->class_names = g_ptr_array_new_with_free_func(g_free);
+  ds->samples = g_array_new(FALSE, TRUE, sizeof(PatinaSample));
+  g_array_set_clear_func(ds->samples, clear_sample);
+  for (int c = 0; c < n_classes; c++)
+    g_ptr_array_add(ds->class_names, g_strdup(class_names[c]));
+  for (int i = 0; i < n; i++) {
+    g_return_val_if_fail(labels[i] >= 0 && labels[i] < n_classes, NULL);
+    PatinaSample s = {.path = g_strdup(paths[i]), .label = labels[i], .group = -1};
+    g_array_append_val(ds->samples, s);
+  }
+  if (!assign_groups(ds, error))
+    return NULL;
+  ds->root = g_canonicalize_filename(root, NULL);
+  return g_steal_pointer(&ds);
+}
+
+/* Splits into three by two passes of the same stratified, group-aware split: test first, then
+ * validation out of what is left (its fraction rescaled to the remainder). A pass with
+ * fraction 0 is skipped, so with no test part this is patina_dataset_split(val_fraction). */
+void patina_dataset_split3(const PatinaDataset *ds, double val_fraction, double test_fraction,
+                           guint64 seed, GArray *train, GArray *val, GArray *test)
+{
+  g_return_if_fail(ds != NULL && train != NULL && val != NULL && test != NULL);
+  g_array_set_size(train, 0);
+  g_array_set_size(val, 0);
+  g_array_set_size(test, 0);
+  double t = test_fraction > 0.0 ? MIN(test_fraction, 1.0) : 0.0;
+  double v = val_fraction > 0.0 ? val_fraction : 0.0;
+  double v_rest = t < 1.0 ? MIN(v / (1.0 - t), 1.0) : 0.0;
+
+  int n = (int) ds->samples->len;
+  GroupIndex gi;
+  group_index_build(ds, &gi);
+  int ng = MAX(gi.n_groups, 1);
+  g_autofree signed char *is_test = g_new(signed char, ng);
+  g_autofree signed char *is_val = g_new(signed char, ng);
+  g_autofree gboolean *skip = g_new0(gboolean, ng);
+  memset(is_test, TRAIN, ng);
+  memset(is_val, TRAIN, ng);
+  PatinaRng rng;
+  patina_rng_init(&rng, seed);
+  if (t > 0.0) {
+    memset(is_test, UNDECIDED, ng);
+    split_pass(ds, &gi, NULL, t, &rng, is_test);
+  }
+  for (int g = 0; g < gi.n_groups; g++)
+    skip[g] = is_test[g] == HOLDOUT;
+  if (v_rest > 0.0) {
+    memset(is_val, UNDECIDED, ng);
+    split_pass(ds, &gi, skip, v_rest, &rng, is_val);
+  }
+  for (int i = 0; i < n; i++) {
+    int g = g_array_index(ds->samples, PatinaSample, i).group;
+    GArray *into = g < 0                    ? train
+                   : is_test[g] == HOLDOUT  ? test
+                   : is_val[g] == HOLDOUT   ? val
+                                            : train;
+    g_array_append_val(into, i);
+  }
+  group_index_clear(&gi);
+}
+
+typedef struct {
+  int group, size;
+} SizedGroup;
+
+static int compare_group_size(gconstpointer a, gconstpointer b)
+{
+  const SizedGroup *x = a, *y = b;
+  return x->size != y->size ? (x->size > y->size ? -1 : 1) : 0;
+}
+
+gboolean patina_dataset_kfold(const PatinaDataset *ds, const int *indices, int n_indices, int k,
+                              guint64 seed, int *fold, GError **error)
+{
+  g_return_val_if_fail(ds != NULL && fold != NULL, FALSE);
+  int n = (int) ds->samples->len;
+  int n_classes = (int) ds->class_names->len;
+  if (k < 2) {
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                "%s: cross-validation needs at least 2 folds, not %d", ds->root, k);
+    return FALSE;
+  }
+  g_autofree gboolean *in = g_new0(gboolean, MAX(n, 1));
+  if (indices == NULL) {
+    for (int i = 0; i < n; i++)
+      in[i] = TRUE;
+  } else {
+    for (int j = 0; j < n_indices; j++)
+      if (indices[j] >= 0 && indices[j] < n)
+        in[indices[j]] = TRUE;
+  }
+
+  GroupIndex gi;
+  group_index_build(ds, &gi);
+  int ng = MAX(gi.n_groups, 1);
+  g_autofree int *fold_of = g_new(int, ng);
+  g_autofree int *in_class = g_new0(int, ng);
+  g_autofree int *count = g_new0(int, (gsize) k * MAX(n_classes, 1)); /* [fold][class] */
+  g_autofree int *total = g_new0(int, k);
+  for (int g = 0; g < gi.n_groups; g++)
+    fold_of[g] = -1;
+  g_autoptr(GArray) groups = g_array_new(FALSE, FALSE, sizeof(int));
+  g_autoptr(GArray) sized = g_array_new(FALSE, FALSE, sizeof(SizedGroup));
+  PatinaRng rng;
+  patina_rng_init(&rng, seed);
+
+  /* Class by class, the class's groups in a seeded order, largest first (a stable sort of the
+   * shuffled list, so equal sizes stay shuffled), each to the fold with the fewest of this
+   * class so far, then the fewest images overall, then the lowest number. */
+  for (int c = 0; c < n_classes; c++) {
+    g_array_set_size(groups, 0);
+    for (int i = 0; i < n; i++) {
+      const PatinaSample *s = &g_array_index(ds->samples, PatinaSample, i);
+      if (!in[i] || s->label != c || s->group < 0)
+        continue;
+      if (in_class[s->group]++ == 0)
+        g_array_append_val(groups, s->group);
+    }
+    patina_rng_shuffle(&rng, (int *) groups->data, (int) groups->len);
+    g_array_set_size(sized, 0);
+    for (guint j = 0; j < groups->len; j++) {
+      int g = g_array_index(groups, int, j);
+      SizedGroup sg = {.group = g, .size = in_class[g]};
+      g_array_append_val(sized, sg);
+      in_class[g] = 0;
+    }
+    g_array_sort(sized, compare_group_size); /* g_array_sort is a stable merge sort */
+    for (guint j = 0; j < sized->len; j++) {
+      int g = g_array_index(sized, SizedGroup, j).group;
+      if (fold_of[g] >= 0)
+        continue;
+      int best = 0;
+      for (int f = 1; f < k; f++) {
+        int a = count[f * n_classes + c], b = count[best * n_classes + c];
+        if (a < b || (a == b && total[f] < total[best]))
+          best = f;
+      }
+      fold_of[g] = best;
+      for (int m = gi.start[g]; m < gi.start[g + 1]; m++) {
+        int i = gi.members[m];
+        int label = g_array_index(ds->samples, PatinaSample, i).label;
+        if (in[i] && label >= 0 && label < n_classes) {
+          count[best * n_classes + label]++;
+          total[best]++;
+        }
+      }
+    }
+  }
+  group_index_clear(&gi);
+
+  for (int i = 0; i < n; i++) {
+    int g = g_array_index(ds->samples, PatinaSample, i).group;
+    fold[i] = in[i] && g >= 0 ? fold_of[g] : -1;
+  }
+  for (int f = 0; f < k; f++)
+    if (total[f] == 0) {
+      int n_groups = 0;
+      for (int g = 0; g < gi.n_groups; g++)
+        n_groups += fold_of[g] >= 0;
+      g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                  "%s: %d folds need at least %d distinct images; there are %d", ds->root, k, k,
+                  n_groups);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+double patina_dataset_imbalance(const PatinaDataset *ds, const int *indices, int n_indices,
+                                int *counts, int *largest, int *smallest)
+{
+  g_return_val_if_fail(ds != NULL, NAN);
+  int n_classes = (int) ds->class_names->len;
+  g_autofree int *own = g_new0(int, MAX(n_classes, 1));
+  int n = indices ? n_indices : (int) ds->samples->len;
+  for (int j = 0; j < n; j++) {
+    int i = indices ? indices[j] : j;
+    if (i < 0 || i >= (int) ds->samples->len)
+      continue;
+    int label = g_array_index(ds->samples, PatinaSample, i).label;
+    if (label >= 0 && label < n_classes)
+      own[label]++;
+  }
+  int lo = 0, hi = 0;
+  for (int c = 1; c < n_classes; c++) {
+    if (own[c] > own[hi])
+      hi = c;
+    if (own[c] < own[lo])
+      lo = c;
+  }
+  if (counts)
+    memcpy(counts, own, sizeof(int) * n_classes);
+  if (largest)
+    *largest = n_classes ? hi : -1;
+  if (smallest)
+    *smallest = n_classes ? lo : -1;
+  if (n_classes == 0)
+    return NAN;
+  return own[lo] > 0 ? (double) own[hi] / own[lo] : INFINITY;
 }
