@@ -4,9 +4,11 @@
  * Keras configurations, bad values refused with the field named); and in training: the same
  * seed gives bitwise the same model whatever the loader thread's timing, augmentation changes
  * what the model sees, and the checkpoint records the parameters. */
+#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "data/augment.h"
 #include "data/demo.h"
@@ -501,14 +503,15 @@ static void test_json(void)
   a.blur_sigma[0] = a.blur_sigma[1] = 1.0;
   a.cval = 0.25;
   g_autofree char *js = patina_augment_to_json(&a);
-  g_assert_nonnull(strstr(js, "\"rotation_range\" : 180"));
-  g_assert_nonnull(strstr(js, "\"fill_mode\" : \"reflect\""));
+  g_assert_nonnull(strstr(js, "\"rotation_range\": 180,"));
+  g_assert_nonnull(strstr(js, "\"zoom_range\": [0.9, 1.1],"));
+  g_assert_nonnull(strstr(js, "\"fill_mode\": \"reflect\""));
   g_assert_true(patina_augment_from_json(&b, js, -1, NULL));
   g_assert_cmpmem(&a, sizeof(a), &b, sizeof(b));
   /* off round-trips too, with brightness_range null as Keras's default */
   patina_augment_init(&a);
   g_autofree char *js0 = patina_augment_to_json(&a);
-  g_assert_nonnull(strstr(js0, "\"brightness_range\" : null"));
+  g_assert_nonnull(strstr(js0, "\"brightness_range\": null"));
   g_assert_true(patina_augment_from_json(&b, js0, -1, NULL));
   g_assert_cmpmem(&a, sizeof(a), &b, sizeof(b));
 
@@ -575,6 +578,42 @@ static void test_json(void)
   g_assert_nonnull(strstr(error->message, "paper"));
 }
 
+
+static void test_set_and_describe(void)
+{
+  PatinaAugment a;
+  patina_augment_init(&a);
+  g_autofree char *none = patina_augment_describe(&a);
+  g_assert_cmpstr(none, ==, "none");
+  g_autoptr(GError) error = NULL;
+  g_assert_true(patina_augment_set(&a, "zoom_range", "0.2", &error));
+  g_assert_cmpfloat(a.zoom_range[0], ==, 0.8);
+  g_assert_true(patina_augment_set(&a, "zoom_range", " 0.9 , 1.3", &error));
+  g_assert_cmpfloat(a.zoom_range[1], ==, 1.3);
+  g_assert_true(patina_augment_set(&a, "brightness_range", "0.5,1.5", &error));
+  g_assert_true(patina_augment_set(&a, "horizontal_flip", "true", &error));
+  g_assert_true(patina_augment_set(&a, "fill_mode", "constant", &error));
+  g_assert_true(patina_augment_set(&a, "noise_sigma", "0.01,0.03", &error));
+  g_assert_true(patina_augment_set(&a, "noise_probability", "0.5", &error));
+  g_assert_no_error(error);
+  g_autofree char *d = patina_augment_describe(&a);
+  g_assert_cmpstr(d, ==, "zoom 0.9–1.3, flips H, brightness 0.5–1.5, noise σ 0.01–0.03 (p 0.5); "
+                         "fill constant 0");
+  PatinaAugment before = a;
+  const char *bad[][2] = {{"zoom_range", "abc"}, {"zoom_range", "0.5,x"}, {"rotation_range", "500"},
+                          {"brightness_range", "1.2"}, {"fill_mode", "mirror"},
+                          {"horizontal_flip", "yes"}, {"no_such", "1"}};
+  for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_clear_error(&error);
+    g_assert_false(patina_augment_set(&a, bad[i][0], bad[i][1], &error));
+    g_assert_nonnull(strstr(error->message, bad[i][0]));
+    g_assert_cmpmem(&a, sizeof(a), &before, sizeof(before));
+  }
+  g_assert_true(patina_augment_preset(&a, "paper", NULL));
+  g_autofree char *p = patina_augment_describe(&a);
+  g_assert_cmpstr(p, ==, "rotation ±180°, shift ±0.1×0.1, zoom 0.9–1.1, flips H V, "
+                         "brightness 0.8–1.2; fill reflect");
+}
 
 /* ---- in training ---- */
 
@@ -734,6 +773,137 @@ static void test_train_refuses_bad(void)
   patina_train_result_clear(&r);
 }
 
+/* ---- patina-cli augment and train's options ---- */
+
+typedef struct {
+  int status;
+  char *out, *err;
+} CliRun;
+
+static void cli_run_clear(CliRun *r)
+{
+  g_free(r->out);
+  g_free(r->err);
+}
+
+/* Runs the built patina-cli with NULL-terminated arguments. */
+static CliRun cli(const char *first, ...)
+{
+  const char *build = g_getenv("PATINA_BUILD_DIR");
+  g_assert_nonnull(build);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_add(argv, g_build_filename(build, "src", "cli", "patina-cli", NULL));
+  va_list ap;
+  va_start(ap, first);
+  for (const char *a = first; a; a = va_arg(ap, const char *))
+    g_ptr_array_add(argv, g_strdup(a));
+  va_end(ap);
+  g_ptr_array_add(argv, NULL);
+  CliRun r = {0};
+  int wait_status;
+  g_autoptr(GError) error = NULL;
+  g_assert_true(g_spawn_sync(tmp_root, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                             &r.out, &r.err, &wait_status, &error));
+  g_assert_no_error(error);
+  g_assert_true(WIFEXITED(wait_status));
+  r.status = WEXITSTATUS(wait_status);
+  return r;
+}
+
+static void test_cli_grid(void)
+{
+  g_autofree char *img = g_build_filename(demo_dir, "316L", "316L_000.png", NULL);
+  g_autofree char *grid = g_build_filename(tmp_root, "grid.png", NULL);
+  CliRun r = cli("augment", img, "-n", "5", "--seed", "3", "--tile", "64", "--size", "46",
+                 "--augment-preset", "paper", "--noise-sigma", "0.02", "-o", grid, "--print-json",
+                 NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_nonnull(strstr(r.out, "5 variants"));
+  g_assert_nonnull(strstr(r.out, "\"noise_sigma\": 0.02"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkPixbuf) pb = gdk_pixbuf_new_from_file(grid, &error);
+  g_assert_no_error(error);
+  /* 6 tiles in 3 columns (about square): 2·14 margin + 3·64 + 2·10 gaps */
+  g_assert_cmpint(gdk_pixbuf_get_width(pb), ==, 28 + 3 * 64 + 2 * 10);
+  cli_run_clear(&r);
+
+  /* the same seed, the same picture */
+  g_autofree char *grid2 = g_build_filename(tmp_root, "grid2.png", NULL);
+  r = cli("augment", img, "-n", "5", "--seed", "3", "--tile", "64", "--size", "46",
+          "--augment-preset", "paper", "--noise-sigma", "0.02", "-o", grid2, NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  g_autofree char *a = NULL, *b = NULL;
+  gsize la, lb;
+  g_assert_true(g_file_get_contents(grid, &a, &la, NULL));
+  g_assert_true(g_file_get_contents(grid2, &b, &lb, NULL));
+  g_assert_cmpmem(a, la, b, lb);
+  cli_run_clear(&r);
+
+  r = cli("augment", "--help", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_nonnull(strstr(r.out, "--rotation-range"));
+  g_assert_nonnull(strstr(r.out, "--augment-preset"));
+  cli_run_clear(&r);
+}
+
+static void test_cli_errors(void)
+{
+  g_autofree char *img = g_build_filename(demo_dir, "316L", "316L_000.png", NULL);
+  g_autofree char *grid = g_build_filename(tmp_root, "e.png", NULL);
+  g_autofree char *missing = g_build_filename(tmp_root, "missing.png", NULL);
+  g_autofree char *nodir = g_build_filename(tmp_root, "no-such-folder", "g.png", NULL);
+  g_autofree char *json = g_build_filename(tmp_root, "keras.json", NULL);
+  g_assert_true(g_file_set_contents(json, "{\"rotation_range\": 20, \"shear_range\": 5}", -1,
+                                    NULL));
+  struct {
+    int status;
+    const char *expect;
+    const char *args[8];
+  } cases[] = {
+    {1, "missing.png", {"augment", missing, "-o", grid}},
+    {1, "does not exist", {"augment", img, "-o", nodir}},
+    {1, "is a folder", {"augment", img, "-o", tmp_root}},
+    {2, "-o GRID.png is required", {"augment", img}},
+    {2, "--zoom-range 2: zoom_range", {"augment", img, "-o", grid, "--zoom-range", "2"}},
+    {2, "--cval 255", {"augment", img, "-o", grid, "--cval", "255"}},
+    {2, "unknown augmentation preset", {"augment", img, "-o", grid, "--augment-preset", "x"}},
+    {1, "shear_range is not supported", {"augment", img, "-o", grid, "--augment-config", json}},
+    {2, "-n must be 1 to 256", {"augment", img, "-o", grid, "-n", "0"}},
+    {2, "--brightness-range 1.2", {"train", demo_dir, "-o", grid, "--brightness-range", "1.2"}},
+    {2, "--fill-mode mirror", {"train", demo_dir, "-o", grid, "--fill-mode", "mirror"}},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    const char **a = cases[i].args;
+    CliRun r = cli(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], NULL);
+    if (r.status != cases[i].status || !strstr(r.err, cases[i].expect))
+      g_error("case %u: exit %d, stderr \"%s\"; expected %d and \"%s\"", i, r.status, r.err,
+              cases[i].status, cases[i].expect);
+    cli_run_clear(&r);
+  }
+  g_assert_false(g_file_test(grid, G_FILE_TEST_EXISTS));
+}
+
+static void test_cli_train(void)
+{
+  g_autofree char *model = g_build_filename(tmp_root, "cli.safetensors", NULL);
+  CliRun r = cli("train", demo_dir, "--size", "46", "-e", "1", "-b", "4", "-o", model,
+                 "--augment-preset", "paper", "--rotation-range", "20", "--vertical-flip",
+                 "--gamma-range", "0.8,1.25", "--gamma-probability", "0.5", NULL);
+  if (r.status != 0)
+    g_error("train failed: %s", r.err);
+  g_assert_nonnull(strstr(r.out, "augment: rotation ±20°"));
+  g_assert_nonnull(strstr(r.out, "gamma 0.8–1.25 (p 0.5)"));
+  PatinaCheckpointMeta meta = {0};
+  g_autoptr(GError) error = NULL;
+  PatinaModel *m = patina_checkpoint_load(model, &meta, &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(strstr(meta.hyperparameters_json, "\"rotation_range\":20"));
+  g_assert_nonnull(strstr(meta.hyperparameters_json, "\"gamma_probability\":0.5"));
+  patina_checkpoint_meta_clear(&meta);
+  patina_model_free(m);
+  cli_run_clear(&r);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -755,9 +925,13 @@ int main(int argc, char **argv)
   g_test_add_func("/augment/determinism", test_determinism);
   g_test_add_func("/augment/describe", test_describe);
   g_test_add_func("/augment/json", test_json);
+  g_test_add_func("/augment/set-and-describe", test_set_and_describe);
   g_test_add_func("/augment/train-deterministic", test_train_deterministic);
   g_test_add_func("/augment/train-changes-batches", test_train_changes_batches);
   g_test_add_func("/augment/train-refuses-bad", test_train_refuses_bad);
+  g_test_add_func("/augment/cli-grid", test_cli_grid);
+  g_test_add_func("/augment/cli-errors", test_cli_errors);
+  g_test_add_func("/augment/cli-train", test_cli_train);
   int rc = g_test_run();
   remove_tree(tmp_root);
   g_free(tmp_root);

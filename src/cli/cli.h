@@ -1,6 +1,8 @@
 #pragma once
 #include <glib.h>
 
+#include "data/augment.h"
+
 enum { CLI_OK = 0, CLI_FAILURE = 1, CLI_USAGE = 2 };
 
 int cli_demo_data(int argc, char **argv);
@@ -8,6 +10,7 @@ int cli_train(int argc, char **argv);
 int cli_evaluate(int argc, char **argv);
 int cli_predict(int argc, char **argv);
 int cli_info(int argc, char **argv);
+int cli_augment(int argc, char **argv);
 
 /* Parses argv with entries; on a usage error prints it with the command's help hint and
  * returns FALSE. `params` names the positional arguments for --help. */
@@ -16,3 +19,21 @@ gboolean cli_parse(int *argc, char ***argv, const char *params, const char *summ
 /* Prints "patina-cli: message" to stderr and returns CLI_FAILURE. */
 int cli_fail(const GError *error);
 int cli_usage_error(const char *command, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* The augmentation options (Keras ImageDataGenerator's names, dashed) that train and augment
+ * share; cmd-augment.c. */
+#define CLI_AUGMENT_MAX_OPTIONS 24
+typedef struct {
+  char *preset, *config;
+  char *values[CLI_AUGMENT_MAX_OPTIONS];
+  gboolean horizontal_flip, vertical_flip;
+} CliAugmentOptions;
+/* Appends the options' entries (pointing into o) to entries, a GArray of GOptionEntry. */
+void cli_augment_options_add(CliAugmentOptions *o, GArray *entries);
+gboolean cli_augment_options_given(const CliAugmentOptions *o);
+/* The preset or JSON file first, then each option over it. Prints any error and returns its
+ * exit code (CLI_USAGE for a bad option, CLI_FAILURE for an unreadable or bad file). */
+int cli_augment_options_resolve(const CliAugmentOptions *o, const char *command,
+                                PatinaAugment *a);
+void cli_augment_options_clear(CliAugmentOptions *o);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CliAugmentOptions, cli_augment_options_clear)

@@ -118,12 +118,19 @@ int cli_train(int argc, char **argv)
      "Weight each class's loss inversely to its size (for imbalanced data)", NULL},
     {NULL},
   };
+  /* then the augmentation options, shared with `patina-cli augment` (cmd-augment.c) */
+  g_auto(CliAugmentOptions) augment_options = {0};
+  g_autoptr(GArray) all_entries = g_array_new(TRUE, TRUE, sizeof(GOptionEntry));
+  g_array_append_vals(all_entries, entries, G_N_ELEMENTS(entries) - 1);
+  cli_augment_options_add(&augment_options, all_entries);
   if (!cli_parse(&argc, &argv, "DATA",
                  "Trains a CNN on DATA, a folder with one sub-folder of images per class. Prints "
                  "a line per epoch; saves the model with the best validation accuracy to -o, "
                  "the last one beside it as .last.safetensors and the history as .csv. Ctrl-C "
-                 "stops after the current batch and keeps the model so far.",
-                 entries))
+                 "stops after the current batch and keeps the model so far. Augmentation (off "
+                 "by default) takes Keras ImageDataGenerator's options, applied anew to each "
+                 "training image in each epoch; see 'patina-cli augment' for a preview.",
+                 (const GOptionEntry *) all_entries->data))
     return CLI_USAGE;
   if (argc != 2)
     return cli_usage_error("train", "expected one data folder, got %d arguments", argc - 1);
@@ -153,6 +160,12 @@ int cli_train(int argc, char **argv)
     return cli_usage_error("train", "--size must be 16 to 2048");
   if (cfg.threads < 1 || cfg.threads > 256)
     return cli_usage_error("train", "--threads must be 1 to 256");
+  PatinaAugment augment;
+  int augment_rc = cli_augment_options_resolve(&augment_options, "train", &augment);
+  if (augment_rc != CLI_OK)
+    return augment_rc;
+  if (cli_augment_options_given(&augment_options))
+    cfg.augment = &augment;
 
   g_autoptr(GError) error = NULL;
   if (!check_output(output, &error))
@@ -169,6 +182,10 @@ int cli_train(int argc, char **argv)
   if (ds->n_duplicate_groups)
     printf("data: %d groups of byte-identical images kept on one side of the split\n",
            ds->n_duplicate_groups);
+  if (cfg.augment) {
+    g_autofree char *what = patina_augment_describe(cfg.augment);
+    printf("augment: %s\n", what);
+  }
 
   g_autoptr(GCancellable) cancellable = g_cancellable_new();
   TrainUi ui = {.cancellable = cancellable, .tty = isatty(STDERR_FILENO)};

@@ -204,13 +204,56 @@ JsonNode *patina_augment_to_json_node(const PatinaAugment *a)
   return json_builder_get_root(b);
 }
 
+/* The shortest decimal that reads back as the same double (json-glib writes 17 digits, so
+ * 0.1 would come out as 0.10000000000000001). */
+static void append_number(GString *s, double v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  for (int digits = 15; digits <= 17; digits++) {
+    char fmt[8];
+    g_snprintf(fmt, sizeof(fmt), "%%.%dg", digits);
+    g_ascii_formatd(buf, sizeof(buf), fmt, v);
+    if (g_ascii_strtod(buf, NULL) == v)
+      break;
+  }
+  g_string_append(s, buf);
+}
+
+static void append_value(GString *s, JsonNode *n)
+{
+  if (JSON_NODE_HOLDS_NULL(n)) {
+    g_string_append(s, "null");
+  } else if (JSON_NODE_HOLDS_ARRAY(n)) {
+    JsonArray *arr = json_node_get_array(n);
+    g_string_append_c(s, '[');
+    for (guint i = 0; i < json_array_get_length(arr); i++) {
+      if (i)
+        g_string_append(s, ", ");
+      append_value(s, json_array_get_element(arr, i));
+    }
+    g_string_append_c(s, ']');
+  } else if (json_node_get_value_type(n) == G_TYPE_BOOLEAN) {
+    g_string_append(s, json_node_get_boolean(n) ? "true" : "false");
+  } else if (json_node_get_value_type(n) == G_TYPE_STRING) {
+    g_string_append_printf(s, "\"%s\"", json_node_get_string(n)); /* fill mode names only */
+  } else {
+    append_number(s, json_node_get_double(n));
+  }
+}
+
 char *patina_augment_to_json(const PatinaAugment *a)
 {
   g_autoptr(JsonNode) node = patina_augment_to_json_node(a);
-  g_autoptr(JsonGenerator) gen = json_generator_new();
-  json_generator_set_root(gen, node);
-  json_generator_set_pretty(gen, TRUE);
-  return json_generator_to_data(gen, NULL);
+  JsonObject *obj = json_node_get_object(node);
+  g_autoptr(GList) members = json_object_get_members(obj);
+  GString *s = g_string_new("{\n");
+  for (GList *l = members; l; l = l->next) {
+    g_string_append_printf(s, "  \"%s\": ", (const char *) l->data);
+    append_value(s, json_object_get_member(obj, l->data));
+    g_string_append(s, l->next ? ",\n" : "\n");
+  }
+  g_string_append(s, "}");
+  return g_string_free(s, FALSE);
 }
 
 static gboolean get_number(JsonNode *n, const char *name, double *v, GError **error)
@@ -415,6 +458,89 @@ gboolean patina_augment_from_json(PatinaAugment *a, const char *json, gssize len
   return patina_augment_from_json_node(a, json_parser_get_root(parser), error);
 }
 
+gboolean patina_augment_set(PatinaAugment *a, const char *name, const char *value,
+                            GError **error)
+{
+  g_return_val_if_fail(a && name, FALSE);
+  g_autofree char *v = g_strstrip(g_strdup(value ? value : ""));
+  g_autoptr(JsonNode) node = NULL;
+  char *end;
+  if (strchr(v, ',')) {
+    g_auto(GStrv) parts = g_strsplit(v, ",", -1);
+    JsonArray *arr = json_array_new();
+    for (int i = 0; parts[i]; i++) {
+      g_strstrip(parts[i]);
+      double d = g_ascii_strtod(parts[i], &end);
+      if (!*parts[i] || *end) {
+        json_array_unref(arr);
+        return bad(error, "%s: \"%s\" is not a list of numbers such as 0.8,1.2", name, v);
+      }
+      json_array_add_double_element(arr, d);
+    }
+    node = json_node_init_array(json_node_alloc(), arr);
+    json_array_unref(arr);
+  } else if (!strcmp(v, "true") || !strcmp(v, "false")) {
+    node = json_node_init_boolean(json_node_alloc(), !strcmp(v, "true"));
+  } else if (!strcmp(v, "null") || !strcmp(v, "none")) {
+    node = json_node_init_null(json_node_alloc());
+  } else {
+    double d = g_ascii_strtod(v, &end);
+    if (*v && !*end)
+      node = json_node_init_double(json_node_alloc(), d);
+    else
+      node = json_node_init_string(json_node_alloc(), v);
+  }
+  PatinaAugment tmp = *a;
+  if (!parse_member(&tmp, name, node, error) || !patina_augment_validate(&tmp, error))
+    return FALSE;
+  *a = tmp;
+  return TRUE;
+}
+
+static void describe_range(GString *s, const char *what, const double *r, double off,
+                           const char *unit, double p)
+{
+  if (is_pair(r, off) || p == 0.0)
+    return;
+  if (s->len)
+    g_string_append(s, ", ");
+  if (r[0] == r[1])
+    g_string_append_printf(s, "%s %g%s", what, r[0], unit);
+  else
+    g_string_append_printf(s, "%s %g–%g%s", what, r[0], r[1], unit);
+  if (p < 1.0)
+    g_string_append_printf(s, " (p %g)", p);
+}
+
+char *patina_augment_describe(const PatinaAugment *a)
+{
+  GString *s = g_string_new(NULL);
+  if (a->rotation_range)
+    g_string_append_printf(s, "rotation ±%g°", a->rotation_range);
+  if (a->width_shift_range || a->height_shift_range)
+    g_string_append_printf(s, "%sshift ±%g×%g%s", s->len ? ", " : "", a->width_shift_range,
+                           a->height_shift_range,
+                           a->width_shift_range >= 1 || a->height_shift_range >= 1 ? " px" : "");
+  describe_range(s, "zoom", a->zoom_range, 1.0, "", 1.0);
+  if (a->horizontal_flip || a->vertical_flip)
+    g_string_append_printf(s, "%sflips%s%s", s->len ? ", " : "", a->horizontal_flip ? " H" : "",
+                           a->vertical_flip ? " V" : "");
+  describe_range(s, "brightness", a->brightness_range, 1.0, "", a->brightness_probability);
+  describe_range(s, "contrast", a->contrast_range, 1.0, "", a->contrast_probability);
+  describe_range(s, "gamma", a->gamma_range, 1.0, "", a->gamma_probability);
+  describe_range(s, "blur σ", a->blur_sigma, 0.0, " px", a->blur_probability);
+  describe_range(s, "noise σ", a->noise_sigma, 0.0, "", a->noise_probability);
+  if (!s->len)
+    g_string_append(s, "none");
+  else if (a->rotation_range || a->width_shift_range || a->height_shift_range ||
+           !is_pair(a->zoom_range, 1.0)) {
+    g_string_append_printf(s, "; fill %s", patina_fill_mode_name(a->fill_mode));
+    if (a->fill_mode == PATINA_FILL_CONSTANT)
+      g_string_append_printf(s, " %g", a->cval);
+  }
+  return g_string_free(s, FALSE);
+}
+
 /* ---- drawing ---- */
 
 static guint64 mix64(guint64 z)
@@ -467,38 +593,41 @@ void patina_augment_draw(const PatinaAugment *a, int size, PatinaRng *rng, Patin
   d->noise_seed = noise_seed;
 }
 
-char *patina_augment_draw_describe(const PatinaAugmentDraw *d)
+GStrv patina_augment_draw_items(const PatinaAugmentDraw *d)
 {
-  GString *s = g_string_new(NULL);
-#define SEP (s->len ? " " : "")
+  GPtrArray *b = g_ptr_array_new();
   if (d->theta != 0.0)
-    g_string_append_printf(s, "%srot %.0f°", SEP, d->theta);
+    g_ptr_array_add(b, g_strdup_printf("rot %.0f°", d->theta));
   if (d->flip_h)
-    g_string_append_printf(s, "%sflipH", SEP);
+    g_ptr_array_add(b, g_strdup("flipH"));
   if (d->flip_v)
-    g_string_append_printf(s, "%sflipV", SEP);
+    g_ptr_array_add(b, g_strdup("flipV"));
   if (d->shift_x != 0.0 || d->shift_y != 0.0)
-    g_string_append_printf(s, "%sshift %+.0f,%+.0f", SEP, d->shift_x, d->shift_y);
+    g_ptr_array_add(b, g_strdup_printf("shift %+.0f,%+.0f", d->shift_x, d->shift_y));
   if (d->zoom_x != 1.0 || d->zoom_y != 1.0) {
     if (fabs(d->zoom_x - d->zoom_y) < 0.005)
-      g_string_append_printf(s, "%szoom %.2f", SEP, d->zoom_x);
+      g_ptr_array_add(b, g_strdup_printf("zoom %.2f", d->zoom_x));
     else
-      g_string_append_printf(s, "%szoom %.2f×%.2f", SEP, d->zoom_x, d->zoom_y);
+      g_ptr_array_add(b, g_strdup_printf("zoom %.2f×%.2f", d->zoom_x, d->zoom_y));
   }
   if (d->brightness != 1.0)
-    g_string_append_printf(s, "%sbright %.2f", SEP, d->brightness);
+    g_ptr_array_add(b, g_strdup_printf("bright %.2f", d->brightness));
   if (d->contrast != 1.0)
-    g_string_append_printf(s, "%scontrast %.2f", SEP, d->contrast);
+    g_ptr_array_add(b, g_strdup_printf("contrast %.2f", d->contrast));
   if (d->gamma != 1.0)
-    g_string_append_printf(s, "%sgamma %.2f", SEP, d->gamma);
+    g_ptr_array_add(b, g_strdup_printf("gamma %.2f", d->gamma));
   if (d->blur_sigma > 0.0)
-    g_string_append_printf(s, "%sblur %.1f", SEP, d->blur_sigma);
+    g_ptr_array_add(b, g_strdup_printf("blur %.1f", d->blur_sigma));
   if (d->noise_sigma > 0.0)
-    g_string_append_printf(s, "%snoise %.3f", SEP, d->noise_sigma);
-#undef SEP
-  if (!s->len)
-    g_string_append(s, "identity");
-  return g_string_free(s, FALSE);
+    g_ptr_array_add(b, g_strdup_printf("noise %.3f", d->noise_sigma));
+  g_ptr_array_add(b, NULL);
+  return (GStrv) g_ptr_array_free(b, FALSE);
+}
+
+char *patina_augment_draw_describe(const PatinaAugmentDraw *d)
+{
+  g_auto(GStrv) items = patina_augment_draw_items(d);
+  return items[0] ? g_strjoinv(" ", items) : g_strdup("identity");
 }
 
 /* ---- geometry ---- */

@@ -117,6 +117,14 @@ gboolean patina_augment_from_json_node(PatinaAugment *a, JsonNode *node, GError 
 gboolean patina_augment_from_json(PatinaAugment *a, const char *json, gssize length,
                                   GError **error);
 
+/* Sets one field by its JSON name from text, as a command line gives it: "20", "0.8,1.2",
+ * "true", "reflect", "null". Validated as the JSON form is; a on failure is unchanged. */
+gboolean patina_augment_set(PatinaAugment *a, const char *name, const char *value,
+                            GError **error);
+/* A one-line summary of what is on, e.g. "rotation ±180°, shift ±0.1×0.1, zoom 0.9–1.1, flips
+ * H V, brightness 0.8–1.2; fill reflect"; "none" when all is off. */
+char *patina_augment_describe(const PatinaAugment *a);
+
 /* The stream of one image in one epoch, independent of batch order and threads. */
 void patina_augment_rng_for(PatinaRng *rng, guint64 seed, guint64 epoch, guint64 index);
 
@@ -132,5 +140,8 @@ void patina_augment_plane(const PatinaAugment *a, PatinaRng *rng, const float *s
                           float *dst, int size);
 /* A short label of what d does, e.g. "rot 23° flipH zoom 0.91"; "identity" when nothing. */
 char *patina_augment_draw_describe(const PatinaAugmentDraw *d);
+/* The same as separate items ("rot 23°", "flipH", "zoom 0.91"), for wrapping; empty when
+ * nothing. */
+GStrv patina_augment_draw_items(const PatinaAugmentDraw *d);
 
 G_END_DECLS
