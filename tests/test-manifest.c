@@ -155,6 +155,19 @@ static void test_round_trip(void)
   g_assert_no_error(error);
   assert_same_manifest(m, loaded);
 
+  /* Many images (the nesting check once miscounted and refused long manifests). */
+  g_autoptr(PatinaManifest) many = sample_manifest();
+  for (int i = 0; i < 2000; i++) {
+    PatinaManifestImage im = {.path = g_strdup_printf("316L/many%04d.png", i), .label = i % 2,
+                              .split = (PatinaSplit) (i % 3), .crop_rows = -1,
+                              .sha256 = g_strnfill(64, 'f')};
+    g_array_append_val(many->images, im);
+  }
+  g_autofree char *many_text = patina_manifest_to_data(many, &len);
+  g_autoptr(PatinaManifest) many_back = patina_manifest_parse(many_text, len, "many", &error);
+  g_assert_no_error(error);
+  assert_same_manifest(many, many_back);
+
   /* Optional fields may be left out; a UTF-8 BOM is tolerated. */
   const char *minimal = "\xef\xbb\xbf{\"version\": 1, \"classes\": [\"a\", \"b\"], \"images\": "
                         "[{\"path\": \"a/x.png\", \"class\": \"b\", \"split\": \"val\"}]}";
@@ -181,7 +194,7 @@ typedef struct {
 static const BadCase bad_cases[] = {
   {"", "empty; expected a JSON object"},
   {" \n ", "empty; expected a JSON object"},
-  {"{\"version\": 1,", "not valid JSON"},
+  {"{\"version\": 1,", "not valid JSON (line 1, column "},
   {"[1, 2]", "expected a JSON object with \"version\", \"classes\" and \"images\", got an array"},
   {"\"x\"", "got \"x\""},
   {"{\"classes\": [], \"images\": []}", "missing field \"version\" (expected 1)"},
@@ -202,6 +215,10 @@ static const BadCase bad_cases[] = {
    "classes[1]: expected a class (folder) name without \"/\""},
   {"{\"version\": 1, \"classes\": [\"a\", \"..\"], \"images\": []}", "classes[1]: expected"},
   {"{\"version\": 1, \"classes\": [\"a\", \"\"], \"images\": []}", "classes[1]: expected"},
+  {"{\"version\": 1, \"classes\": [\"a\", \"\\ud800b\"], \"images\": []}",
+   "classes[1]: expected a string of valid Unicode, got one with a lone surrogate escape"},
+  {HEAD IMG(", \"exclude_reason\": \"x\\ud800x\"") "]}",
+   "images[0].exclude_reason: expected a string of valid Unicode"},
   {"{\"version\": 1, \"classes\": [\"a\", \"b\"]}", "missing field \"images\""},
   {"{\"version\": 1, \"classes\": [\"a\", \"b\"], \"images\": {}}",
    "images: expected an array of images, got an object"},

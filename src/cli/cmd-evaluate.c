@@ -125,12 +125,17 @@ static void print_text(const PatinaDataset *ds, const PatinaEvaluation *e)
 
 int cli_evaluate(int argc, char **argv)
 {
-  gboolean json = FALSE, holdout = FALSE;
+  gboolean json = FALSE, holdout = FALSE, no_manifest = FALSE;
   int threads = 2, batch = 64;
+  g_autofree char *split = NULL;
   const GOptionEntry entries[] = {
     {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL},
     {"holdout", 0, 0, G_OPTION_ARG_NONE, &holdout,
      "Only the images the model was validated on (its training seed and --val-fraction)", NULL},
+    {"split", 0, 0, G_OPTION_ARG_STRING, &split,
+     "Only the images of this split of DATA/patina-dataset.json: train, val or test", "NAME"},
+    {"no-manifest", 0, 0, G_OPTION_ARG_NONE, &no_manifest,
+     "Ignore DATA/patina-dataset.json: every image of the class folders", NULL},
     {"threads", 't', 0, G_OPTION_ARG_INT, &threads, "Worker threads (default 2)", "T"},
     {"batch", 'b', 0, G_OPTION_ARG_INT, &batch, "Images per forward pass (default 64)", "N"},
     {NULL},
@@ -138,13 +143,23 @@ int cli_evaluate(int argc, char **argv)
   if (!cli_parse(&argc, &argv, "MODEL DATA",
                  "Evaluates MODEL on the images of DATA (a class-folder data set with the "
                  "model's classes): accuracy, loss, per-class precision/recall/F1 and the "
-                 "confusion matrix.",
+                 "confusion matrix. When DATA has a manifest (patina-dataset.json), its excluded "
+                 "images are left out and --split picks one of its splits.",
                  entries))
     return CLI_USAGE;
   if (argc != 3)
     return cli_usage_error("evaluate", "expected MODEL and DATA, got %d arguments", argc - 1);
   if (threads < 1 || threads > 256 || batch < 1 || batch > 4096)
     return cli_usage_error("evaluate", "--threads must be 1 to 256 and --batch 1 to 4096");
+  int want_split = -1;
+  for (int s = 0; split && s < PATINA_N_SPLITS; s++)
+    if (!strcmp(split, patina_split_name((PatinaSplit) s)))
+      want_split = s;
+  if (split && want_split < 0)
+    return cli_usage_error("evaluate", "--split must be train, val or test, not \"%s\"", split);
+  if (split && (holdout || no_manifest))
+    return cli_usage_error("evaluate", "--split takes the manifest's split; it excludes "
+                                       "--holdout and --no-manifest");
 
   g_autoptr(GError) error = NULL;
   PatinaCheckpointMeta meta = {0};
@@ -153,7 +168,12 @@ int cli_evaluate(int argc, char **argv)
     return cli_fail(error);
   patina_model_set_threads(model, threads);
   int rc = CLI_FAILURE;
-  g_autoptr(PatinaDataset) ds = patina_dataset_open(argv[2], &error);
+  g_auto(CliData) data = {0};
+  PatinaDataset *ds = NULL;
+  if (cli_data_open(argv[2], split ? CLI_MANIFEST_REQUIRED
+                             : no_manifest || holdout ? CLI_MANIFEST_IGNORE : CLI_MANIFEST_AUTO,
+                    &data, &error))
+    ds = data.ds;
   g_autoptr(GArray) idx = g_array_new(FALSE, FALSE, sizeof(int));
   float *planes = NULL;
   int *labels = NULL;
@@ -165,11 +185,20 @@ int cli_evaluate(int argc, char **argv)
     double fraction;
     if (!training_split(&meta, &seed, &fraction)) {
       g_set_error(&error, PATINA_ERROR, PATINA_ERROR_INVALID,
-                  "%s: --holdout needs a model trained with a validation split", argv[1]);
+                  "%s: --holdout needs a model trained with a --val-fraction split (for a "
+                  "model trained on a manifest's split, use --split val or --split test)",
+                  argv[1]);
       goto out;
     }
     g_autoptr(GArray) train = g_array_new(FALSE, FALSE, sizeof(int));
     patina_dataset_split(ds, fraction, seed, train, idx);
+  } else if (want_split >= 0) {
+    g_array_append_vals(idx, data.splits[want_split]->data, data.splits[want_split]->len);
+    if (idx->len == 0) {
+      g_set_error(&error, PATINA_ERROR, PATINA_ERROR_INVALID, "%s: the %s split has no images",
+                  data.manifest_path, split);
+      goto out;
+    }
   } else {
     for (int i = 0; i < (int) ds->samples->len; i++)
       g_array_append_val(idx, i);
@@ -183,10 +212,13 @@ int cli_evaluate(int argc, char **argv)
     labels[i] = g_array_index(ds->samples, PatinaSample, g_array_index(idx, int, i)).label;
   if (!patina_evaluate_planes(model, planes, labels, (int) idx->len, batch, &e, &error))
     goto out;
-  if (json)
+  if (json) {
     print_json(argv[1], ds, &e);
-  else
+  } else {
+    if (split)
+      printf("split: %s of %s\n", split, data.manifest_path);
     print_text(ds, &e);
+  }
   rc = CLI_OK;
 out:
   if (rc != CLI_OK)

@@ -98,6 +98,8 @@ int cli_train(int argc, char **argv)
   g_autofree char *output = NULL, *model = NULL, *optimizer = NULL;
   double lr = cfg.lr, momentum = cfg.momentum;
   gint64 seed = 0;
+  int folds = 0;
+  gboolean use_manifest = FALSE, no_manifest = FALSE;
   const GOptionEntry entries[] = {
     {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Where to save the best model (required)",
      "MODEL.safetensors"},
@@ -116,6 +118,16 @@ int cli_train(int argc, char **argv)
     {"threads", 't', 0, G_OPTION_ARG_INT, &cfg.threads, "Worker threads (default 2)", "T"},
     {"class-weighting", 0, 0, G_OPTION_ARG_NONE, &cfg.class_weighting,
      "Weight each class's loss inversely to its size (for imbalanced data)", NULL},
+    {"folds", 0, 0, G_OPTION_ARG_INT, &folds,
+     "Cross-validate: train K models on stratified folds (saved as <stem>.fold1.safetensors ...) "
+     "and print the mean ± sd of their best val_acc", "K"},
+    {"manifest", 0, 0, G_OPTION_ARG_NONE, &use_manifest,
+     "Train and validate on the splits of DATA/patina-dataset.json, without its excluded and "
+     "test images (the default when it exists; with this option, an error when it does not)",
+     NULL},
+    {"no-manifest", 0, 0, G_OPTION_ARG_NONE, &no_manifest,
+     "Ignore DATA/patina-dataset.json: every image of the class folders, split by --val-fraction",
+     NULL},
     {NULL},
   };
   /* then the augmentation options, shared with `patina-cli augment` (cmd-augment.c) */
@@ -160,6 +172,10 @@ int cli_train(int argc, char **argv)
     return cli_usage_error("train", "--size must be 16 to 2048");
   if (cfg.threads < 1 || cfg.threads > 256)
     return cli_usage_error("train", "--threads must be 1 to 256");
+  if (folds < 0 || folds == 1 || folds > 100)
+    return cli_usage_error("train", "--folds must be 2 to 100");
+  if (use_manifest && no_manifest)
+    return cli_usage_error("train", "--manifest and --no-manifest exclude each other");
   PatinaAugment augment;
   int augment_rc = cli_augment_options_resolve(&augment_options, "train", &augment);
   if (augment_rc != CLI_OK)
@@ -170,15 +186,22 @@ int cli_train(int argc, char **argv)
   g_autoptr(GError) error = NULL;
   if (!check_output(output, &error))
     return cli_fail(error);
-  g_autoptr(PatinaDataset) ds = patina_dataset_open(argv[1], &error);
-  if (!ds)
+  g_auto(CliData) data = {0};
+  if (!cli_data_open(argv[1], use_manifest ? CLI_MANIFEST_REQUIRED
+                              : no_manifest ? CLI_MANIFEST_IGNORE : CLI_MANIFEST_AUTO,
+                     &data, &error))
     return cli_fail(error);
-
-  printf("data: %s, %u images in %u classes", argv[1], ds->samples->len, ds->class_names->len);
-  for (guint i = 0; i < ds->class_names->len; i++)
-    printf("%s%s %d", i ? ", " : " (", (char *) g_ptr_array_index(ds->class_names, i),
-           patina_dataset_count_class(ds, (int) i));
-  printf(")\n");
+  PatinaDataset *ds = data.ds;
+  cli_data_print(&data, argv[1]);
+  if (data.manifest) {
+    /* the manifest's split, explicit; val_fraction 0 so that evaluate --holdout cannot
+     * re-derive a different one from the checkpoint */
+    cfg.val_fraction = 0.0;
+    cfg.train_indices = (const int *) data.splits[PATINA_SPLIT_TRAIN]->data;
+    cfg.n_train_indices = (int) data.splits[PATINA_SPLIT_TRAIN]->len;
+    cfg.val_indices = (const int *) data.splits[PATINA_SPLIT_VAL]->data;
+    cfg.n_val_indices = (int) data.splits[PATINA_SPLIT_VAL]->len;
+  }
   if (ds->n_duplicate_groups)
     printf("data: %d groups of byte-identical images kept on one side of the split\n",
            ds->n_duplicate_groups);
@@ -190,6 +213,11 @@ int cli_train(int argc, char **argv)
   g_autoptr(GCancellable) cancellable = g_cancellable_new();
   TrainUi ui = {.cancellable = cancellable, .tty = isatty(STDERR_FILENO)};
   signal(SIGINT, on_sigint);
+  if (folds) {
+    int rc = cli_train_folds(&cfg, &data, folds, on_progress, &ui, cancellable);
+    signal(SIGINT, SIG_DFL);
+    return rc;
+  }
   PatinaTrainResult result;
   gboolean ok = patina_train(&cfg, ds, on_progress, &ui, cancellable, &result, &error);
   signal(SIGINT, SIG_DFL);

@@ -19,6 +19,7 @@ static const Command commands[] = {
   {"evaluate", cli_evaluate, "accuracy, per-class metrics and confusion matrix of a model"},
   {"predict", cli_predict, "class and probabilities of images"},
   {"info", cli_info, "describe a model, an image or a data set"},
+  {"dataset", cli_dataset, "data set manifest: init (split), check (duplicates, imbalance), update"},
   {"augment", cli_augment, "a labelled preview grid of augmented variants of an image"},
 };
 

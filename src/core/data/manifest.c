@@ -304,7 +304,7 @@ static char *describe(JsonNode *node)
   }
   GType t = json_node_get_value_type(node);
   if (t == G_TYPE_STRING) {
-    const char *s = json_node_get_string(node);
+    g_autofree char *s = g_utf8_make_valid(json_node_get_string(node), -1);
     glong n = g_utf8_strlen(s, -1);
     g_autofree char *cut = n > 60 ? g_utf8_substring(s, 0, 60) : g_strdup(s);
     GString *out = g_string_new(NULL);
@@ -325,11 +325,20 @@ static char *describe(JsonNode *node)
   return g_strdup("a value of unknown type");
 }
 
+/* json-glib decodes a lone surrogate escape ("\ud800") to bytes that are not UTF-8. */
+static gboolean valid_text(Ctx *ctx, const char *s, const char *jpath)
+{
+  if (g_utf8_validate(s, -1, NULL))
+    return TRUE;
+  return invalid(ctx, jpath, "expected a string of valid Unicode, got one with a lone surrogate "
+                             "escape (\\uD800 to \\uDFFF)");
+}
+
 static gboolean want_string(Ctx *ctx, JsonNode *node, const char *jpath, const char **out)
 {
   if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING) {
     *out = json_node_get_string(node);
-    return TRUE;
+    return valid_text(ctx, *out, jpath);
   }
   g_autofree char *got = describe(node);
   return invalid(ctx, jpath, "expected a string, got %s", got);
@@ -342,6 +351,8 @@ static gboolean want_optional_string(Ctx *ctx, JsonNode *node, const char *jpath
     return TRUE;
   }
   if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING) {
+    if (!valid_text(ctx, json_node_get_string(node), jpath))
+      return FALSE;
     *out = g_strdup(json_node_get_string(node));
     return TRUE;
   }
@@ -405,7 +416,8 @@ static gboolean check_members(Ctx *ctx, JsonObject *o, const char *jpath,
     if (!ok) {
       g_autofree char *list = g_strjoinv(", ", (char **) known);
       GString *esc = g_string_new(NULL);
-      append_string(esc, name);
+      g_autofree char *valid = g_utf8_make_valid(name, -1);
+      append_string(esc, valid);
       invalid(ctx, jpath, "unknown field %s (expected %s)", esc->str, list);
       g_string_free(esc, TRUE);
       return FALSE;
@@ -596,7 +608,8 @@ static int json_depth(const char *data, gsize len, int limit)
     } else if (c == '"') {
       in_string = TRUE;
     } else if (c == '[' || c == '{') {
-      max = MAX(max, ++depth);
+      depth++;
+      max = MAX(max, depth);
       if (max > limit)
         return max;
     } else if (c == ']' || c == '}') {
@@ -642,8 +655,15 @@ PatinaManifest *patina_manifest_parse(const char *data, gsize len, const char *n
   /* json-glib wants the text NUL-terminated; g_utf8_validate_len refused embedded NULs. */
   g_autofree char *text = g_strndup(data, len);
   if (!json_parser_load_from_data(parser, text, (gssize) len, &local)) {
-    g_set_error(error, PATINA_MANIFEST_ERROR, PATINA_MANIFEST_ERROR_PARSE,
-                "%s: not valid JSON (%s)", name, local->message);
+    /* json-glib says "<data>:LINE:COLUMN: Parse error: ..." */
+    int line = 0, column = 0, used = 0;
+    const char *msg = local->message;
+    if (sscanf(msg, "<data>:%d:%d: %n", &line, &column, &used) == 2 && used > 0)
+      g_set_error(error, PATINA_MANIFEST_ERROR, PATINA_MANIFEST_ERROR_PARSE,
+                  "%s: not valid JSON (line %d, column %d: %s)", name, line, column, msg + used);
+    else
+      g_set_error(error, PATINA_MANIFEST_ERROR, PATINA_MANIFEST_ERROR_PARSE,
+                  "%s: not valid JSON (%s)", name, msg);
     return NULL;
   }
   JsonNode *root = json_parser_get_root(parser);
