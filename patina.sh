@@ -39,8 +39,8 @@ case "${1:-}" in
     build
     demo="${XDG_DATA_HOME:-$HOME/.local/share}/patina/demo"
     [ -d "$demo" ] || ./build/src/cli/patina-cli demo-data "$demo"
-    ./build/src/cli/patina-cli train "$demo" -o "$demo/../demo-model.safetensors" --epochs 10
-    ./build/src/cli/patina-cli evaluate "$demo/../demo-model.safetensors" "$demo" ;;
+    ./build/src/cli/patina-cli train "$demo" -o "$demo/../demo-model.safetensors" --epochs 15
+    ./build/src/cli/patina-cli evaluate --holdout "$demo/../demo-model.safetensors" "$demo" ;;
   *)
     echo "usage: $0 run|test|build" >&2
     exit 2 ;;

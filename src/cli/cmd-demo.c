@@ -8,7 +8,7 @@ int cli_demo_data(int argc, char **argv)
   int per_class = PATINA_DEMO_PER_CLASS;
   gint64 seed = 0;
   const GOptionEntry entries[] = {
-    {"per-class", 'n', 0, G_OPTION_ARG_INT, &per_class, "Images per class (default 64)", "N"},
+    {"per-class", 'n', 0, G_OPTION_ARG_INT, &per_class, "Images per class (default 100)", "N"},
     {"seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Seed of the drawing (default 0)", "S"},
     {NULL},
   };

@@ -8,7 +8,7 @@
 G_BEGIN_DECLS
 
 #define PATINA_DEMO_SIZE 256
-#define PATINA_DEMO_PER_CLASS 64
+#define PATINA_DEMO_PER_CLASS 100
 
 /* Draws one image (size×size grayscale floats in [0, 1]) of class 0 (316L) or 1 (AZ31B). */
 void patina_demo_draw(int klass, guint64 seed, int size, float *out);
