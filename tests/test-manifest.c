@@ -3,6 +3,8 @@
  * unreadable and symlinked files. The manifest layer does not decode images, so most "images"
  * here are a few distinct bytes each. */
 #include <glib/gstdio.h>
+#include <stdarg.h>
+#include <sys/wait.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -878,6 +880,134 @@ static void test_xsdd(void)
     g_array_unref(splits[s]);
 }
 
+/* ---- patina-cli dataset, train --folds, evaluate --split ---- */
+
+/* Runs patina-cli with the NULL-terminated arguments; returns its output (stdout then stderr)
+ * and exit status. */
+static char *run_cli(int *status, ...)
+{
+  const char *build = g_getenv("PATINA_BUILD_DIR");
+  g_autofree char *exe = g_build_filename(build ? build : ".", "src", "cli", "patina-cli", NULL);
+  g_autoptr(GPtrArray) args = g_ptr_array_new();
+  g_ptr_array_add(args, exe);
+  va_list ap;
+  va_start(ap, status);
+  const char *a;
+  while ((a = va_arg(ap, const char *)) != NULL)
+    g_ptr_array_add(args, (gpointer) a);
+  va_end(ap);
+  g_ptr_array_add(args, NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  int wait_status;
+  g_autoptr(GError) error = NULL;
+  g_assert_true(g_spawn_sync(NULL, (char **) args->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                             &err, &wait_status, &error));
+  g_assert_no_error(error);
+  g_assert_true(WIFEXITED(wait_status));
+  *status = WEXITSTATUS(wait_status);
+  char *all = g_strconcat(out, err, NULL);
+  g_test_message("patina-cli %s -> %d\n%s", (char *) args->pdata[1], *status, all);
+  return all;
+}
+
+static void test_cli(void)
+{
+  const char *build = g_getenv("PATINA_BUILD_DIR");
+  g_autofree char *exe = g_build_filename(build ? build : ".", "src", "cli", "patina-cli", NULL);
+  if (!g_file_test(exe, G_FILE_TEST_IS_EXECUTABLE)) {
+    g_test_skip("patina-cli not built (PATINA_BUILD_DIR)");
+    return;
+  }
+  g_autofree char *root = make_root();
+  g_autofree char *data = g_build_filename(root, "data", NULL);
+  g_autoptr(GError) error = NULL;
+  g_assert_true(patina_demo_generate(data, 6, 3, &error));
+  int rc;
+  g_autofree char *o1 = run_cli(&rc, "dataset", "check", data, NULL);
+  g_assert_cmpint(rc, ==, 0);
+  g_assert_nonnull(strstr(o1, "12 images in 2 classes (no manifest"));
+  g_assert_nonnull(strstr(o1, "imbalance: 1.00"));
+  g_assert_nonnull(strstr(o1, "near-duplicates (perceptual hash within 8 of 64 bits): 0 pairs"));
+
+  g_autofree char *o2 = run_cli(&rc, "dataset", "init", data, "--val", "0.34", "--test", "0.34",
+                                "--seed", "5", NULL);
+  g_assert_cmpint(rc, ==, 0);
+  g_assert_nonnull(strstr(o2, "12 images in 2 classes; train 4, val 4, test 4 (seed 5)"));
+  g_autofree char *o3 = run_cli(&rc, "dataset", "init", data, NULL);
+  g_assert_cmpint(rc, ==, 1);
+  g_assert_nonnull(strstr(o3, "exists"));
+  g_autofree char *o4 = run_cli(&rc, "dataset", "init", data, "--val", "0.5", "--test", "0.5",
+                                NULL);
+  g_assert_cmpint(rc, ==, 2);
+
+  /* A copy of a test image added later lands in train: update adds it, check calls it a leak. */
+  g_autofree char *mpath = patina_manifest_path_in(data);
+  g_autoptr(PatinaManifest) m = patina_manifest_load(mpath, &error);
+  g_assert_no_error(error);
+  const char *test_image = NULL;
+  for (guint i = 0; i < m->images->len && !test_image; i++)
+    if (image(m, i)->split == PATINA_SPLIT_TEST)
+      test_image = image(m, i)->path;
+  g_assert_nonnull(test_image);
+  g_autofree char *src = g_build_filename(data, test_image, NULL);
+  g_autofree char *dir = g_path_get_dirname(src);
+  g_autofree char *copy = g_build_filename(dir, "copy.png", NULL);
+  g_autofree char *bytes = NULL;
+  gsize len;
+  g_assert_true(g_file_get_contents(src, &bytes, &len, NULL));
+  g_assert_true(g_file_set_contents(copy, bytes, (gssize) len, NULL));
+  g_autofree char *o5 = run_cli(&rc, "dataset", "check", data, NULL);
+  g_assert_cmpint(rc, ==, 0);
+  g_assert_nonnull(strstr(o5, "(and 1 new images not in the manifest"));
+  g_autofree char *o6 = run_cli(&rc, "dataset", "update", data, NULL);
+  g_assert_cmpint(rc, ==, 0);
+  g_assert_nonnull(strstr(o6, "added to the manifest (split train)"));
+  g_autofree char *o7 = run_cli(&rc, "dataset", "check", data, NULL);
+  g_assert_cmpint(rc, ==, 1);
+  g_assert_nonnull(strstr(o7, "byte-identical: 1 groups"));
+  g_assert_nonnull(strstr(o7, "straddle"));
+
+  /* Cross-validation over the manifest's train + val images; evaluate on its test split. */
+  g_autofree char *model = g_build_filename(root, "m.safetensors", NULL);
+  g_autofree char *o8 = run_cli(&rc, "train", data, "--size", "48", "--epochs", "1", "--folds",
+                                "2", "--threads", "1", "-o", model, NULL);
+  g_assert_cmpint(rc, ==, 0);
+  g_assert_nonnull(strstr(o8, "train 5, val 4, test 4"));
+  g_assert_nonnull(strstr(o8, "cross-validation: 2 folds over 9 images"));
+  g_assert_nonnull(strstr(o8, "(mean ± sd over 2 folds)"));
+  g_autofree char *fold1 = g_build_filename(root, "m.fold1.safetensors", NULL);
+  g_autofree char *fold2 = g_build_filename(root, "m.fold2.safetensors", NULL);
+  g_assert_true(g_file_test(fold1, G_FILE_TEST_IS_REGULAR));
+  g_assert_true(g_file_test(fold2, G_FILE_TEST_IS_REGULAR));
+  g_autofree char *o9 = run_cli(&rc, "evaluate", fold1, data, "--split", "test", NULL);
+  g_assert_cmpint(rc, ==, 0);
+  g_assert_nonnull(strstr(o9, "images: 4\n"));
+  g_autofree char *o10 = run_cli(&rc, "train", data, "--folds", "1", "-o", model, NULL);
+  g_assert_cmpint(rc, ==, 2);
+
+  /* A file gone and a bad manifest: named, exit 1. */
+  g_assert_cmpint(g_remove(src), ==, 0);
+  g_autofree char *o11 = run_cli(&rc, "dataset", "check", data, NULL);
+  g_assert_cmpint(rc, ==, 1);
+  g_assert_nonnull(strstr(o11, "missing"));
+  g_assert_nonnull(strstr(o11, test_image));
+  g_autofree char *o12 = run_cli(&rc, "evaluate", fold1, data, "--split", "test", NULL);
+  g_assert_cmpint(rc, ==, 0);
+  g_assert_nonnull(strstr(o12, "images: 3\n"));
+  g_assert_nonnull(strstr(o12, "skipped"));
+  const char *bad = "{\"version\": 1, \"classes\": [\"316L\", \"AZ31B\"], \"images\": "
+                    "[{\"path\": \"316L/316L_000.png\", \"class\": \"316L\", \"split\": \"tset\"}]}";
+  g_assert_true(g_file_set_contents(mpath, bad, -1, NULL));
+  g_autofree char *o13 = run_cli(&rc, "dataset", "check", data, NULL);
+  g_assert_cmpint(rc, ==, 1);
+  g_assert_nonnull(strstr(o13, "patina-dataset.json: images[0].split: expected \"train\", "
+                               "\"val\" or \"test\", got \"tset\""));
+  g_autofree char *o14 = run_cli(&rc, "train", data, "--size", "48", "-o", model, NULL);
+  g_assert_cmpint(rc, ==, 1);
+  g_assert_nonnull(strstr(o14, "images[0].split"));
+  remove_tree(root);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -894,5 +1024,6 @@ int main(int argc, char **argv)
   g_test_add_func("/manifest/folder/symlink-loop", test_symlink_loop);
   g_test_add_func("/manifest/folder/unreadable", test_unreadable);
   g_test_add_func("/manifest/x-sdd", test_xsdd);
+  g_test_add_func("/manifest/cli", test_cli);
   return g_test_run();
 }
