@@ -597,6 +597,8 @@ static void test_imbalance(void)
   remove_tree(root);
 }
 
+static char *run_cli(int *status, ...) G_GNUC_NULL_TERMINATED;
+
 /* ---- bad input around the folder ---- */
 
 static void test_missing_and_new(void)
@@ -878,6 +880,19 @@ static void test_xsdd(void)
   g_assert_cmpstr(mds->class_names->pdata[lo], ==, "oxide_scale_of_plate_system");
   for (int s = 0; s < PATINA_N_SPLITS; s++)
     g_array_unref(splits[s]);
+
+  /* patina-cli dataset check reports the nine pairs (without decoding, to stay quick). */
+  const char *build = g_getenv("PATINA_BUILD_DIR");
+  g_autofree char *exe = g_build_filename(build ? build : ".", "src", "cli", "patina-cli", NULL);
+  if (g_file_test(exe, G_FILE_TEST_IS_EXECUTABLE)) {
+    int rc;
+    g_autofree char *out = run_cli(&rc, "dataset", "check", dir, "--no-near-duplicates", NULL);
+    g_assert_cmpint(rc, ==, 0);
+    g_assert_nonnull(strstr(out, "byte-identical: 9 groups"));
+    g_assert_nonnull(strstr(out, "  red_iron/2209.jpg red_iron/2214.jpg\n"));
+    g_assert_nonnull(strstr(out, "imbalance: 6.30 (largest red_iron 397 / smallest "
+                                 "oxide_scale_of_plate_system 63)"));
+  }
 }
 
 /* ---- patina-cli dataset, train --folds, evaluate --split ---- */
@@ -967,13 +982,27 @@ static void test_cli(void)
   g_assert_nonnull(strstr(o7, "byte-identical: 1 groups"));
   g_assert_nonnull(strstr(o7, "straddle"));
 
+  /* Excluded images leave the data set; included ones come back. */
+  g_autofree char *o7b = run_cli(&rc, "dataset", "exclude", data, copy, "--reason", "a copy",
+                                 NULL);
+  g_assert_cmpint(rc, ==, 0);
+  g_autofree char *o7c = run_cli(&rc, "dataset", "check", data, NULL);
+  g_assert_cmpint(rc, ==, 0);
+  g_assert_nonnull(strstr(o7c, "(13 entries, 1 excluded)"));
+  g_autofree char *o7d = run_cli(&rc, "dataset", "include", data, copy, NULL);
+  g_assert_cmpint(rc, ==, 0);
+  g_autofree char *o7e = run_cli(&rc, "dataset", "exclude", data, "nope.png", NULL);
+  g_assert_cmpint(rc, ==, 1);
+  g_autofree char *o7f = run_cli(&rc, "dataset", "exclude", data, copy, NULL);
+  g_assert_cmpint(rc, ==, 0);
+
   /* Cross-validation over the manifest's train + val images; evaluate on its test split. */
   g_autofree char *model = g_build_filename(root, "m.safetensors", NULL);
   g_autofree char *o8 = run_cli(&rc, "train", data, "--size", "48", "--epochs", "1", "--folds",
                                 "2", "--threads", "1", "-o", model, NULL);
   g_assert_cmpint(rc, ==, 0);
-  g_assert_nonnull(strstr(o8, "train 5, val 4, test 4"));
-  g_assert_nonnull(strstr(o8, "cross-validation: 2 folds over 9 images"));
+  g_assert_nonnull(strstr(o8, "train 4, val 4, test 4, 1 excluded"));
+  g_assert_nonnull(strstr(o8, "cross-validation: 2 folds over 8 images"));
   g_assert_nonnull(strstr(o8, "(mean ± sd over 2 folds)"));
   g_autofree char *fold1 = g_build_filename(root, "m.fold1.safetensors", NULL);
   g_autofree char *fold2 = g_build_filename(root, "m.fold2.safetensors", NULL);

@@ -361,8 +361,12 @@ static int dataset_check(int argc, char **argv)
   /* Classes and imbalance. */
   printf("data: %s, %d images in %d classes%s\n", ds->root, n, nc,
          m ? "" : " (no manifest: 'patina-cli dataset init' writes one)");
-  if (m)
-    printf("manifest: %s (%u entries)\n", path, m->images->len);
+  if (m) {
+    int excluded = 0;
+    for (guint i = 0; i < m->images->len; i++)
+      excluded += g_array_index(m->images, PatinaManifestImage, i).excluded;
+    printf("manifest: %s (%u entries, %d excluded)\n", path, m->images->len, excluded);
+  }
   int width = 5;
   for (int c = 0; c < nc; c++)
     width = MAX(width, (int) strlen(ds->class_names->pdata[c]));
@@ -472,6 +476,72 @@ static int dataset_check(int argc, char **argv)
   return problems ? CLI_FAILURE : CLI_OK;
 }
 
+/* The manifest entry a command-line path names: relative to DATA, or DATA/... as typed. */
+static int find_entry(const PatinaManifest *m, const char *dir, const char *arg)
+{
+  int k = patina_manifest_find(m, arg);
+  if (k >= 0)
+    return k;
+  g_autofree char *root = g_canonicalize_filename(dir, NULL);
+  g_autofree char *full = g_canonicalize_filename(arg, NULL);
+  size_t n = strlen(root);
+  if (strncmp(full, root, n) == 0 && full[n] == '/')
+    return patina_manifest_find(m, full + n + 1);
+  return -1;
+}
+
+static int dataset_exclude(int argc, char **argv, gboolean exclude)
+{
+  g_autofree char *reason = NULL;
+  const GOptionEntry entries[] = {
+    {"reason", 'r', 0, G_OPTION_ARG_STRING, &reason, "Why (recorded in the manifest)", "TEXT"},
+    {NULL},
+  };
+  const GOptionEntry none[] = {{NULL}};
+  if (!cli_parse(&argc, &argv, "DATA IMAGE...",
+                 exclude ? "Marks images of DATA's manifest as excluded: train, evaluate and "
+                           "cross-validation leave them out. IMAGE is a path relative to DATA "
+                           "(as the manifest lists it) or DATA/..."
+                         : "Takes images of DATA's manifest back in (clears excluded and its "
+                           "reason).",
+                 exclude ? entries : none))
+    return CLI_USAGE;
+  const char *cmd = exclude ? "dataset exclude" : "dataset include";
+  if (argc < 3)
+    return cli_usage_error(cmd, "expected a data folder and at least one image");
+  const char *dir = argv[1];
+  g_autofree char *path = patina_manifest_path_in(dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PatinaManifest) m = patina_manifest_load(path, &error);
+  if (!m)
+    return cli_fail(error);
+  for (int a = 2; a < argc; a++) {
+    int k = find_entry(m, dir, argv[a]);
+    if (k < 0) {
+      fprintf(stderr, "patina-cli: %s: not in %s; nothing changed\n", argv[a], path);
+      return CLI_FAILURE;
+    }
+    PatinaManifestImage *im = &g_array_index(m->images, PatinaManifestImage, k);
+    im->excluded = exclude;
+    g_free(im->exclude_reason);
+    im->exclude_reason = exclude && reason ? g_strdup(reason) : NULL;
+  }
+  if (!patina_manifest_save(m, path, &error))
+    return cli_fail(error);
+  printf("%s %d images in %s\n", exclude ? "excluded" : "included", argc - 2, path);
+  return CLI_OK;
+}
+
+static int dataset_exclude_cmd(int argc, char **argv)
+{
+  return dataset_exclude(argc, argv, TRUE);
+}
+
+static int dataset_include_cmd(int argc, char **argv)
+{
+  return dataset_exclude(argc, argv, FALSE);
+}
+
 int cli_dataset(int argc, char **argv)
 {
   static const struct {
@@ -482,6 +552,8 @@ int cli_dataset(int argc, char **argv)
     {"init", dataset_init, "write DATA/" PATINA_MANIFEST_NAME " with a train/val/test split"},
     {"check", dataset_check, "duplicates, near-duplicates, imbalance and problems"},
     {"update", dataset_update, "add new images to the manifest, refresh changed hashes"},
+    {"exclude", dataset_exclude_cmd, "leave images out of training and evaluation (--reason)"},
+    {"include", dataset_include_cmd, "take excluded images back in"},
   };
   if (argc >= 2)
     for (guint i = 0; i < G_N_ELEMENTS(subs); i++)
