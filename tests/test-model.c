@@ -76,6 +76,10 @@ static void test_spec_errors(void)
     "{\"input\": [3, 8, 8], \"layers\": [{\"type\": \"conv2d\", \"out_channels\": 2}]}",
     "{\"input\": [0, 8, 8], \"layers\": [{\"type\": \"flatten\"}]}",
     "{\"input\": [1, 1, 1], \"layers\": [{\"type\": \"flatten\"}, {\"type\": \"dropout\", \"p\": 1.5}]}",
+    /* sizes that would overflow int counts: refused, not allocated */
+    "{\"input\": [3, 16384, 16384], \"layers\": [{\"type\": \"flatten\"}]}",
+    "{\"input\": [3, 8000, 8000], \"layers\": [{\"type\": \"conv2d\", \"out_channels\": 65536}]}",
+    "{\"input\": [1, 1, 1], \"layers\": [{\"type\": \"flatten\"}, {\"type\": \"dense\", \"out_features\": 1048576}, {\"type\": \"dense\", \"out_features\": 1048576}]}",
   };
   for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
     g_autoptr(GError) error = NULL;

@@ -68,6 +68,9 @@ static gboolean is_view(const PatinaModel *m, int i)
 
 /* ---- spec parsing ---- */
 
+/* Per-sample activations and per-layer weights above 2^28 floats (1 GiB) are refused. */
+#define MAX_ELEMENTS ((gint64) 1 << 28)
+
 static gboolean get_int(JsonObject *o, const char *key, int def, int lo, int hi, int index,
                         int *out, GError **error)
 {
@@ -213,7 +216,7 @@ static gboolean parse_layer(JsonObject *o, int index, int c, int h, int w, gbool
       return FALSE;
     break;
   case PATINA_LAYER_FLATTEN:
-    l->out_c = c * h * w, l->out_h = l->out_w = 1;
+    l->out_c = c * h * w, l->out_h = l->out_w = 1; /* c·h·w ≤ MAX_ELEMENTS: checked below */
     *flat = TRUE;
     break;
   case PATINA_LAYER_SOFTMAX:
@@ -225,6 +228,13 @@ static gboolean parse_layer(JsonObject *o, int index, int c, int h, int w, gbool
     break;
   default:
     break;
+  }
+  /* Sizes come from files (a checkpoint's spec); keep every count far from int overflow. */
+  if ((gint64) l->out_c * l->out_h * l->out_w > MAX_ELEMENTS || l->weight_len > MAX_ELEMENTS) {
+    g_set_error(error, PATINA_ERROR, PATINA_ERROR_INVALID,
+                "layer %d: %s is too large (%d×%d×%d output, %" G_GSIZE_FORMAT " weights)",
+                index, type, l->out_c, l->out_h, l->out_w, l->weight_len);
+    return FALSE;
   }
   return TRUE;
 }
@@ -263,6 +273,11 @@ static gboolean parse_spec(PatinaModel *m, const char *json, GError **error)
       return FALSE;
     }
     dims[i] = (int) v;
+  }
+  if ((gint64) dims[0] * dims[1] * dims[2] > MAX_ELEMENTS) {
+    g_set_error(error, PATINA_ERROR, PATINA_ERROR_INVALID,
+                "model spec: an input of %d×%d×%d is too large", dims[0], dims[1], dims[2]);
+    return FALSE;
   }
   m->name = g_strdup(json_object_get_string_member_with_default(o, "name", "custom"));
   m->in_c = dims[0], m->in_h = dims[1], m->in_w = dims[2];
