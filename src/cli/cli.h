@@ -18,6 +18,9 @@ gboolean cli_parse(int *argc, char ***argv, const char *params, const char *summ
                    const GOptionEntry *entries);
 /* Prints "patina-cli: message" to stderr and returns CLI_FAILURE. */
 int cli_fail(const GError *error);
+/* Refuses, before any work, an output path that is a folder, lies in a missing folder or in
+ * one we cannot write to (tried, not asked: access() says yes to root everywhere). */
+gboolean cli_check_output(const char *path, GError **error);
 int cli_usage_error(const char *command, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 /* The augmentation options (Keras ImageDataGenerator's names, dashed) that train and augment

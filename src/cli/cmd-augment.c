@@ -274,34 +274,6 @@ static GBytes *render_grid(GArray *tiles, int size, int tile_px, int columns, ch
   return g_byte_array_free_to_bytes(png);
 }
 
-/* Refuse before any work: a folder, a missing folder, a folder we cannot write in. */
-static gboolean check_output(const char *path, GError **error)
-{
-  if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_ISDIR,
-                "%s: is a folder; -o takes a file name such as grid.png", path);
-    return FALSE;
-  }
-  g_autofree char *dir = g_path_get_dirname(path);
-  if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
-    gboolean exists = g_file_test(dir, G_FILE_TEST_EXISTS);
-    g_set_error(error, G_FILE_ERROR, exists ? G_FILE_ERROR_NOTDIR : G_FILE_ERROR_NOENT,
-                "%s: %s %s", path, dir, exists ? "is not a folder" : "does not exist");
-    return FALSE;
-  }
-  /* access(W_OK) says yes to root even in /proc or on a read-only mount: try it */
-  g_autofree char *probe = g_build_filename(dir, ".patina-write-test-XXXXXX", NULL);
-  int fd = g_mkstemp(probe);
-  if (fd < 0) {
-    int saved = errno;
-    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
-                "%s: cannot write in folder %s (%s)", path, dir, g_strerror(saved));
-    return FALSE;
-  }
-  close(fd);
-  g_unlink(probe);
-  return TRUE;
-}
 
 int cli_augment(int argc, char **argv)
 {
@@ -369,7 +341,7 @@ int cli_augment(int argc, char **argv)
 
   {
     g_autoptr(GError) error = NULL;
-    if (!check_output(output, &error)) {
+    if (!cli_check_output(output, &error)) {
       rc = cli_fail(error);
       goto out;
     }

@@ -62,34 +62,6 @@ static void on_progress(const PatinaProgress *p, gpointer user_data)
   fflush(stdout);
 }
 
-/* Refuse before any work: an output we could not write would waste the whole run. */
-static gboolean check_output(const char *path, GError **error)
-{
-  if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_ISDIR,
-                "%s: is a folder; -o takes a file name such as model.safetensors", path);
-    return FALSE;
-  }
-  g_autofree char *dir = g_path_get_dirname(path);
-  if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
-    gboolean exists = g_file_test(dir, G_FILE_TEST_EXISTS);
-    g_set_error(error, G_FILE_ERROR, exists ? G_FILE_ERROR_NOTDIR : G_FILE_ERROR_NOENT,
-                "%s: %s %s", path, dir, exists ? "is not a folder" : "does not exist");
-    return FALSE;
-  }
-  /* access(W_OK) says yes to root everywhere, even in /proc or on a read-only mount: try it */
-  g_autofree char *probe = g_build_filename(dir, ".patina-write-test-XXXXXX", NULL);
-  int fd = g_mkstemp(probe);
-  if (fd < 0) {
-    int saved = errno;
-    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
-                "%s: cannot write in folder %s (%s)", path, dir, g_strerror(saved));
-    return FALSE;
-  }
-  close(fd);
-  g_unlink(probe);
-  return TRUE;
-}
 
 int cli_train(int argc, char **argv)
 {
@@ -184,7 +156,7 @@ int cli_train(int argc, char **argv)
     cfg.augment = &augment;
 
   g_autoptr(GError) error = NULL;
-  if (!check_output(output, &error))
+  if (!cli_check_output(output, &error))
     return cli_fail(error);
   g_auto(CliData) data = {0};
   if (!cli_data_open(argv[1], use_manifest ? CLI_MANIFEST_REQUIRED

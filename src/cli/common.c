@@ -1,5 +1,8 @@
+#include <errno.h>
+#include <glib/gstdio.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -37,4 +40,32 @@ int cli_usage_error(const char *command, const char *fmt, ...)
   fprintf(stderr, "patina-cli %s: %s\nRun 'patina-cli %s --help' for its options.\n", command,
           msg, command);
   return CLI_USAGE;
+}
+
+gboolean cli_check_output(const char *path, GError **error)
+{
+  if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_ISDIR,
+                "%s: is a folder; -o takes a file name", path);
+    return FALSE;
+  }
+  g_autofree char *dir = g_path_get_dirname(path);
+  if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+    gboolean exists = g_file_test(dir, G_FILE_TEST_EXISTS);
+    g_set_error(error, G_FILE_ERROR, exists ? G_FILE_ERROR_NOTDIR : G_FILE_ERROR_NOENT,
+                "%s: %s %s", path, dir, exists ? "is not a folder" : "does not exist");
+    return FALSE;
+  }
+  /* access(W_OK) says yes to root everywhere, even in /proc or on a read-only mount: try it */
+  g_autofree char *probe = g_build_filename(dir, ".patina-write-test-XXXXXX", NULL);
+  int fd = g_mkstemp(probe);
+  if (fd < 0) {
+    int saved = errno;
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
+                "%s: cannot write in folder %s (%s)", path, dir, g_strerror(saved));
+    return FALSE;
+  }
+  close(fd);
+  g_unlink(probe);
+  return TRUE;
 }
