@@ -111,36 +111,42 @@ gboolean patina_databar_detect(const float *gray, int width, int height, PatinaD
   if (max_rows < min_rows)
     return FALSE;
 
-  /* Grow the band upwards while rows look like a rendered bar; running past the largest bar
-   * height means the bottom of the image is simply flat (a dark micrograph), not a bar. */
+  /* The bar's background level comes from its bottom rows, which must all look rendered:
+   * mostly one flat level, few pixels between that level and text. */
   g_autofree RowStat *rows = g_new(RowStat, max_rows + 1);
-  int top = height;
+  g_autofree float *levels = g_new(float, max_rows + 1);
+  for (int i = 0; i < min_rows; i++) {
+    RowStat *st = &rows[i];
+    row_stat(gray + (gsize) (height - 1 - i) * width, width, lo, scale, st);
+    if (!(st->bg_frac >= ROW_BG_MIN && st->mid_frac <= ROW_MID_MAX))
+      return FALSE;
+    levels[i] = st->bg;
+  }
+  qsort(levels, min_rows, sizeof(float), cmp_float);
+  float bg = levels[min_rows / 2];
+  if (!(bg <= 0.25f || bg >= 0.75f))
+    return FALSE;
+
+  /* Grow the band upwards while rows look rendered at that level (or are a solid separator
+   * line of another level); running past the largest bar height means the bottom of the
+   * image is simply flat (a dark micrograph), not a bar. */
+  int top = height, line_rows = 0;
   while (height - top <= max_rows) {
     RowStat *st = &rows[height - top];
-    row_stat(gray + (gsize) (top - 1) * width, width, lo, scale, st);
+    if (height - top >= min_rows)
+      row_stat(gray + (gsize) (top - 1) * width, width, lo, scale, st);
     if (!(st->bg_frac >= ROW_BG_MIN && st->mid_frac <= ROW_MID_MAX))
       break;
+    if (fabsf(st->bg - bg) > BG_TOL) {
+      if (st->bg_frac < 0.95f || ++line_rows > 4)
+        break;
+    }
     top--;
     if (top == 0)
       return FALSE;
   }
   int band = height - top;
   if (band < min_rows || band > max_rows)
-    return FALSE;
-
-  /* The band's background: the median of its rows' levels, shared by most rows (a border
-   * line or a row of text may have its own), and very dark or very bright. */
-  g_autofree float *levels = g_new(float, band);
-  for (int i = 0; i < band; i++)
-    levels[i] = rows[i].bg;
-  qsort(levels, band, sizeof(float), cmp_float);
-  float bg = levels[band / 2];
-  int agree = 0;
-  for (int i = 0; i < band; i++)
-    agree += fabsf(rows[i].bg - bg) <= 0.05f;
-  if (agree < 0.7 * band)
-    return FALSE;
-  if (!(bg <= 0.25f || bg >= 0.75f))
     return FALSE;
 
   /* Text: far from the background, sparse, in strokes (a text pixel has a text neighbour, an

@@ -6,7 +6,8 @@
  * Otherwise (Zeiss, JEOL, Hitachi, files without metadata) a heuristic looks for a bottom band
  * of whole rows that
  *   - is digitally flat: most pixels of each row sit at one background level, very dark or very
- *     bright, and almost none lie between background and text (rendered text is crisp, a
+ *     bright, the same level as the image's bottom rows (a solid separator line of up to 4 rows
+ *     excepted), and almost none lie between background and text (rendered text is crisp, a
  *     micrograph's noise and shading are not);
  *   - carries text-like marks: high-contrast pixels, sparse, grouped into strokes, in a good
  *     share of the band's rows;

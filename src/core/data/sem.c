@@ -48,7 +48,8 @@ static gboolean parse_number(const char *s, double *value, const char **end)
     return FALSE;
   char *e = NULL;
   double v = g_ascii_strtod(s, &e);
-  if (e == s || !isfinite(v))
+  if (e == s || !isfinite(v) || memchr(s, 'x', (gsize) (e - s)) != NULL ||
+      memchr(s, 'X', (gsize) (e - s)) != NULL)
     return FALSE;
   *value = v;
   if (end != NULL) {
