@@ -6,6 +6,10 @@
 #include <cblas.h>
 #include <string.h>
 
+#ifndef BLOCK_BYTES
+#define BLOCK_BYTES (1 << 19)
+#endif
+
 gboolean patina_conv_shape_init(PatinaConvShape *s)
 {
   if (s->in_c <= 0 || s->out_c <= 0 || s->kh <= 0 || s->kw <= 0 || s->stride <= 0 || s->pad < 0)
@@ -23,18 +27,20 @@ gsize patina_conv_col_len(const PatinaConvShape *s)
   return (gsize) s->in_c * s->kh * s->kw * s->out_h * s->out_w;
 }
 
-/* col[(c·kh + ky)·kw + kx][oy·ow + ox] = x[c][oy·stride − pad + ky][ox·stride − pad + kx] */
-static void im2col(const PatinaConvShape *s, const float *x, float *col)
+/* For output rows [oy0, oy1), ld = (oy1 − oy0)·ow:
+ * col[(c·kh + ky)·kw + kx][(oy − oy0)·ow + ox] = x[c][oy·stride − pad + ky][ox·stride − pad + kx] */
+static void im2col(const PatinaConvShape *s, const float *x, int oy0, int oy1, float *col)
 {
-  int oh = s->out_h, ow = s->out_w, h = s->in_h, w = s->in_w;
+  int ow = s->out_w, h = s->in_h, w = s->in_w;
+  gsize ld = (gsize) (oy1 - oy0) * ow;
   for (int c = 0; c < s->in_c; c++) {
     const float *xc = x + (gsize) c * h * w;
     for (int ky = 0; ky < s->kh; ky++) {
       for (int kx = 0; kx < s->kw; kx++) {
-        float *row = col + ((gsize) (c * s->kh + ky) * s->kw + kx) * oh * ow;
-        for (int oy = 0; oy < oh; oy++) {
+        float *row = col + ((gsize) (c * s->kh + ky) * s->kw + kx) * ld;
+        for (int oy = oy0; oy < oy1; oy++) {
           int iy = oy * s->stride - s->pad + ky;
-          float *dst = row + (gsize) oy * ow;
+          float *dst = row + (gsize) (oy - oy0) * ow;
           if (iy < 0 || iy >= h) {
             memset(dst, 0, sizeof(float) * ow);
             continue;
@@ -61,20 +67,21 @@ static void im2col(const PatinaConvShape *s, const float *x, float *col)
   }
 }
 
-/* The adjoint of im2col: adds every column entry back onto the pixel it came from. */
-static void col2im_add(const PatinaConvShape *s, const float *col, float *dx)
+/* The adjoint of im2col over the same rows: adds every column entry back onto its pixel. */
+static void col2im_add(const PatinaConvShape *s, const float *col, int oy0, int oy1, float *dx)
 {
-  int oh = s->out_h, ow = s->out_w, h = s->in_h, w = s->in_w;
+  int ow = s->out_w, h = s->in_h, w = s->in_w;
+  gsize ld = (gsize) (oy1 - oy0) * ow;
   for (int c = 0; c < s->in_c; c++) {
     float *dxc = dx + (gsize) c * h * w;
     for (int ky = 0; ky < s->kh; ky++) {
       for (int kx = 0; kx < s->kw; kx++) {
-        const float *row = col + ((gsize) (c * s->kh + ky) * s->kw + kx) * oh * ow;
-        for (int oy = 0; oy < oh; oy++) {
+        const float *row = col + ((gsize) (c * s->kh + ky) * s->kw + kx) * ld;
+        for (int oy = oy0; oy < oy1; oy++) {
           int iy = oy * s->stride - s->pad + ky;
           if (iy < 0 || iy >= h)
             continue;
-          const float *src = row + (gsize) oy * ow;
+          const float *src = row + (gsize) (oy - oy0) * ow;
           float *dst = dxc + (gsize) iy * w;
           if (s->stride == 1) {
             int lo = MAX(0, s->pad - kx), hi = MIN(ow, w + s->pad - kx);
@@ -111,11 +118,21 @@ static float sum_floats(const float *v, int n)
   return sum;
 }
 
+/* Output rows per im2col block: the block's columns (about 512 KiB) stay in cache between the
+ * im2col, the GEMM that reads them and, in backward, the col2im, instead of making three
+ * trips to memory over the whole image's columns. */
+static int block_rows(const PatinaConvShape *s)
+{
+  gsize per_row = (gsize) s->in_c * s->kh * s->kw * s->out_w * sizeof(float);
+  return (int) CLAMP((gsize) BLOCK_BYTES / MAX(per_row, 1), 1, (gsize) s->out_h);
+}
+
 void patina_conv2d_forward(const PatinaConvShape *s, int n, const float *x, const float *weight,
                            const float *bias, float *y, float *col)
 {
   int k = s->in_c * s->kh * s->kw;
   int p = s->out_h * s->out_w;
+  int rows = block_rows(s);
   gsize in_len = (gsize) s->in_c * s->in_h * s->in_w, out_len = (gsize) s->out_c * p;
   for (int i = 0; i < n; i++) {
     const float *xi = x + i * in_len;
@@ -126,9 +143,12 @@ void patina_conv2d_forward(const PatinaConvShape *s, int n, const float *x, cons
       for (int j = 0; j < p; j++)
         row[j] = b;
     }
-    im2col(s, xi, col);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->out_c, p, k, 1.0f, weight, k, col,
-                p, 1.0f, yi, p);
+    for (int oy0 = 0; oy0 < s->out_h; oy0 += rows) {
+      int oy1 = MIN(s->out_h, oy0 + rows), cols = (oy1 - oy0) * s->out_w;
+      im2col(s, xi, oy0, oy1, col);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->out_c, cols, k, 1.0f, weight, k,
+                  col, cols, 1.0f, yi + (gsize) oy0 * s->out_w, p);
+    }
   }
 }
 
@@ -137,23 +157,26 @@ void patina_conv2d_backward(const PatinaConvShape *s, int n, const float *x, con
 {
   int k = s->in_c * s->kh * s->kw;
   int p = s->out_h * s->out_w;
+  int rows = block_rows(s);
   gsize in_len = (gsize) s->in_c * s->in_h * s->in_w, out_len = (gsize) s->out_c * p;
   for (int i = 0; i < n; i++) {
     const float *dyi = dy + i * out_len;
-    if (dbias) {
-      for (int oc = 0; oc < s->out_c; oc++) {
+    if (dbias)
+      for (int oc = 0; oc < s->out_c; oc++)
         dbias[oc] += sum_floats(dyi + (gsize) oc * p, p);
+    for (int oy0 = 0; oy0 < s->out_h; oy0 += rows) {
+      int oy1 = MIN(s->out_h, oy0 + rows), cols = (oy1 - oy0) * s->out_w;
+      const float *dyb = dyi + (gsize) oy0 * s->out_w;
+      if (dweight) {
+        im2col(s, x + i * in_len, oy0, oy1, col);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->out_c, k, cols, 1.0f, dyb, p,
+                    col, cols, 1.0f, dweight, k);
       }
-    }
-    if (dweight) {
-      im2col(s, x + i * in_len, col);
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->out_c, k, p, 1.0f, dyi, p, col, p,
-                  1.0f, dweight, k);
-    }
-    if (dx) {
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, p, s->out_c, 1.0f, weight, k, dyi,
-                  p, 0.0f, col, p);
-      col2im_add(s, col, dx + i * in_len);
+      if (dx) {
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, cols, s->out_c, 1.0f, weight, k,
+                    dyb, p, 0.0f, col, cols);
+        col2im_add(s, col, oy0, oy1, dx + i * in_len);
+      }
     }
   }
 }
