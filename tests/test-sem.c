@@ -170,8 +170,8 @@ static void test_malformed(void)
     "\n\n\r\r",
     "Image Pixel Size = nan nm\nMag = inf X\nEHT = -20 kV\nImage Pixel Size = 2.5 furlongs\n",
     "Image Pixel Size = \nMag = K X\nEHT =\n=\n:\nAP_MAG\n",
-    "[Scan]\nPixelWidth=1e999\nPixelWidth=-1e-8\nPixelWidth=0x1p-20\n[PrivateFei]\n"
-    "DatabarHeight=-4\nDatabarHeight=1e12\nDatabarHeight=5.5\n",
+    ("[Scan]\nPixelWidth=1e999\nPixelWidth=-1e-8\nPixelWidth=0x1p-20\n[PrivateFei]\n"
+     "DatabarHeight=-4\nDatabarHeight=1e12\nDatabarHeight=5.5\n"),
     "$CM_MAG\n$$SM_MICRON_BAR 0\n$$SM_MICRON_MARKER 10\n$CM_FULL_SIZE 1280\n$\n$$$$$\n",
     "PixelSize=\nPixelSize=-3\nAcceleratingVoltage=20000 furlongs\n",
   };
@@ -321,6 +321,7 @@ static void test_sidecars(void)
   g_assert_cmpint(g_mkdir(dirtxt, 0755), ==, 0);
   g_autoptr(PatinaImage) di = patina_image_load(dirpng, NULL, &error);
   g_assert_no_error(error);
+  g_assert_cmpuint(di->sem.sources, ==, 0);
   g_assert_null(patina_sem_sidecar_path(dirpng)); /* not a regular file */
 
   g_autofree char *fifopng = tmp_path("fifo-sidecar.png");
@@ -329,6 +330,7 @@ static void test_sidecars(void)
   if (mkfifo(fifotxt, 0644) == 0) {
     g_autoptr(PatinaImage) fi = patina_image_load(fifopng, NULL, &error);
     g_assert_no_error(error);
+    g_assert_cmpuint(fi->sem.sources, ==, 0);
   }
 
   /* A .txt is nobody's image, and an image without a stem's .txt has no sidecar. */

@@ -8,7 +8,7 @@
 void fixture_write_tiff(const char *path, const FixtureTiff *s, const void *samples)
 {
   patina_tiff_register_sem_tags();
-  TIFF *tif = TIFFOpen(path, "w");
+  TIFF *tif = TIFFOpen(path, s->big_endian ? "wb" : "wl");
   g_assert_nonnull(tif);
   int photometric = s->photometric;
   if (s->min_is_white)

@@ -19,6 +19,7 @@ typedef struct {
   const char *zeiss, *fei, *fei_xml; /* SEM tag texts, or NULL */
   int extra_pages;    /* pages after the first (16×16, 8-bit gray, all 200) */
   const guint16 *colormap; /* 3 × 2^bps entries for PHOTOMETRIC_PALETTE */
+  gboolean big_endian;     /* "MM" byte order */
 } FixtureTiff;
 
 /* samples: width×height×spp values, interleaved, bps/8 bytes each in machine order (for bps
