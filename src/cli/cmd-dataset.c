@@ -36,7 +36,11 @@ gboolean cli_data_open(const char *dir, CliManifestUse use, CliData *d, GError *
     return FALSE;
   }
   if (use == CLI_MANIFEST_IGNORE || !present) {
-    d->ds = patina_dataset_open(dir, error);
+    g_autoptr(GPtrArray) skipped = g_ptr_array_new_with_free_func(g_free);
+    d->ds = patina_dataset_open_full(dir, PATINA_DATASET_OPEN_CONTAINED, skipped, error);
+    for (guint i = 0; d->ds && i < skipped->len; i++)
+      fprintf(stderr, "patina-cli: skipped %s: it lies outside %s (through a symbolic link)\n",
+              (char *) g_ptr_array_index(skipped, i), dir);
     return d->ds != NULL;
   }
   d->manifest = patina_manifest_load(path, error);

@@ -190,7 +190,7 @@ void patina_dataset_free(PatinaDataset *ds)
 
 PatinaDataset *patina_dataset_open(const char *dir, GError **error)
 {
-  return patina_dataset_open_full(dir, PATINA_DATASET_OPEN_DEFAULT, NULL, error);
+  return patina_dataset_open_full(dir, PATINA_DATASET_OPEN_CONTAINED, NULL, error);
 }
 
 PatinaDataset *patina_dataset_open_full(const char *dir, PatinaDatasetOpenFlags flags,

@@ -20,7 +20,8 @@ typedef struct {
 } PatinaDataset;
 
 /* Errors (naming the folder): not a folder, unreadable, fewer than two class folders, a class
- * folder without images. */
+ * folder without images. Opens with PATINA_DATASET_OPEN_CONTAINED: nothing that a symbolic
+ * link places outside dir is read. */
 PatinaDataset *patina_dataset_open(const char *dir, GError **error);
 
 typedef enum {
