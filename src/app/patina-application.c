@@ -1,0 +1,90 @@
+#include "patina-application.h"
+
+#include <glib/gi18n.h>
+
+#include "patina-resources.h"
+#include "patina-settings.h"
+#include "patina-window.h"
+
+struct _PatinaApplication {
+  AdwApplication parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE(PatinaApplication, patina_application, ADW_TYPE_APPLICATION)
+
+void patina_app_register_resources(void)
+{
+  static gsize once = 0;
+  if (g_once_init_enter(&once)) {
+    g_resources_register(patina_get_resource());
+    g_once_init_leave(&once, 1);
+  }
+}
+
+static void patina_application_activate(GApplication *app)
+{
+  GtkWindow *window = gtk_application_get_active_window(GTK_APPLICATION(app));
+  if (!window)
+    window = GTK_WINDOW(patina_window_new(GTK_APPLICATION(app)));
+  gtk_window_present(window);
+}
+
+static void about_action(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  (void) action;
+  (void) param;
+  GtkApplication *app = user_data;
+  static const char *developers[] = {"The Patina developers", NULL};
+  GtkWidget *about = adw_about_window_new();
+  g_object_set(about, "transient-for", gtk_application_get_active_window(app), "application-name",
+               _("Patina"), "application-icon", PATINA_APP_ID, "version", PACKAGE_VERSION,
+               "comments",
+               _("Classify SEM micrographs of corrosion with the convolutional network of the "
+                 "paper."),
+               "license-type", GTK_LICENSE_GPL_3_0, "developers", developers, NULL);
+  gtk_window_present(GTK_WINDOW(about));
+}
+
+static void quit_action(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  (void) action;
+  (void) param;
+  GtkApplication *app = user_data;
+  /* Close windows (they save their size and stop their jobs) before quitting. */
+  GList *windows = g_list_copy(gtk_application_get_windows(app));
+  for (GList *l = windows; l; l = l->next)
+    gtk_window_close(l->data);
+  g_list_free(windows);
+  g_application_quit(G_APPLICATION(app));
+}
+
+static void patina_application_startup(GApplication *app)
+{
+  G_APPLICATION_CLASS(patina_application_parent_class)->startup(app);
+  static const GActionEntry entries[] = {
+    {.name = "about", .activate = about_action},
+    {.name = "quit", .activate = quit_action},
+  };
+  g_action_map_add_action_entries(G_ACTION_MAP(app), entries, G_N_ELEMENTS(entries), app);
+  gtk_application_set_accels_for_action(GTK_APPLICATION(app), "app.quit",
+                                        (const char *[]){"<Control>q", NULL});
+  gtk_application_set_accels_for_action(GTK_APPLICATION(app), "win.show-help-overlay",
+                                        (const char *[]){"<Control>question", NULL});
+}
+
+static void patina_application_class_init(PatinaApplicationClass *klass)
+{
+  GApplicationClass *app_class = G_APPLICATION_CLASS(klass);
+  app_class->activate = patina_application_activate;
+  app_class->startup = patina_application_startup;
+  patina_app_register_resources();
+}
+
+static void patina_application_init(PatinaApplication *self) { (void) self; }
+
+PatinaApplication *patina_application_new(void)
+{
+  return g_object_new(PATINA_TYPE_APPLICATION, "application-id", PATINA_APP_ID, "flags",
+                      G_APPLICATION_DEFAULT_FLAGS, "resource-base-path", "/org/patina/Patina",
+                      NULL);
+}

@@ -1,0 +1,20 @@
+/* Training curves: loss (left panel) and accuracy (right panel) per epoch, train and
+ * validation, with axes, ticks and a legend. Drawn with cairo through gtk_snapshot. */
+#pragma once
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+#define PATINA_TYPE_CHART (patina_chart_get_type())
+G_DECLARE_FINAL_TYPE(PatinaChart, patina_chart, PATINA, CHART, GtkWidget)
+
+GtkWidget *patina_chart_new(void);
+void patina_chart_clear(PatinaChart *self);
+/* Sets the x range to 1..epochs before points arrive. */
+void patina_chart_set_epochs(PatinaChart *self, int epochs);
+/* One point per epoch; NaN values (no validation split) are not drawn. */
+void patina_chart_add_epoch(PatinaChart *self, int epoch, double train_loss, double train_acc,
+                            double val_loss, double val_acc);
+guint patina_chart_get_n_points(PatinaChart *self);
+
+G_END_DECLS

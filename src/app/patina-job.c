@@ -1,0 +1,337 @@
+#include "patina-job.h"
+
+#include <glib/gi18n.h>
+#include <errno.h>
+#include <math.h>
+
+/* How often the main loop looks at what the worker reported. */
+#define POLL_INTERVAL_MS 100
+
+G_DEFINE_ENUM_TYPE(PatinaJobState, patina_job_state,
+  G_DEFINE_ENUM_VALUE(PATINA_JOB_IDLE, "idle"),
+  G_DEFINE_ENUM_VALUE(PATINA_JOB_RUNNING, "running"),
+  G_DEFINE_ENUM_VALUE(PATINA_JOB_STOPPING, "stopping"),
+  G_DEFINE_ENUM_VALUE(PATINA_JOB_DONE, "done"),
+  G_DEFINE_ENUM_VALUE(PATINA_JOB_CANCELLED, "cancelled"),
+  G_DEFINE_ENUM_VALUE(PATINA_JOB_FAILED, "failed"))
+
+/* What the worker reports; read by the main loop under the lock. */
+typedef struct {
+  GMutex lock;
+  gboolean have_progress;
+  PatinaProgress progress;
+  GArray *new_epochs; /* PatinaEpochRecord not yet seen by the main loop */
+} Shared;
+
+struct _PatinaJob {
+  GObject parent_instance;
+
+  /* fixed once created; read by the worker */
+  char *dataset_root;
+  char *model, *output;
+  PatinaTrainConfig cfg;
+
+  GCancellable *cancellable;
+  Shared shared;
+
+  /* main loop only */
+  PatinaJobState state;
+  double fraction, images_per_second, eta_seconds;
+  char *status, *error_message;
+  GArray *history;
+  guint poll_id;
+};
+
+G_DEFINE_FINAL_TYPE(PatinaJob, patina_job, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  PROP_FRACTION,
+  PROP_IMAGES_PER_SECOND,
+  PROP_ETA_SECONDS,
+  PROP_STATUS,
+  N_PROPS
+};
+static GParamSpec *props[N_PROPS];
+
+enum { SIGNAL_EPOCH, SIGNAL_FINISHED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void patina_job_dispose(GObject *object)
+{
+  PatinaJob *self = PATINA_JOB(object);
+  g_clear_handle_id(&self->poll_id, g_source_remove);
+  G_OBJECT_CLASS(patina_job_parent_class)->dispose(object);
+}
+
+static void patina_job_finalize(GObject *object)
+{
+  PatinaJob *self = PATINA_JOB(object);
+  g_free(self->dataset_root);
+  g_free(self->model);
+  g_free(self->output);
+  g_clear_object(&self->cancellable);
+  g_mutex_clear(&self->shared.lock);
+  g_array_unref(self->shared.new_epochs);
+  g_free(self->status);
+  g_free(self->error_message);
+  g_array_unref(self->history);
+  G_OBJECT_CLASS(patina_job_parent_class)->finalize(object);
+}
+
+static void patina_job_get_property(GObject *object, guint prop_id, GValue *value,
+                                    GParamSpec *pspec)
+{
+  PatinaJob *self = PATINA_JOB(object);
+  switch (prop_id) {
+  case PROP_STATE: g_value_set_enum(value, self->state); break;
+  case PROP_FRACTION: g_value_set_double(value, self->fraction); break;
+  case PROP_IMAGES_PER_SECOND: g_value_set_double(value, self->images_per_second); break;
+  case PROP_ETA_SECONDS: g_value_set_double(value, self->eta_seconds); break;
+  case PROP_STATUS: g_value_set_string(value, self->status); break;
+  default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+  }
+}
+
+static void patina_job_class_init(PatinaJobClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS(klass);
+  object_class->dispose = patina_job_dispose;
+  object_class->finalize = patina_job_finalize;
+  object_class->get_property = patina_job_get_property;
+
+  props[PROP_STATE] = g_param_spec_enum("state", NULL, NULL, PATINA_TYPE_JOB_STATE,
+                                        PATINA_JOB_IDLE,
+                                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
+                                          G_PARAM_STATIC_STRINGS);
+  props[PROP_FRACTION] = g_param_spec_double("fraction", NULL, NULL, 0, 1, 0,
+                                             G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
+                                               G_PARAM_STATIC_STRINGS);
+  props[PROP_IMAGES_PER_SECOND] = g_param_spec_double("images-per-second", NULL, NULL, 0,
+                                                      G_MAXDOUBLE, 0,
+                                                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
+                                                        G_PARAM_STATIC_STRINGS);
+  props[PROP_ETA_SECONDS] = g_param_spec_double("eta-seconds", NULL, NULL, -G_MAXDOUBLE,
+                                                G_MAXDOUBLE, NAN,
+                                                G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
+                                                  G_PARAM_STATIC_STRINGS);
+  props[PROP_STATUS] = g_param_spec_string("status", NULL, NULL, NULL,
+                                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
+                                             G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties(object_class, N_PROPS, props);
+
+  /* An epoch finished; the argument is its index in patina_job_get_history(). */
+  signals[SIGNAL_EPOCH] = g_signal_new("epoch", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
+                                       NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+  /* The worker returned; the state is DONE, CANCELLED or FAILED. */
+  signals[SIGNAL_FINISHED] = g_signal_new("finished", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void patina_job_init(PatinaJob *self)
+{
+  self->cancellable = g_cancellable_new();
+  g_mutex_init(&self->shared.lock);
+  self->shared.new_epochs = g_array_new(FALSE, FALSE, sizeof(PatinaEpochRecord));
+  self->history = g_array_new(FALSE, FALSE, sizeof(PatinaEpochRecord));
+  self->eta_seconds = NAN;
+  self->status = g_strdup("");
+}
+
+PatinaJob *patina_job_new_train(const char *dataset_root, const PatinaTrainConfig *cfg)
+{
+  g_return_val_if_fail(dataset_root != NULL && cfg != NULL, NULL);
+  PatinaJob *self = g_object_new(PATINA_TYPE_JOB, NULL);
+  self->dataset_root = g_strdup(dataset_root);
+  self->cfg = *cfg;
+  self->model = g_strdup(cfg->model);
+  self->output = g_strdup(cfg->output);
+  self->cfg.model = self->model;
+  self->cfg.output = self->output;
+  /* Pointers the job does not own are not carried over. */
+  self->cfg.train_indices = self->cfg.val_indices = NULL;
+  self->cfg.n_train_indices = self->cfg.n_val_indices = 0;
+  self->cfg.augment = NULL;
+  return self;
+}
+
+static void set_state(PatinaJob *self, PatinaJobState state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec(G_OBJECT(self), props[PROP_STATE]);
+}
+
+static void set_status(PatinaJob *self, const char *status)
+{
+  if (g_strcmp0(self->status, status) == 0)
+    return;
+  g_free(self->status);
+  self->status = g_strdup(status);
+  g_object_notify_by_pspec(G_OBJECT(self), props[PROP_STATUS]);
+}
+
+/* Worker thread: store, never call into GTK or emit signals. */
+static void on_progress(const PatinaProgress *p, gpointer user_data)
+{
+  PatinaJob *self = user_data;
+  g_mutex_lock(&self->shared.lock);
+  self->shared.progress = *p;
+  self->shared.have_progress = TRUE;
+  if (p->epoch_done) {
+    PatinaEpochRecord rec = {.epoch = p->epoch,
+                             .train_loss = p->train_loss,
+                             .train_acc = p->train_acc,
+                             .val_loss = p->val_loss,
+                             .val_acc = p->val_acc,
+                             .lr = self->cfg.lr,
+                             .seconds = NAN};
+    g_array_append_val(self->shared.new_epochs, rec);
+  }
+  g_mutex_unlock(&self->shared.lock);
+}
+
+/* Main loop: take everything reported since the last look, in one go. */
+static void drain(PatinaJob *self)
+{
+  PatinaProgress p;
+  gboolean have;
+  g_autoptr(GArray) epochs = g_array_new(FALSE, FALSE, sizeof(PatinaEpochRecord));
+  g_mutex_lock(&self->shared.lock);
+  have = self->shared.have_progress;
+  p = self->shared.progress;
+  self->shared.have_progress = FALSE;
+  if (self->shared.new_epochs->len)
+    g_array_append_vals(epochs, self->shared.new_epochs->data, self->shared.new_epochs->len);
+  g_array_set_size(self->shared.new_epochs, 0);
+  g_mutex_unlock(&self->shared.lock);
+
+  g_object_freeze_notify(G_OBJECT(self));
+  if (have) {
+    double total = (double) p.epochs * MAX(p.batches, 1);
+    double done = (double) (p.epoch - 1) * MAX(p.batches, 1) + p.batch;
+    double fraction = total > 0 ? CLAMP(done / total, 0.0, 1.0) : 0.0;
+    if (fraction != self->fraction) {
+      self->fraction = fraction;
+      g_object_notify_by_pspec(G_OBJECT(self), props[PROP_FRACTION]);
+    }
+    if (p.images_per_second != self->images_per_second) {
+      self->images_per_second = p.images_per_second;
+      g_object_notify_by_pspec(G_OBJECT(self), props[PROP_IMAGES_PER_SECOND]);
+    }
+    if (!(p.eta_seconds == self->eta_seconds)) {
+      self->eta_seconds = p.eta_seconds;
+      g_object_notify_by_pspec(G_OBJECT(self), props[PROP_ETA_SECONDS]);
+    }
+    if (self->state == PATINA_JOB_RUNNING) {
+      g_autofree char *s = g_strdup_printf(_("Epoch %d of %d, batch %d of %d"), p.epoch, p.epochs,
+                                           p.batch, p.batches);
+      set_status(self, s);
+    }
+  }
+  g_object_thaw_notify(G_OBJECT(self));
+  for (guint i = 0; i < epochs->len; i++) {
+    g_array_append_val(self->history, g_array_index(epochs, PatinaEpochRecord, i));
+    g_signal_emit(self, signals[SIGNAL_EPOCH], 0, self->history->len - 1);
+  }
+}
+
+static gboolean poll_cb(gpointer user_data)
+{
+  drain(PATINA_JOB(user_data));
+  return G_SOURCE_CONTINUE;
+}
+
+static void train_worker(GTask *task, gpointer source, gpointer task_data,
+                         GCancellable *cancellable)
+{
+  PatinaJob *self = source;
+  (void) task_data;
+  GError *error = NULL;
+  g_autoptr(PatinaDataset) ds = patina_dataset_open(self->dataset_root, &error);
+  if (!ds) {
+    g_task_return_error(task, error);
+    return;
+  }
+  g_autofree char *dir = g_path_get_dirname(self->output);
+  if (g_mkdir_with_parents(dir, 0755) != 0) {
+    int errsv = errno;
+    g_task_return_new_error(task, G_IO_ERROR, g_io_error_from_errno(errsv),
+                            _("Cannot create the folder %s: %s"), dir, g_strerror(errsv));
+    return;
+  }
+  PatinaTrainResult result = {0};
+  gboolean ok = patina_train(&self->cfg, ds, on_progress, self, cancellable, &result, &error);
+  patina_train_result_clear(&result);
+  if (ok)
+    g_task_return_boolean(task, TRUE);
+  else
+    g_task_return_error(task, error);
+}
+
+static void train_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  PatinaJob *self = PATINA_JOB(source);
+  (void) user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = g_task_propagate_boolean(G_TASK(res), &error);
+  g_clear_handle_id(&self->poll_id, g_source_remove);
+  drain(self); /* what the worker reported after the last poll */
+
+  if (ok) {
+    self->fraction = 1.0;
+    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_FRACTION]);
+    set_status(self, _("Finished"));
+    set_state(self, PATINA_JOB_DONE);
+  } else if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    g_autofree char *s = g_strdup_printf(
+      ngettext("Stopped after %u epoch", "Stopped after %u epochs", self->history->len),
+      self->history->len);
+    set_status(self, s);
+    set_state(self, PATINA_JOB_CANCELLED);
+  } else {
+    self->error_message = g_strdup(error->message);
+    set_status(self, _("Failed"));
+    set_state(self, PATINA_JOB_FAILED);
+  }
+  g_signal_emit(self, signals[SIGNAL_FINISHED], 0);
+}
+
+void patina_job_start(PatinaJob *self)
+{
+  g_return_if_fail(PATINA_IS_JOB(self));
+  g_return_if_fail(self->state == PATINA_JOB_IDLE);
+  set_status(self, _("Loading images…"));
+  set_state(self, PATINA_JOB_RUNNING);
+  self->poll_id = g_timeout_add(POLL_INTERVAL_MS, poll_cb, self);
+  g_autoptr(GTask) task = g_task_new(self, self->cancellable, train_done, NULL);
+  g_task_set_source_tag(task, patina_job_start);
+  g_task_run_in_thread(task, train_worker);
+}
+
+void patina_job_cancel(PatinaJob *self)
+{
+  g_return_if_fail(PATINA_IS_JOB(self));
+  if (self->state != PATINA_JOB_RUNNING)
+    return;
+  g_cancellable_cancel(self->cancellable);
+  set_status(self, _("Stopping…"));
+  set_state(self, PATINA_JOB_STOPPING);
+}
+
+PatinaJobState patina_job_get_state(PatinaJob *self) { return self->state; }
+gboolean patina_job_is_active(PatinaJob *self)
+{
+  return self->state == PATINA_JOB_RUNNING || self->state == PATINA_JOB_STOPPING;
+}
+double patina_job_get_fraction(PatinaJob *self) { return self->fraction; }
+double patina_job_get_images_per_second(PatinaJob *self) { return self->images_per_second; }
+double patina_job_get_eta_seconds(PatinaJob *self) { return self->eta_seconds; }
+const char *patina_job_get_status(PatinaJob *self) { return self->status; }
+const char *patina_job_get_error_message(PatinaJob *self) { return self->error_message; }
+GArray *patina_job_get_history(PatinaJob *self) { return self->history; }
+int patina_job_get_epochs(PatinaJob *self) { return self->cfg.epochs; }
+const char *patina_job_get_output(PatinaJob *self) { return self->output; }
+const char *patina_job_get_dataset_root(PatinaJob *self) { return self->dataset_root; }

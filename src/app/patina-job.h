@@ -1,0 +1,52 @@
+/* A running piece of work (a training run for now) as an object the pages observe.
+ *
+ * The work runs on a GTask worker thread. The core's progress callback runs on that worker and
+ * only stores into a mutex-guarded struct; one timeout source on the main loop reads it in
+ * batches and turns it into property notifications and "epoch" signals, so the main loop never
+ * waits on the worker. */
+#pragma once
+#include <gio/gio.h>
+
+#include "train/train.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  PATINA_JOB_IDLE,       /* created, not started */
+  PATINA_JOB_RUNNING,
+  PATINA_JOB_STOPPING,   /* cancel requested, waiting for the worker to return */
+  PATINA_JOB_DONE,
+  PATINA_JOB_CANCELLED,  /* stopped by the user; what was trained so far is kept */
+  PATINA_JOB_FAILED,
+} PatinaJobState;
+
+GType patina_job_state_get_type(void);
+#define PATINA_TYPE_JOB_STATE (patina_job_state_get_type())
+
+#define PATINA_TYPE_JOB (patina_job_get_type())
+G_DECLARE_FINAL_TYPE(PatinaJob, patina_job, PATINA, JOB, GObject)
+
+/* A training job on the class-folder data set at dataset_root (opened again on the worker, so
+ * the job does not depend on what the workspace has open). cfg is copied, strings included. */
+PatinaJob *patina_job_new_train(const char *dataset_root, const PatinaTrainConfig *cfg);
+
+void patina_job_start(PatinaJob *self);
+/* Asks the worker to stop between batches; the state becomes STOPPING, then CANCELLED. */
+void patina_job_cancel(PatinaJob *self);
+
+PatinaJobState patina_job_get_state(PatinaJob *self);
+gboolean patina_job_is_active(PatinaJob *self); /* RUNNING or STOPPING */
+double patina_job_get_fraction(PatinaJob *self);
+double patina_job_get_images_per_second(PatinaJob *self);
+double patina_job_get_eta_seconds(PatinaJob *self); /* NaN when unknown */
+/* A one-line description of where the job is ("Epoch 2 of 5, batch 3 of 10"). */
+const char *patina_job_get_status(PatinaJob *self);
+/* The error of a FAILED job. */
+const char *patina_job_get_error_message(PatinaJob *self);
+/* PatinaEpochRecord, one per finished epoch (updated on the main loop). */
+GArray *patina_job_get_history(PatinaJob *self);
+int patina_job_get_epochs(PatinaJob *self);
+const char *patina_job_get_output(PatinaJob *self);
+const char *patina_job_get_dataset_root(PatinaJob *self);
+
+G_END_DECLS

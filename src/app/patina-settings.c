@@ -1,0 +1,21 @@
+#include "patina-settings.h"
+
+GSettings *patina_settings_new(void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default();
+  g_autoptr(GSettingsSchema) schema =
+    source ? g_settings_schema_source_lookup(source, PATINA_APP_ID, TRUE) : NULL;
+#ifdef PATINA_BUILD_SCHEMA_DIR
+  if (!schema) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GSettingsSchemaSource) build =
+      g_settings_schema_source_new_from_directory(PATINA_BUILD_SCHEMA_DIR, source, FALSE, &error);
+    if (build)
+      schema = g_settings_schema_source_lookup(build, PATINA_APP_ID, TRUE);
+  }
+#endif
+  if (!schema)
+    g_error("The settings schema %s is not installed (run from the build tree or install Patina)",
+            PATINA_APP_ID);
+  return g_settings_new_full(schema, NULL, NULL);
+}

@@ -1,0 +1,223 @@
+#include "patina-train-page.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "patina-settings.h"
+
+static const char *const model_nicks[] = {"paper", "paper5"};
+
+struct _PatinaTrainPage {
+  GtkWidget parent_instance;
+
+  AdwComboRow *model_row;
+  GtkSpinButton *size_spin;
+  GtkSpinButton *epochs_spin;
+  GtkSpinButton *batch_spin;
+  GtkSpinButton *lr_spin;
+  GtkSpinButton *seed_spin;
+  GtkLabel *status_label;
+  GtkProgressBar *progress;
+  GtkLabel *speed_label;
+  PatinaChart *chart;
+
+  GSettings *settings;
+  PatinaWorkspace *workspace;
+  PatinaJob *job; /* the one whose signals we follow */
+};
+
+G_DEFINE_FINAL_TYPE(PatinaTrainPage, patina_train_page, GTK_TYPE_WIDGET)
+
+void patina_train_config_from_settings(GSettings *settings, PatinaTrainConfig *cfg)
+{
+  patina_train_config_default(cfg);
+  int m = g_settings_get_enum(settings, "train-model");
+  cfg->model = model_nicks[CLAMP(m, 0, (int) G_N_ELEMENTS(model_nicks) - 1)];
+  cfg->size = g_settings_get_int(settings, "train-size");
+  cfg->epochs = g_settings_get_int(settings, "train-epochs");
+  cfg->batch = g_settings_get_int(settings, "train-batch");
+  cfg->lr = (float) g_settings_get_double(settings, "train-lr");
+  cfg->seed = (guint64) g_settings_get_int(settings, "train-seed");
+  cfg->threads = CLAMP((int) g_get_num_processors(), 1, 16);
+}
+
+/* ---- settings <-> widgets ---- */
+
+static gboolean int_get_mapping(GValue *value, GVariant *variant, gpointer user_data)
+{
+  (void) user_data;
+  g_value_set_double(value, g_variant_get_int32(variant));
+  return TRUE;
+}
+
+static GVariant *int_set_mapping(const GValue *value, const GVariantType *type, gpointer user_data)
+{
+  (void) type;
+  (void) user_data;
+  return g_variant_new_int32((gint32) lround(g_value_get_double(value)));
+}
+
+static gboolean model_get_mapping(GValue *value, GVariant *variant, gpointer user_data)
+{
+  (void) user_data;
+  const char *nick = g_variant_get_string(variant, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS(model_nicks); i++)
+    if (g_str_equal(nick, model_nicks[i])) {
+      g_value_set_uint(value, i);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static GVariant *model_set_mapping(const GValue *value, const GVariantType *type,
+                                   gpointer user_data)
+{
+  (void) type;
+  (void) user_data;
+  guint i = g_value_get_uint(value);
+  if (i >= G_N_ELEMENTS(model_nicks))
+    return NULL;
+  return g_variant_new_string(model_nicks[i]);
+}
+
+static void bind_int(PatinaTrainPage *self, const char *key, GtkSpinButton *spin)
+{
+  g_settings_bind_with_mapping(self->settings, key, gtk_spin_button_get_adjustment(spin), "value",
+                               G_SETTINGS_BIND_DEFAULT, int_get_mapping, int_set_mapping, NULL,
+                               NULL);
+}
+
+/* ---- following the job ---- */
+
+static char *format_duration(double s)
+{
+  if (!isfinite(s) || s < 0)
+    return g_strdup("—");
+  int t = (int) (s + 0.5);
+  if (t >= 3600)
+    return g_strdup_printf(_("%d h %02d min"), t / 3600, t / 60 % 60);
+  if (t >= 60)
+    return g_strdup_printf(_("%d min %02d s"), t / 60, t % 60);
+  return g_strdup_printf(_("%d s"), t);
+}
+
+static void update_progress(PatinaTrainPage *self)
+{
+  PatinaJob *job = self->job;
+  if (!job) {
+    gtk_label_set_label(self->status_label, _("Not started"));
+    gtk_progress_bar_set_fraction(self->progress, 0);
+    gtk_label_set_label(self->speed_label, "");
+    return;
+  }
+  PatinaJobState state = patina_job_get_state(job);
+  const char *status = patina_job_get_status(job);
+  if (state == PATINA_JOB_FAILED) {
+    g_autofree char *s = g_strdup_printf(_("Failed: %s"), patina_job_get_error_message(job));
+    gtk_label_set_label(self->status_label, s);
+  } else {
+    gtk_label_set_label(self->status_label, status);
+  }
+  gtk_progress_bar_set_fraction(self->progress, patina_job_get_fraction(job));
+  if (patina_job_is_active(job) && patina_job_get_images_per_second(job) > 0) {
+    g_autofree char *eta = format_duration(patina_job_get_eta_seconds(job));
+    g_autofree char *s = g_strdup_printf(_("%.1f images/s  ·  %s left"),
+                                         patina_job_get_images_per_second(job), eta);
+    gtk_label_set_label(self->speed_label, s);
+  } else if (!patina_job_is_active(job)) {
+    g_autofree char *s = g_strdup_printf(_("Saved to %s"), patina_job_get_output(job));
+    gtk_label_set_label(self->speed_label, state == PATINA_JOB_FAILED ? "" : s);
+  } else {
+    gtk_label_set_label(self->speed_label, "");
+  }
+}
+
+static void on_epoch(PatinaTrainPage *self, guint index, PatinaJob *job)
+{
+  GArray *h = patina_job_get_history(job);
+  const PatinaEpochRecord *r = &g_array_index(h, PatinaEpochRecord, index);
+  patina_chart_add_epoch(self->chart, r->epoch, r->train_loss, r->train_acc, r->val_loss,
+                         r->val_acc);
+}
+
+static void on_job_changed(PatinaTrainPage *self)
+{
+  PatinaJob *job = patina_workspace_get_job(self->workspace);
+  if (job == self->job)
+    return;
+  if (self->job)
+    g_signal_handlers_disconnect_by_data(self->job, self);
+  g_set_object(&self->job, job);
+  patina_chart_clear(self->chart);
+  if (job) {
+    patina_chart_set_epochs(self->chart, patina_job_get_epochs(job));
+    GArray *h = patina_job_get_history(job);
+    for (guint i = 0; i < h->len; i++)
+      on_epoch(self, i, job);
+    g_signal_connect_swapped(job, "notify", G_CALLBACK(update_progress), self);
+    g_signal_connect_swapped(job, "epoch", G_CALLBACK(on_epoch), self);
+  }
+  update_progress(self);
+}
+
+void patina_train_page_set_workspace(PatinaTrainPage *self, PatinaWorkspace *workspace)
+{
+  g_return_if_fail(PATINA_IS_TRAIN_PAGE(self) && PATINA_IS_WORKSPACE(workspace));
+  g_return_if_fail(self->workspace == NULL);
+  self->workspace = g_object_ref(workspace);
+  g_signal_connect_object(workspace, "notify::job", G_CALLBACK(on_job_changed), self,
+                          G_CONNECT_SWAPPED);
+  on_job_changed(self);
+}
+
+PatinaChart *patina_train_page_get_chart(PatinaTrainPage *self) { return self->chart; }
+
+static void patina_train_page_dispose(GObject *object)
+{
+  PatinaTrainPage *self = PATINA_TRAIN_PAGE(object);
+  if (self->job)
+    g_signal_handlers_disconnect_by_data(self->job, self);
+  g_clear_object(&self->job);
+  gtk_widget_dispose_template(GTK_WIDGET(self), PATINA_TYPE_TRAIN_PAGE);
+  g_clear_object(&self->workspace);
+  g_clear_object(&self->settings);
+  G_OBJECT_CLASS(patina_train_page_parent_class)->dispose(object);
+}
+
+static void patina_train_page_class_init(PatinaTrainPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS(klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
+  object_class->dispose = patina_train_page_dispose;
+
+  g_type_ensure(PATINA_TYPE_CHART);
+  gtk_widget_class_set_template_from_resource(widget_class,
+                                              "/org/patina/Patina/ui/patina-train-page.ui");
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, model_row);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, size_spin);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, epochs_spin);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, batch_spin);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, lr_spin);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, seed_spin);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, status_label);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, progress);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, speed_label);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, chart);
+  gtk_widget_class_set_layout_manager_type(widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void patina_train_page_init(PatinaTrainPage *self)
+{
+  gtk_widget_init_template(GTK_WIDGET(self));
+  self->settings = patina_settings_new();
+  g_settings_bind_with_mapping(self->settings, "train-model", self->model_row, "selected",
+                               G_SETTINGS_BIND_DEFAULT, model_get_mapping, model_set_mapping, NULL,
+                               NULL);
+  bind_int(self, "train-size", self->size_spin);
+  bind_int(self, "train-epochs", self->epochs_spin);
+  bind_int(self, "train-batch", self->batch_spin);
+  bind_int(self, "train-seed", self->seed_spin);
+  g_settings_bind(self->settings, "train-lr", gtk_spin_button_get_adjustment(self->lr_spin),
+                  "value", G_SETTINGS_BIND_DEFAULT);
+  update_progress(self);
+}

@@ -1,0 +1,318 @@
+#include "patina-window.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "data/demo.h"
+#include "patina-data-page.h"
+#include "patina-settings.h"
+#include "patina-train-page.h"
+
+struct _PatinaWindow {
+  AdwApplicationWindow parent_instance;
+
+  AdwToastOverlay *toast_overlay;
+  AdwViewStack *view_stack;
+  PatinaDataPage *data_page;
+  PatinaTrainPage *train_page;
+
+  GSettings *settings;
+  PatinaWorkspace *workspace;
+  PatinaJob *job; /* followed for action states and toasts */
+  GtkFileChooserNative *chooser;
+  char *last_toast;
+  int demo_per_class;
+};
+
+G_DEFINE_FINAL_TYPE(PatinaWindow, patina_window, ADW_TYPE_APPLICATION_WINDOW)
+
+void patina_window_toast(PatinaWindow *self, const char *message)
+{
+  g_free(self->last_toast);
+  self->last_toast = g_strdup(message);
+  AdwToast *toast = adw_toast_new(message);
+  adw_toast_set_timeout(toast, 5);
+  adw_toast_overlay_add_toast(self->toast_overlay, toast);
+}
+
+const char *patina_window_get_last_toast(PatinaWindow *self) { return self->last_toast; }
+PatinaWorkspace *patina_window_get_workspace(PatinaWindow *self) { return self->workspace; }
+
+GtkWidget *patina_window_get_page(PatinaWindow *self, const char *name)
+{
+  return adw_view_stack_get_child_by_name(self->view_stack, name);
+}
+
+void patina_window_set_demo_per_class(PatinaWindow *self, int per_class)
+{
+  self->demo_per_class = MAX(per_class, 1);
+}
+
+static void update_actions(PatinaWindow *self)
+{
+  gboolean running = self->job && patina_job_is_active(self->job);
+  gboolean have_data = patina_workspace_get_dataset(self->workspace) != NULL;
+  /* Start stays enabled while running so a second start is answered with a message. */
+  gtk_widget_action_set_enabled(GTK_WIDGET(self), "win.train-start", have_data);
+  gtk_widget_action_set_enabled(GTK_WIDGET(self), "win.train-stop",
+                                running && patina_job_get_state(self->job) == PATINA_JOB_RUNNING);
+}
+
+/* ---- data sets ---- */
+
+static void open_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(PatinaWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  if (!patina_workspace_open_dataset_finish(PATINA_WORKSPACE(source), res, &error)) {
+    if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+      g_autofree char *msg = g_strdup_printf(_("Cannot open the data set: %s"), error->message);
+      patina_window_toast(self, msg);
+    }
+    return;
+  }
+  const char *path = patina_workspace_get_dataset_path(self->workspace);
+  g_settings_set_string(self->settings, "last-folder", path);
+  g_autofree char *base = g_path_get_basename(path);
+  g_autofree char *msg = g_strdup_printf(_("Opened %s"), base);
+  patina_window_toast(self, msg);
+}
+
+static void open_path(PatinaWindow *self, const char *path)
+{
+  patina_workspace_open_dataset_async(self->workspace, path, NULL, open_done,
+                                      g_object_ref(self));
+  adw_view_stack_set_visible_child_name(self->view_stack, "data");
+}
+
+static void open_dataset_path_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  open_path(PATINA_WINDOW(widget), g_variant_get_string(param, NULL));
+}
+
+static void chooser_response(GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  PatinaWindow *self = user_data;
+  if (response == GTK_RESPONSE_ACCEPT) {
+    g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
+    g_autofree char *path = file ? g_file_get_path(file) : NULL;
+    if (path)
+      open_path(self, path);
+    else
+      patina_window_toast(self, _("Only local folders can be opened"));
+  }
+  g_clear_object(&self->chooser);
+}
+
+static void open_dataset_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  (void) param;
+  PatinaWindow *self = PATINA_WINDOW(widget);
+  if (self->chooser)
+    return;
+  self->chooser = gtk_file_chooser_native_new(_("Open Data Set"), GTK_WINDOW(self),
+                                              GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Open"),
+                                              _("_Cancel"));
+  gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(self->chooser), TRUE);
+  g_autofree char *last = g_settings_get_string(self->settings, "last-folder");
+  if (*last) {
+    g_autofree char *parent = g_path_get_dirname(last);
+    g_autoptr(GFile) folder = g_file_new_for_path(parent);
+    gtk_file_chooser_set_current_folder(GTK_FILE_CHOOSER(self->chooser), folder, NULL);
+  }
+  g_signal_connect(self->chooser, "response", G_CALLBACK(chooser_response), self);
+  gtk_native_dialog_show(GTK_NATIVE_DIALOG(self->chooser));
+}
+
+static void open_demo_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  (void) param;
+  PatinaWindow *self = PATINA_WINDOW(widget);
+  g_autofree char *dir = patina_workspace_demo_dir();
+  patina_workspace_open_demo_async(self->workspace, dir, self->demo_per_class, NULL, open_done,
+                                   g_object_ref(self));
+  adw_view_stack_set_visible_child_name(self->view_stack, "data");
+}
+
+/* ---- training ---- */
+
+static void on_job_state(PatinaWindow *self)
+{
+  update_actions(self);
+}
+
+static void on_job_finished(PatinaWindow *self, PatinaJob *job)
+{
+  GArray *h = patina_job_get_history(job);
+  g_autofree char *msg = NULL;
+  switch (patina_job_get_state(job)) {
+  case PATINA_JOB_DONE:
+    if (h->len > 0 && !isnan(g_array_index(h, PatinaEpochRecord, h->len - 1).val_acc))
+      msg = g_strdup_printf(_("Training finished: validation accuracy %.1f %%"),
+                            100 * g_array_index(h, PatinaEpochRecord, h->len - 1).val_acc);
+    else
+      msg = g_strdup(_("Training finished"));
+    break;
+  case PATINA_JOB_CANCELLED:
+    msg = g_strdup_printf(ngettext("Training stopped after %u epoch; the model so far is kept",
+                                   "Training stopped after %u epochs; the model so far is kept",
+                                   h->len),
+                          h->len);
+    break;
+  case PATINA_JOB_FAILED:
+    msg = g_strdup_printf(_("Training failed: %s"), patina_job_get_error_message(job));
+    break;
+  default:
+    break;
+  }
+  if (msg)
+    patina_window_toast(self, msg);
+}
+
+static void on_workspace_job(PatinaWindow *self)
+{
+  PatinaJob *job = patina_workspace_get_job(self->workspace);
+  if (self->job)
+    g_signal_handlers_disconnect_by_data(self->job, self);
+  g_set_object(&self->job, job);
+  if (job) {
+    g_signal_connect_swapped(job, "notify::state", G_CALLBACK(on_job_state), self);
+    g_signal_connect_swapped(job, "finished", G_CALLBACK(on_job_finished), self);
+  }
+  update_actions(self);
+}
+
+static void train_start_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  (void) param;
+  PatinaWindow *self = PATINA_WINDOW(widget);
+  PatinaTrainConfig cfg;
+  patina_train_config_from_settings(self->settings, &cfg);
+  g_autoptr(GError) error = NULL;
+  if (!patina_workspace_start_training(self->workspace, &cfg, &error)) {
+    patina_window_toast(self, error->message);
+    return;
+  }
+  adw_view_stack_set_visible_child_name(self->view_stack, "train");
+}
+
+static void train_stop_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  (void) param;
+  patina_workspace_stop(PATINA_WINDOW(widget)->workspace);
+}
+
+static void show_page_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  PatinaWindow *self = PATINA_WINDOW(widget);
+  const char *page = g_variant_get_string(param, NULL);
+  if (adw_view_stack_get_child_by_name(self->view_stack, page))
+    adw_view_stack_set_visible_child_name(self->view_stack, page);
+}
+
+/* ---- lifecycle ---- */
+
+static gboolean patina_window_close_request(GtkWindow *window)
+{
+  PatinaWindow *self = PATINA_WINDOW(window);
+  int w, h;
+  gtk_window_get_default_size(window, &w, &h);
+  gboolean maximized = gtk_window_is_maximized(window);
+  if (!maximized && w > 0 && h > 0) {
+    g_settings_set_int(self->settings, "window-width", w);
+    g_settings_set_int(self->settings, "window-height", h);
+  }
+  g_settings_set_boolean(self->settings, "window-maximized", maximized);
+  patina_workspace_stop(self->workspace);
+  return GTK_WINDOW_CLASS(patina_window_parent_class)->close_request(window);
+}
+
+static void patina_window_dispose(GObject *object)
+{
+  PatinaWindow *self = PATINA_WINDOW(object);
+  if (self->job)
+    g_signal_handlers_disconnect_by_data(self->job, self);
+  g_clear_object(&self->job);
+  if (self->chooser)
+    gtk_native_dialog_destroy(GTK_NATIVE_DIALOG(self->chooser));
+  g_clear_object(&self->chooser);
+  gtk_widget_dispose_template(GTK_WIDGET(self), PATINA_TYPE_WINDOW);
+  g_clear_object(&self->workspace);
+  g_clear_object(&self->settings);
+  G_OBJECT_CLASS(patina_window_parent_class)->dispose(object);
+}
+
+static void patina_window_finalize(GObject *object)
+{
+  g_free(PATINA_WINDOW(object)->last_toast);
+  G_OBJECT_CLASS(patina_window_parent_class)->finalize(object);
+}
+
+static void patina_window_class_init(PatinaWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS(klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS(klass);
+  object_class->dispose = patina_window_dispose;
+  object_class->finalize = patina_window_finalize;
+  window_class->close_request = patina_window_close_request;
+
+  g_type_ensure(PATINA_TYPE_DATA_PAGE);
+  g_type_ensure(PATINA_TYPE_TRAIN_PAGE);
+  gtk_widget_class_set_template_from_resource(widget_class,
+                                              "/org/patina/Patina/ui/patina-window.ui");
+  gtk_widget_class_bind_template_child(widget_class, PatinaWindow, toast_overlay);
+  gtk_widget_class_bind_template_child(widget_class, PatinaWindow, view_stack);
+  gtk_widget_class_bind_template_child(widget_class, PatinaWindow, data_page);
+  gtk_widget_class_bind_template_child(widget_class, PatinaWindow, train_page);
+
+  gtk_widget_class_install_action(widget_class, "win.open-dataset", NULL, open_dataset_action);
+  gtk_widget_class_install_action(widget_class, "win.open-dataset-path", "s",
+                                  open_dataset_path_action);
+  gtk_widget_class_install_action(widget_class, "win.open-demo", NULL, open_demo_action);
+  gtk_widget_class_install_action(widget_class, "win.train-start", NULL, train_start_action);
+  gtk_widget_class_install_action(widget_class, "win.train-stop", NULL, train_stop_action);
+  gtk_widget_class_install_action(widget_class, "win.show-page", "s", show_page_action);
+
+  gtk_widget_class_add_binding_action(widget_class, GDK_KEY_o, GDK_CONTROL_MASK,
+                                      "win.open-dataset", NULL);
+  gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
+                                      "win.train-start", NULL);
+  gtk_widget_class_add_binding_action(widget_class, GDK_KEY_period, GDK_CONTROL_MASK,
+                                      "win.train-stop", NULL);
+  gtk_widget_class_add_binding_action(widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-page",
+                                      "s", "data");
+  gtk_widget_class_add_binding_action(widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.show-page",
+                                      "s", "train");
+}
+
+static void patina_window_init(PatinaWindow *self)
+{
+  gtk_widget_init_template(GTK_WIDGET(self));
+  self->demo_per_class = PATINA_DEMO_PER_CLASS;
+  self->settings = patina_settings_new();
+  gtk_window_set_default_size(GTK_WINDOW(self), g_settings_get_int(self->settings, "window-width"),
+                              g_settings_get_int(self->settings, "window-height"));
+  if (g_settings_get_boolean(self->settings, "window-maximized"))
+    gtk_window_maximize(GTK_WINDOW(self));
+
+  self->workspace = patina_workspace_new();
+  patina_data_page_set_workspace(self->data_page, self->workspace);
+  patina_train_page_set_workspace(self->train_page, self->workspace);
+  g_signal_connect_object(self->workspace, "notify::job", G_CALLBACK(on_workspace_job), self,
+                          G_CONNECT_SWAPPED);
+  g_signal_connect_object(self->workspace, "notify::dataset", G_CALLBACK(update_actions), self,
+                          G_CONNECT_SWAPPED);
+  update_actions(self);
+}
+
+PatinaWindow *patina_window_new(GtkApplication *app)
+{
+  return g_object_new(PATINA_TYPE_WINDOW, "application", app, NULL);
+}

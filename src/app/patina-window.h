@@ -1,0 +1,29 @@
+/* The main window: header bar with a view switcher over the Data and Train pages, a toast
+ * overlay, the primary menu. Every command is a window action:
+ *   win.open-dataset            choose a class-folder data set (file chooser)
+ *   win.open-dataset-path (s)   open the data set at a path
+ *   win.open-demo               generate the demo data set if missing, then open it
+ *   win.train-start             train with the Train page's settings (refused while running)
+ *   win.train-stop              stop the running training, keeping the model so far
+ *   win.show-page (s)           "data" or "train" */
+#pragma once
+#include <adwaita.h>
+
+#include "patina-workspace.h"
+
+G_BEGIN_DECLS
+
+#define PATINA_TYPE_WINDOW (patina_window_get_type())
+G_DECLARE_FINAL_TYPE(PatinaWindow, patina_window, PATINA, WINDOW, AdwApplicationWindow)
+
+PatinaWindow *patina_window_new(GtkApplication *app);
+PatinaWorkspace *patina_window_get_workspace(PatinaWindow *self);
+/* Shows a toast (and remembers it for patina_window_get_last_toast). */
+void patina_window_toast(PatinaWindow *self, const char *message);
+const char *patina_window_get_last_toast(PatinaWindow *self);
+/* The page widget named "data" or "train". */
+GtkWidget *patina_window_get_page(PatinaWindow *self, const char *name);
+/* Images per class of the demo data set win.open-demo generates (default 100). */
+void patina_window_set_demo_per_class(PatinaWindow *self, int per_class);
+
+G_END_DECLS

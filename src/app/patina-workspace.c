@@ -1,0 +1,266 @@
+#include "patina-workspace.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "data/demo.h"
+
+struct _PatinaWorkspace {
+  GObject parent_instance;
+  PatinaDataset *dataset;
+  char *dataset_path;
+  PatinaJob *job;
+  int loading; /* open/generate requests in flight */
+  guint open_serial; /* the latest open request wins */
+};
+
+G_DEFINE_FINAL_TYPE(PatinaWorkspace, patina_workspace, G_TYPE_OBJECT)
+
+enum { PROP_0, PROP_DATASET, PROP_DATASET_PATH, PROP_JOB, PROP_LOADING, N_PROPS };
+static GParamSpec *props[N_PROPS];
+
+static void patina_workspace_dispose(GObject *object)
+{
+  PatinaWorkspace *self = PATINA_WORKSPACE(object);
+  if (self->job)
+    patina_job_cancel(self->job);
+  g_clear_object(&self->job);
+  G_OBJECT_CLASS(patina_workspace_parent_class)->dispose(object);
+}
+
+static void patina_workspace_finalize(GObject *object)
+{
+  PatinaWorkspace *self = PATINA_WORKSPACE(object);
+  g_clear_pointer(&self->dataset, patina_dataset_free);
+  g_free(self->dataset_path);
+  G_OBJECT_CLASS(patina_workspace_parent_class)->finalize(object);
+}
+
+static void patina_workspace_get_property(GObject *object, guint prop_id, GValue *value,
+                                          GParamSpec *pspec)
+{
+  PatinaWorkspace *self = PATINA_WORKSPACE(object);
+  switch (prop_id) {
+  case PROP_DATASET: g_value_set_pointer(value, self->dataset); break;
+  case PROP_DATASET_PATH: g_value_set_string(value, self->dataset_path); break;
+  case PROP_JOB: g_value_set_object(value, self->job); break;
+  case PROP_LOADING: g_value_set_boolean(value, self->loading > 0); break;
+  default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+  }
+}
+
+static void patina_workspace_class_init(PatinaWorkspaceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS(klass);
+  object_class->dispose = patina_workspace_dispose;
+  object_class->finalize = patina_workspace_finalize;
+  object_class->get_property = patina_workspace_get_property;
+  const GParamFlags f = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+  props[PROP_DATASET] = g_param_spec_pointer("dataset", NULL, NULL, f);
+  props[PROP_DATASET_PATH] = g_param_spec_string("dataset-path", NULL, NULL, NULL, f);
+  props[PROP_JOB] = g_param_spec_object("job", NULL, NULL, PATINA_TYPE_JOB, f);
+  props[PROP_LOADING] = g_param_spec_boolean("loading", NULL, NULL, FALSE, f);
+  g_object_class_install_properties(object_class, N_PROPS, props);
+}
+
+static void patina_workspace_init(PatinaWorkspace *self) { (void) self; }
+
+PatinaWorkspace *patina_workspace_new(void)
+{
+  return g_object_new(PATINA_TYPE_WORKSPACE, NULL);
+}
+
+const PatinaDataset *patina_workspace_get_dataset(PatinaWorkspace *self) { return self->dataset; }
+const char *patina_workspace_get_dataset_path(PatinaWorkspace *self)
+{
+  return self->dataset_path;
+}
+gboolean patina_workspace_get_loading(PatinaWorkspace *self) { return self->loading > 0; }
+PatinaJob *patina_workspace_get_job(PatinaWorkspace *self) { return self->job; }
+
+static void loading_changed(PatinaWorkspace *self, int delta)
+{
+  gboolean before = self->loading > 0;
+  self->loading += delta;
+  if (before != (self->loading > 0))
+    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_LOADING]);
+}
+
+static void set_dataset(PatinaWorkspace *self, PatinaDataset *ds)
+{
+  g_clear_pointer(&self->dataset, patina_dataset_free);
+  g_free(self->dataset_path);
+  self->dataset = ds;
+  self->dataset_path = ds ? g_strdup(ds->root) : NULL;
+  g_object_notify_by_pspec(G_OBJECT(self), props[PROP_DATASET]);
+  g_object_notify_by_pspec(G_OBJECT(self), props[PROP_DATASET_PATH]);
+}
+
+/* ---- opening ---- */
+
+typedef struct {
+  char *path;
+  int per_class; /* > 0: generate the demo data set first when path is missing */
+  guint serial;
+} OpenData;
+
+static void open_data_free(gpointer p)
+{
+  OpenData *d = p;
+  g_free(d->path);
+  g_free(d);
+}
+
+static void open_worker(GTask *task, gpointer source, gpointer task_data,
+                        GCancellable *cancellable)
+{
+  (void) source;
+  (void) cancellable;
+  OpenData *d = task_data;
+  GError *error = NULL;
+  if (d->per_class > 0 && !g_file_test(d->path, G_FILE_TEST_EXISTS)) {
+    /* Generate beside the final folder and rename, so a half-written demo is never opened. */
+    g_autofree char *tmp = g_strconcat(d->path, ".partial", NULL);
+    g_autofree char *parent = g_path_get_dirname(d->path);
+    g_mkdir_with_parents(parent, 0755);
+    /* Leftovers of an interrupted generation are overwritten file by file. */
+    if (!patina_demo_generate(tmp, d->per_class, 0, &error)) {
+      g_task_return_error(task, error);
+      return;
+    }
+    if (g_rename(tmp, d->path) != 0) {
+      int errsv = errno;
+      g_task_return_new_error(task, G_IO_ERROR, g_io_error_from_errno(errsv),
+                              _("Cannot move the demo data set to %s: %s"), d->path,
+                              g_strerror(errsv));
+      return;
+    }
+  }
+  PatinaDataset *ds = patina_dataset_open(d->path, &error);
+  if (!ds)
+    g_task_return_error(task, error);
+  else
+    g_task_return_pointer(task, ds, (GDestroyNotify) patina_dataset_free);
+}
+
+static void open_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  PatinaWorkspace *self = PATINA_WORKSPACE(source);
+  GTask *outer = user_data; /* owned */
+  OpenData *d = g_task_get_task_data(G_TASK(res));
+  GError *error = NULL;
+  PatinaDataset *ds = g_task_propagate_pointer(G_TASK(res), &error);
+  loading_changed(self, -1);
+  if (!ds) {
+    g_task_return_error(outer, error);
+  } else if (d->serial != self->open_serial) {
+    patina_dataset_free(ds); /* a later request superseded this one */
+    g_task_return_new_error(outer, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                            _("Superseded by a later request"));
+  } else {
+    set_dataset(self, ds);
+    g_task_return_boolean(outer, TRUE);
+  }
+  g_object_unref(outer);
+}
+
+static void start_open(PatinaWorkspace *self, const char *path, int per_class,
+                       GCancellable *cancellable, GAsyncReadyCallback callback,
+                       gpointer user_data, gpointer tag)
+{
+  GTask *outer = g_task_new(self, cancellable, callback, user_data);
+  g_task_set_source_tag(outer, tag);
+  OpenData *d = g_new0(OpenData, 1);
+  d->path = g_canonicalize_filename(path, NULL);
+  d->per_class = per_class;
+  d->serial = ++self->open_serial;
+  loading_changed(self, +1);
+  g_autoptr(GTask) task = g_task_new(self, cancellable, open_done, outer);
+  g_task_set_task_data(task, d, open_data_free);
+  g_task_run_in_thread(task, open_worker);
+}
+
+void patina_workspace_open_dataset_async(PatinaWorkspace *self, const char *path,
+                                         GCancellable *cancellable, GAsyncReadyCallback callback,
+                                         gpointer user_data)
+{
+  g_return_if_fail(PATINA_IS_WORKSPACE(self) && path != NULL);
+  start_open(self, path, 0, cancellable, callback, user_data,
+             patina_workspace_open_dataset_async);
+}
+
+gboolean patina_workspace_open_dataset_finish(PatinaWorkspace *self, GAsyncResult *result,
+                                              GError **error)
+{
+  g_return_val_if_fail(g_task_is_valid(result, self), FALSE);
+  return g_task_propagate_boolean(G_TASK(result), error);
+}
+
+char *patina_workspace_demo_dir(void)
+{
+  return g_build_filename(g_get_user_data_dir(), "patina", "demo", NULL);
+}
+
+void patina_workspace_open_demo_async(PatinaWorkspace *self, const char *dir, int per_class,
+                                      GCancellable *cancellable, GAsyncReadyCallback callback,
+                                      gpointer user_data)
+{
+  g_return_if_fail(PATINA_IS_WORKSPACE(self) && dir != NULL && per_class > 0);
+  start_open(self, dir, per_class, cancellable, callback, user_data,
+             patina_workspace_open_demo_async);
+}
+
+gboolean patina_workspace_open_demo_finish(PatinaWorkspace *self, GAsyncResult *result,
+                                           GError **error)
+{
+  g_return_val_if_fail(g_task_is_valid(result, self), FALSE);
+  return g_task_propagate_boolean(G_TASK(result), error);
+}
+
+/* ---- training ---- */
+
+static char *new_run_output(void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local();
+  g_autofree char *stamp = g_date_time_format(now, "%Y%m%d-%H%M%S");
+  g_autofree char *runs = g_build_filename(g_get_user_data_dir(), "patina", "runs", NULL);
+  for (int i = 1;; i++) {
+    g_autofree char *name = i == 1 ? g_strdup(stamp) : g_strdup_printf("%s-%d", stamp, i);
+    g_autofree char *dir = g_build_filename(runs, name, NULL);
+    if (!g_file_test(dir, G_FILE_TEST_EXISTS))
+      return g_build_filename(dir, "model.safetensors", NULL);
+  }
+}
+
+gboolean patina_workspace_start_training(PatinaWorkspace *self, const PatinaTrainConfig *cfg,
+                                         GError **error)
+{
+  g_return_val_if_fail(PATINA_IS_WORKSPACE(self) && cfg != NULL, FALSE);
+  if (self->job && patina_job_is_active(self->job)) {
+    g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                        _("A training run is already going; stop it before starting another"));
+    return FALSE;
+  }
+  if (!self->dataset) {
+    g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                        _("Open a data set before training"));
+    return FALSE;
+  }
+  PatinaTrainConfig c = *cfg;
+  g_autofree char *output = NULL;
+  if (!c.output)
+    c.output = output = new_run_output();
+  g_clear_object(&self->job);
+  self->job = patina_job_new_train(self->dataset->root, &c);
+  g_object_notify_by_pspec(G_OBJECT(self), props[PROP_JOB]);
+  patina_job_start(self->job);
+  return TRUE;
+}
+
+void patina_workspace_stop(PatinaWorkspace *self)
+{
+  g_return_if_fail(PATINA_IS_WORKSPACE(self));
+  if (self->job)
+    patina_job_cancel(self->job);
+}
