@@ -902,6 +902,16 @@ static void test_cli_train(void)
   patina_checkpoint_meta_clear(&meta);
   patina_model_free(m);
   cli_run_clear(&r);
+
+  /* the preview can start from what a model was trained with */
+  g_autofree char *img = g_build_filename(demo_dir, "316L", "316L_000.png", NULL);
+  g_autofree char *grid = g_build_filename(tmp_root, "from-model.png", NULL);
+  r = cli("augment", img, "-n", "2", "--size", "46", "--augment-config", model, "--print-json",
+          "-o", grid, NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_nonnull(strstr(r.out, "\"rotation_range\": 20,"));
+  g_assert_nonnull(strstr(r.out, "\"gamma_range\": [0.8, 1.25],"));
+  cli_run_clear(&r);
 }
 
 int main(int argc, char **argv)

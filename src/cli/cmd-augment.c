@@ -1,16 +1,14 @@
 /* patina-cli augment: a labelled preview grid of what augmentation makes of one image, and the
  * augmentation options train shares with it (Keras ImageDataGenerator's names, dashed). */
 #include <cairo.h>
-#include <errno.h>
-#include <glib/gstdio.h>
-#include <unistd.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "data/image.h"
-#include "nn/model.h" /* PATINA_ERROR */
+#include "nn/model.h"
+#include "train/checkpoint.h"
 
 /* ---- the shared options ---- */
 
@@ -55,7 +53,9 @@ void cli_augment_options_add(CliAugmentOptions *o, GArray *entries)
      "brightness 0.8-1.2, fill reflect) or none; the options below change it",
      "NAME"},
     {"augment-config", 0, 0, G_OPTION_ARG_FILENAME, &o->config,
-     "Start from a JSON file of ImageDataGenerator arguments (Keras names)", "FILE.json"},
+     "Start from a JSON file of ImageDataGenerator arguments (Keras names), or from a model "
+     "checkpoint's (its training's augmentation)",
+     "FILE"},
     {"horizontal-flip", 0, 0, G_OPTION_ARG_NONE, &o->horizontal_flip,
      "Mirror left-right with probability 0.5", NULL},
     {"vertical-flip", 0, 0, G_OPTION_ARG_NONE, &o->vertical_flip,
@@ -79,6 +79,34 @@ gboolean cli_augment_options_given(const CliAugmentOptions *o)
   return FALSE;
 }
 
+/* The "augment" member of a checkpoint's hyperparameters; all off when it has none (a model
+ * trained before augmentation existed). */
+static gboolean augment_from_checkpoint(const char *path, PatinaAugment *a, GError **error)
+{
+  PatinaCheckpointMeta meta = {0};
+  PatinaModel *m = patina_checkpoint_load(path, &meta, error);
+  if (!m)
+    return FALSE;
+  patina_model_free(m);
+  gboolean ok = TRUE;
+  patina_augment_init(a);
+  if (meta.hyperparameters_json) {
+    g_autoptr(JsonParser) parser = json_parser_new();
+    JsonNode *root = NULL;
+    if (json_parser_load_from_data(parser, meta.hyperparameters_json, -1, NULL))
+      root = json_parser_get_root(parser);
+    if (root && JSON_NODE_HOLDS_OBJECT(root) &&
+        json_object_has_member(json_node_get_object(root), "augment")) {
+      ok = patina_augment_from_json_node(
+          a, json_object_get_member(json_node_get_object(root), "augment"), error);
+      if (!ok)
+        g_prefix_error(error, "%s: hyperparameters: ", path);
+    }
+  }
+  patina_checkpoint_meta_clear(&meta);
+  return ok;
+}
+
 int cli_augment_options_resolve(const CliAugmentOptions *o, const char *command,
                                 PatinaAugment *a)
 {
@@ -88,7 +116,10 @@ int cli_augment_options_resolve(const CliAugmentOptions *o, const char *command,
     return cli_usage_error(command, "--augment-preset and --augment-config exclude each other");
   if (o->preset && !patina_augment_preset(a, o->preset, &error))
     return cli_usage_error(command, "--augment-preset: %s", error->message);
-  if (o->config) {
+  if (o->config && g_str_has_suffix(o->config, ".safetensors")) {
+    if (!augment_from_checkpoint(o->config, a, &error))
+      return cli_fail(error);
+  } else if (o->config) {
     g_autofree char *text = NULL;
     gsize len;
     if (!g_file_get_contents(o->config, &text, &len, &error) ||
@@ -403,5 +434,7 @@ int cli_augment(int argc, char **argv)
   }
 out:
   cli_augment_options_clear(&ao);
+  /* let go of cairo's font caches, so leak checkers see only real leaks */
+  cairo_debug_reset_static_data();
   return rc;
 }
