@@ -16,7 +16,7 @@ void patina_app_register_resources(void)
 {
   static gsize once = 0;
   if (g_once_init_enter(&once)) {
-    g_resources_register(patina_get_resource());
+    patina_register_resource();
     g_once_init_leave(&once, 1);
   }
 }

@@ -253,6 +253,9 @@ static void patina_data_page_dispose(GObject *object)
   PatinaDataPage *self = PATINA_DATA_PAGE(object);
   stop_decoding(self);
   gtk_widget_dispose_template(GTK_WIDGET(self), PATINA_TYPE_DATA_PAGE);
+  GtkWidget *child;
+  while ((child = gtk_widget_get_first_child(GTK_WIDGET(self))))
+    gtk_widget_unparent(child);
   g_clear_object(&self->workspace);
   g_clear_object(&self->thumbnails);
   G_OBJECT_CLASS(patina_data_page_parent_class)->dispose(object);

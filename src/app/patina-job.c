@@ -113,7 +113,7 @@ static void patina_job_class_init(PatinaJobClass *klass)
                                                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
                                                         G_PARAM_STATIC_STRINGS);
   props[PROP_ETA_SECONDS] = g_param_spec_double("eta-seconds", NULL, NULL, -G_MAXDOUBLE,
-                                                G_MAXDOUBLE, NAN,
+                                                G_MAXDOUBLE, 0,
                                                 G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
                                                   G_PARAM_STATIC_STRINGS);
   props[PROP_STATUS] = g_param_spec_string("status", NULL, NULL, NULL,

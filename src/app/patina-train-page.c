@@ -179,6 +179,9 @@ static void patina_train_page_dispose(GObject *object)
     g_signal_handlers_disconnect_by_data(self->job, self);
   g_clear_object(&self->job);
   gtk_widget_dispose_template(GTK_WIDGET(self), PATINA_TYPE_TRAIN_PAGE);
+  GtkWidget *child;
+  while ((child = gtk_widget_get_first_child(GTK_WIDGET(self))))
+    gtk_widget_unparent(child);
   g_clear_object(&self->workspace);
   g_clear_object(&self->settings);
   G_OBJECT_CLASS(patina_train_page_parent_class)->dispose(object);

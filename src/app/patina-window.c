@@ -21,6 +21,7 @@ struct _PatinaWindow {
   PatinaJob *job; /* followed for action states and toasts */
   GtkFileChooserNative *chooser;
   char *last_toast;
+  guint n_toasts;
   int demo_per_class;
 };
 
@@ -30,12 +31,16 @@ void patina_window_toast(PatinaWindow *self, const char *message)
 {
   g_free(self->last_toast);
   self->last_toast = g_strdup(message);
+  self->n_toasts++;
   AdwToast *toast = adw_toast_new(message);
   adw_toast_set_timeout(toast, 5);
+  /* The newest message matters most: it replaces the one showing instead of queueing. */
+  adw_toast_set_priority(toast, ADW_TOAST_PRIORITY_HIGH);
   adw_toast_overlay_add_toast(self->toast_overlay, toast);
 }
 
 const char *patina_window_get_last_toast(PatinaWindow *self) { return self->last_toast; }
+guint patina_window_get_n_toasts(PatinaWindow *self) { return self->n_toasts; }
 PatinaWorkspace *patina_window_get_workspace(PatinaWindow *self) { return self->workspace; }
 
 GtkWidget *patina_window_get_page(PatinaWindow *self, const char *name)
@@ -71,11 +76,9 @@ static void open_done(GObject *source, GAsyncResult *res, gpointer user_data)
     }
     return;
   }
-  const char *path = patina_workspace_get_dataset_path(self->workspace);
-  g_settings_set_string(self->settings, "last-folder", path);
-  g_autofree char *base = g_path_get_basename(path);
-  g_autofree char *msg = g_strdup_printf(_("Opened %s"), base);
-  patina_window_toast(self, msg);
+  /* The Data page shows what was opened; no toast needed. */
+  g_settings_set_string(self->settings, "last-folder",
+                        patina_workspace_get_dataset_path(self->workspace));
 }
 
 static void open_path(PatinaWindow *self, const char *path)

@@ -21,6 +21,8 @@ PatinaWorkspace *patina_window_get_workspace(PatinaWindow *self);
 /* Shows a toast (and remembers it for patina_window_get_last_toast). */
 void patina_window_toast(PatinaWindow *self, const char *message);
 const char *patina_window_get_last_toast(PatinaWindow *self);
+/* How many toasts were shown so far. */
+guint patina_window_get_n_toasts(PatinaWindow *self);
 /* The page widget named "data" or "train". */
 GtkWidget *patina_window_get_page(PatinaWindow *self, const char *name);
 /* Images per class of the demo data set win.open-demo generates (default 100). */
