@@ -255,6 +255,24 @@ static void set_train_settings(int epochs)
   g_settings_set_int(s, "train-seed", 0);
 }
 
+/* A probe of main-loop stalls: the longest gap between ticks of a 5 ms timeout. Reported, not
+ * asserted (timings are benchmarks, never test assertions). */
+typedef struct {
+  gint64 last, longest;
+} Probe;
+
+static gboolean probe_tick(gpointer data)
+{
+  Probe *p = data;
+  gint64 now = g_get_monotonic_time();
+  if (p->last)
+    p->longest = MAX(p->longest, now - p->last);
+  if (p->last && now - p->last > 20000 && g_getenv("PATINA_PROBE_VERBOSE"))
+    g_printerr("stall %.1f ms at %.3f\n", (now - p->last) / 1000.0, now / 1e6);
+  p->last = now;
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean job_finished(gpointer data)
 {
   PatinaJob *job = patina_workspace_get_job(data);
@@ -267,6 +285,13 @@ static void test_train_one_epoch(Fixture *f, gconstpointer user_data)
   open_demo(f);
   set_train_settings(1);
   PatinaWorkspace *ws = patina_window_get_workspace(f->window);
+  /* Show the page first, so the probe below measures the training, not the page's first frame. */
+  activate(f, "win.show-page", g_variant_new_string("train"));
+  settle();
+  Probe probe = {0};
+  guint probe_id = g_timeout_add(5, probe_tick, &probe);
+  if (g_getenv("PATINA_PROBE_VERBOSE"))
+    g_printerr("probe started at %.3f\n", g_get_monotonic_time() / 1e6);
   activate(f, "win.train-start", NULL);
   PatinaJob *job = patina_workspace_get_job(ws);
   g_assert_nonnull(job);
@@ -278,6 +303,10 @@ static void test_train_one_epoch(Fixture *f, gconstpointer user_data)
   g_assert_nonnull(strstr(patina_window_get_last_toast(f->window), "already"));
 
   wait_for(job_finished, ws, "the one-epoch training to finish");
+  g_source_remove(probe_id);
+  if (g_getenv("PATINA_PROBE_VERBOSE"))
+    g_printerr("finished at %.3f\n", g_get_monotonic_time() / 1e6);
+  g_test_message("longest main-loop stall during training: %.1f ms", probe.longest / 1000.0);
   g_assert_cmpint(patina_job_get_state(job), ==, PATINA_JOB_DONE);
   g_assert_cmpuint(patina_job_get_history(job)->len, ==, 1);
   g_assert_cmpfloat(patina_job_get_fraction(job), ==, 1.0);
@@ -287,6 +316,48 @@ static void test_train_one_epoch(Fixture *f, gconstpointer user_data)
   g_assert_cmpuint(patina_chart_get_n_points(patina_train_page_get_chart(page)), ==, 1);
   g_assert_nonnull(strstr(patina_window_get_last_toast(f->window), "Training finished"));
   save_screenshot(f, "train", "train.png");
+}
+
+/* win.open-demo generates the demo data set into the user's data folder, then opens it. */
+static void test_open_demo_action(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  PatinaWorkspace *ws = patina_window_get_workspace(f->window);
+  g_autofree char *dir = patina_workspace_demo_dir();
+  g_assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));
+  patina_window_set_demo_per_class(f->window, 4);
+  activate(f, "win.open-demo", NULL);
+  wait_for(dataset_open, ws, "the demo data set to be generated and opened");
+  g_assert_cmpstr(patina_workspace_get_dataset_path(ws), ==, dir);
+  g_assert_cmpuint(patina_workspace_get_dataset(ws)->samples->len, ==, 8);
+  g_autofree char *partial = g_strconcat(dir, ".partial", NULL);
+  g_assert_false(g_file_test(partial, G_FILE_TEST_EXISTS));
+
+  /* A second time it opens what is there. */
+  activate(f, "win.open-demo", NULL);
+  wait_for(dataset_open, ws, "the demo data set to open again");
+  g_assert_cmpuint(patina_workspace_get_dataset(ws)->samples->len, ==, 8);
+}
+
+static void test_window_size_remembered(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  g_autoptr(GSettings) s = patina_settings_new();
+  gtk_window_set_default_size(GTK_WINDOW(f->window), 900, 640);
+  settle();
+  gtk_window_close(GTK_WINDOW(f->window));
+  g_assert_cmpint(g_settings_get_int(s, "window-width"), ==, 900);
+  g_assert_cmpint(g_settings_get_int(s, "window-height"), ==, 640);
+
+  /* The next window opens at that size. */
+  g_autoptr(PatinaWindow) w = g_object_ref_sink(patina_window_new(NULL));
+  int width, height;
+  gtk_window_get_default_size(GTK_WINDOW(w), &width, &height);
+  g_assert_cmpint(width, ==, 900);
+  g_assert_cmpint(height, ==, 640);
+  gtk_window_destroy(GTK_WINDOW(w));
+  g_settings_reset(s, "window-width");
+  g_settings_reset(s, "window-height");
 }
 
 static void test_start_stop_cycles(Fixture *f, gconstpointer user_data)
@@ -338,6 +409,10 @@ int main(int argc, char **argv)
              fixture_tear_down);
   g_test_add("/app/train-one-epoch", Fixture, NULL, fixture_set_up, test_train_one_epoch,
              fixture_tear_down);
+  g_test_add("/app/open-demo-action", Fixture, NULL, fixture_set_up, test_open_demo_action,
+             fixture_tear_down);
+  g_test_add("/app/window-size-remembered", Fixture, NULL, fixture_set_up,
+             test_window_size_remembered, fixture_tear_down);
   g_test_add("/app/start-stop-cycles", Fixture, NULL, fixture_set_up, test_start_stop_cycles,
              fixture_tear_down);
   int status = g_test_run();
