@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 
 PACKAGES="gcc libc6-dev pkg-config meson ninja-build libglib2.0-dev libgdk-pixbuf-2.0-dev libcairo2-dev
 libopenblas-dev libjson-glib-dev libtiff-dev
-libgtk-4-dev libadwaita-1-dev librsvg2-common fonts-cantarell xvfb xauth desktop-file-utils appstream-util"
+libgtk-4-dev libadwaita-1-dev librsvg2-common fonts-cantarell xvfb xauth desktop-file-utils appstream-util gettext"
 
 install_missing() {
   missing=""

@@ -74,16 +74,24 @@ static void draw_panel(PatinaChart *self, cairo_t *cr, PangoLayout *layout, cons
   int k_train = which == 0 ? TRAIN_LOSS : TRAIN_ACC, k_val = which == 0 ? VAL_LOSS : VAL_ACC;
   double ymin = 0, ymax = 1;
   if (which == 0) {
-    ymax = 0;
+    /* Loss: fit the range of the values (with a margin) so small changes stay visible. */
+    double lo = INFINITY, hi = -INFINITY;
     for (guint i = 0; i < self->points->len; i++) {
       Point *p = &g_array_index(self->points, Point, i);
-      if (isfinite(p->v[k_train])) ymax = MAX(ymax, p->v[k_train]);
-      if (isfinite(p->v[k_val])) ymax = MAX(ymax, p->v[k_val]);
+      for (int k = 0; k < 2; k++) {
+        double v = p->v[k ? k_val : k_train];
+        if (isfinite(v))
+          lo = MIN(lo, v), hi = MAX(hi, v);
+      }
     }
-    if (!(ymax > 0))
-      ymax = 1;
-    double step = nice_step(ymax, 4);
-    ymax = ceil(ymax / step) * step;
+    if (!(hi >= lo))
+      lo = 0, hi = 1;
+    double pad = MAX((hi - lo) * 0.1, MAX(fabs(hi) * 0.02, 1e-3));
+    lo = MAX(0, lo - pad);
+    hi = hi + pad;
+    double step = nice_step(hi - lo, 4);
+    ymin = floor(lo / step) * step;
+    ymax = ceil(hi / step) * step;
   }
   int epochs = MAX(self->epochs, 1);
   for (guint i = 0; i < self->points->len; i++)
@@ -111,7 +119,9 @@ static void draw_panel(PatinaChart *self, cairo_t *cr, PangoLayout *layout, cons
     cairo_line_to(cr, f.x + f.w, yy);
     cairo_stroke(cr);
     set_rgba(cr, fg, 0.7);
-    g_autofree char *t = which == 1 ? g_strdup_printf("%.0f%%", y * 100) : g_strdup_printf("%.3g", y);
+    int digits = CLAMP((int) -floor(log10(ystep) + 1e-9), 0, 6);
+    g_autofree char *t = which == 1 ? g_strdup_printf("%.0f%%", y * 100)
+                                    : g_strdup_printf("%.*f", digits, y);
     draw_text(cr, layout, t, f.x - 6, yy, 1, 0.5);
   }
   /* x ticks: whole epochs */

@@ -112,8 +112,16 @@ static void update_progress(PatinaTrainPage *self)
   }
   PatinaJobState state = patina_job_get_state(job);
   const char *status = patina_job_get_status(job);
+  GArray *h = patina_job_get_history(job);
+  const PatinaEpochRecord *last =
+    h->len ? &g_array_index(h, PatinaEpochRecord, h->len - 1) : NULL;
   if (state == PATINA_JOB_FAILED) {
     g_autofree char *s = g_strdup_printf(_("Failed: %s"), patina_job_get_error_message(job));
+    gtk_label_set_label(self->status_label, s);
+  } else if (!patina_job_is_active(job) && last && !isnan(last->val_acc)) {
+    g_autofree char *s =
+      g_strdup_printf(_("%s: validation accuracy %.1f %%, loss %.3f after epoch %d"), status,
+                      100 * last->val_acc, last->val_loss, last->epoch);
     gtk_label_set_label(self->status_label, s);
   } else {
     gtk_label_set_label(self->status_label, status);
@@ -125,7 +133,7 @@ static void update_progress(PatinaTrainPage *self)
                                          patina_job_get_images_per_second(job), eta);
     gtk_label_set_label(self->speed_label, s);
   } else if (!patina_job_is_active(job)) {
-    g_autofree char *s = g_strdup_printf(_("Saved to %s"), patina_job_get_output(job));
+    g_autofree char *s = g_strdup_printf(_("Model saved to %s"), patina_job_get_output(job));
     gtk_label_set_label(self->speed_label, state == PATINA_JOB_FAILED ? "" : s);
   } else {
     gtk_label_set_label(self->speed_label, "");

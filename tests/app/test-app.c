@@ -126,7 +126,11 @@ static void activate(Fixture *f, const char *action, GVariant *param)
 
 static void save_screenshot(Fixture *f, const char *page, const char *file)
 {
+  /* PATINA_SCREENSHOT_DIR from outside (e.g. data/screenshots to refresh the committed ones),
+   * else the build tree's folder that tests/app/meson.build names. */
   const char *dir = g_getenv("PATINA_SCREENSHOT_DIR");
+  if (!dir || !*dir)
+    dir = g_getenv("PATINA_DEFAULT_SCREENSHOT_DIR");
   if (!dir || !*dir)
     return;
   if (page)
@@ -315,6 +319,16 @@ static void test_train_one_epoch(Fixture *f, gconstpointer user_data)
   PatinaTrainPage *page = PATINA_TRAIN_PAGE(patina_window_get_page(f->window, "train"));
   g_assert_cmpuint(patina_chart_get_n_points(patina_train_page_get_chart(page)), ==, 1);
   g_assert_nonnull(strstr(patina_window_get_last_toast(f->window), "Training finished"));
+
+  /* A second run replaces the first on the page (and shows a few epochs in the screenshot). */
+  set_train_settings(4);
+  activate(f, "win.train-start", NULL);
+  PatinaJob *second = patina_workspace_get_job(ws);
+  g_assert_true(second != job);
+  wait_for(job_finished, ws, "the second training to finish");
+  g_assert_cmpint(patina_job_get_state(second), ==, PATINA_JOB_DONE);
+  g_assert_cmpuint(patina_chart_get_n_points(patina_train_page_get_chart(page)), ==, 4);
+  g_assert_cmpstr(patina_job_get_output(second), !=, patina_job_get_output(job));
   save_screenshot(f, "train", "train.png");
 }
 
@@ -396,6 +410,8 @@ int main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   gtk_init();
   adw_init();
+  /* Toasts and page transitions land at once, so screenshots show the final state. */
+  g_object_set(gtk_settings_get_default(), "gtk-enable-animations", FALSE, NULL);
   patina_app_register_resources();
   g_autoptr(GtkCssProvider) css = gtk_css_provider_new();
   gtk_css_provider_load_from_resource(css, "/org/patina/Patina/style.css");
