@@ -62,9 +62,15 @@ struct _PatinaDataPage {
   GtkLabel *summary_label;
   GtkProgressBar *progress;
   GtkGridView *grid;
+  GtkDropDown *class_dropdown;
 
   PatinaWorkspace *workspace;
   GListStore *thumbnails;
+  GtkStringList *class_choices; /* "All Classes", then the class names */
+  GtkCustomFilter *filter;
+  GtkFilterListModel *filtered;
+  char *class_filter; /* NULL: all classes */
+  gboolean syncing;
   GCancellable *decode_cancellable;
   ThumbShared *shared;
   guint poll_id;
@@ -114,6 +120,50 @@ static void decode_worker(GTask *task, gpointer source, gpointer task_data,
 }
 
 /* ---- main loop ---- */
+
+static gboolean filter_func(gpointer item, gpointer user_data)
+{
+  PatinaDataPage *self = user_data;
+  return !self->class_filter ||
+         g_strcmp0(patina_thumbnail_get_class_name(item), self->class_filter) == 0;
+}
+
+static void set_class_filter(PatinaDataPage *self, const char *class_name)
+{
+  if (class_name && !*class_name)
+    class_name = NULL;
+  g_free(self->class_filter);
+  self->class_filter = g_strdup(class_name);
+  gtk_filter_changed(GTK_FILTER(self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  /* keep the drop-down in step when the action came from elsewhere */
+  guint pos = 0;
+  if (class_name) {
+    guint n = g_list_model_get_n_items(G_LIST_MODEL(self->class_choices));
+    for (guint i = 1; i < n; i++)
+      if (g_str_equal(gtk_string_list_get_string(self->class_choices, i), class_name))
+        pos = i;
+  }
+  self->syncing = TRUE;
+  gtk_drop_down_set_selected(self->class_dropdown, pos);
+  self->syncing = FALSE;
+}
+
+static void filter_class_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  set_class_filter(PATINA_DATA_PAGE(widget), g_variant_get_string(param, NULL));
+}
+
+static void on_dropdown_selected(PatinaDataPage *self)
+{
+  if (self->syncing)
+    return;
+  guint pos = gtk_drop_down_get_selected(self->class_dropdown);
+  const char *name = pos == 0 || pos == GTK_INVALID_LIST_POSITION
+                       ? ""
+                       : gtk_string_list_get_string(self->class_choices, pos);
+  gtk_widget_activate_action(GTK_WIDGET(self), "data.filter-class", "s", name);
+}
 
 static void update_progress(PatinaDataPage *self)
 {
@@ -177,6 +227,16 @@ static void on_dataset_changed(PatinaDataPage *self)
     gtk_stack_set_visible_child_name(self->stack, "empty");
     return;
   }
+
+  /* the class filter offers this data set's classes */
+  self->syncing = TRUE;
+  guint n_old = g_list_model_get_n_items(G_LIST_MODEL(self->class_choices));
+  g_autofree const char **names = g_new0(const char *, ds->class_names->len + 1);
+  for (guint k = 0; k < ds->class_names->len; k++)
+    names[k] = g_ptr_array_index(ds->class_names, k);
+  gtk_string_list_splice(self->class_choices, 1, n_old - 1, names);
+  self->syncing = FALSE;
+  set_class_filter(self, NULL);
 
   g_autofree char *base = g_path_get_basename(ds->root);
   gtk_label_set_label(self->title_label, base);
@@ -246,6 +306,11 @@ GListModel *patina_data_page_get_thumbnails(PatinaDataPage *self)
   return G_LIST_MODEL(self->thumbnails);
 }
 
+GListModel *patina_data_page_get_shown(PatinaDataPage *self)
+{
+  return G_LIST_MODEL(self->filtered);
+}
+
 guint patina_data_page_get_n_decoded(PatinaDataPage *self) { return self->n_decoded; }
 
 static void patina_data_page_dispose(GObject *object)
@@ -257,7 +322,10 @@ static void patina_data_page_dispose(GObject *object)
   while ((child = gtk_widget_get_first_child(GTK_WIDGET(self))))
     gtk_widget_unparent(child);
   g_clear_object(&self->workspace);
+  g_clear_object(&self->filtered);
   g_clear_object(&self->thumbnails);
+  g_clear_object(&self->class_choices);
+  g_clear_pointer(&self->class_filter, g_free);
   G_OBJECT_CLASS(patina_data_page_parent_class)->dispose(object);
 }
 
@@ -275,6 +343,10 @@ static void patina_data_page_class_init(PatinaDataPageClass *klass)
   gtk_widget_class_bind_template_child(widget_class, PatinaDataPage, summary_label);
   gtk_widget_class_bind_template_child(widget_class, PatinaDataPage, progress);
   gtk_widget_class_bind_template_child(widget_class, PatinaDataPage, grid);
+  gtk_widget_class_bind_template_child(widget_class, PatinaDataPage, class_dropdown);
+  gtk_widget_class_bind_template_callback(widget_class, on_dropdown_selected);
+  /* data.filter-class (s): show one class's images ("" shows all) */
+  gtk_widget_class_install_action(widget_class, "data.filter-class", "s", filter_class_action);
   gtk_widget_class_set_layout_manager_type(widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
@@ -282,7 +354,14 @@ static void patina_data_page_init(PatinaDataPage *self)
 {
   gtk_widget_init_template(GTK_WIDGET(self));
   self->thumbnails = g_list_store_new(PATINA_TYPE_THUMBNAIL);
-  g_autoptr(GtkNoSelection) sel = gtk_no_selection_new(g_object_ref(G_LIST_MODEL(self->thumbnails)));
+  self->filter = gtk_custom_filter_new(filter_func, self, NULL);
+  self->filtered = gtk_filter_list_model_new(g_object_ref(G_LIST_MODEL(self->thumbnails)),
+                                             GTK_FILTER(self->filter));
+  self->class_choices = gtk_string_list_new((const char *const[]){_("All Classes"), NULL});
+  self->syncing = TRUE;
+  gtk_drop_down_set_model(self->class_dropdown, G_LIST_MODEL(self->class_choices));
+  self->syncing = FALSE;
+  g_autoptr(GtkNoSelection) sel = gtk_no_selection_new(g_object_ref(G_LIST_MODEL(self->filtered)));
   g_autoptr(GtkListItemFactory) factory =
     gtk_builder_list_item_factory_new_from_resource(NULL,
                                                     "/org/patina/Patina/ui/patina-thumbnail-cell.ui");

@@ -13,6 +13,8 @@ G_DECLARE_FINAL_TYPE(PatinaDataPage, patina_data_page, PATINA, DATA_PAGE, GtkWid
 void patina_data_page_set_workspace(PatinaDataPage *self, PatinaWorkspace *workspace);
 /* The thumbnails (PatinaThumbnail) of the open data set. */
 GListModel *patina_data_page_get_thumbnails(PatinaDataPage *self);
+/* The thumbnails the grid shows (after the class filter, action data.filter-class). */
+GListModel *patina_data_page_get_shown(PatinaDataPage *self);
 /* How many thumbnails have been decoded (for tests and the progress bar). */
 guint patina_data_page_get_n_decoded(PatinaDataPage *self);
 

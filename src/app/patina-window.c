@@ -88,6 +88,38 @@ static void open_path(PatinaWindow *self, const char *path)
   adw_view_stack_set_visible_child_name(self->view_stack, "data");
 }
 
+void patina_window_open_file(PatinaWindow *self, GFile *file)
+{
+  g_return_if_fail(PATINA_IS_WINDOW(self) && G_IS_FILE(file));
+  g_autofree char *path = g_file_get_path(file);
+  if (!path) {
+    patina_window_toast(self, _("Only local folders can be opened"));
+    return;
+  }
+  if (!g_file_test(path, G_FILE_TEST_IS_DIR)) {
+    g_autofree char *base = g_path_get_basename(path);
+    g_autofree char *msg =
+      g_strdup_printf(_("“%s” is not a folder: drop a data set folder with one sub-folder per class"),
+                      base);
+    patina_window_toast(self, msg);
+    return;
+  }
+  open_path(self, path);
+}
+
+static gboolean on_drop(GtkDropTarget *target, const GValue *value, double x, double y,
+                        gpointer user_data)
+{
+  (void) target;
+  (void) x;
+  (void) y;
+  GSList *files = g_value_get_boxed(value);
+  if (!files)
+    return FALSE;
+  patina_window_open_file(PATINA_WINDOW(user_data), files->data);
+  return TRUE;
+}
+
 static void open_dataset_path_action(GtkWidget *widget, const char *name, GVariant *param)
 {
   (void) name;
@@ -304,6 +336,10 @@ static void patina_window_init(PatinaWindow *self)
                               g_settings_get_int(self->settings, "window-height"));
   if (g_settings_get_boolean(self->settings, "window-maximized"))
     gtk_window_maximize(GTK_WINDOW(self));
+
+  GtkDropTarget *drop = gtk_drop_target_new(GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect(drop, "drop", G_CALLBACK(on_drop), self);
+  gtk_widget_add_controller(GTK_WIDGET(self), GTK_EVENT_CONTROLLER(drop));
 
   self->workspace = patina_workspace_new();
   patina_data_page_set_workspace(self->data_page, self->workspace);

@@ -23,6 +23,8 @@ void patina_window_toast(PatinaWindow *self, const char *message);
 const char *patina_window_get_last_toast(PatinaWindow *self);
 /* How many toasts were shown so far. */
 guint patina_window_get_n_toasts(PatinaWindow *self);
+/* Opens a dropped file: a folder as a data set; anything else gets a toast saying why not. */
+void patina_window_open_file(PatinaWindow *self, GFile *file);
 /* The page widget named "data" or "train". */
 GtkWidget *patina_window_get_page(PatinaWindow *self, const char *name);
 /* Images per class of the demo data set win.open-demo generates (default 100). */

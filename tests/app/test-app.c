@@ -12,6 +12,7 @@
 #include "patina-chart.h"
 #include "patina-data-page.h"
 #include "patina-settings.h"
+#include "patina-thumbnail.h"
 #include "patina-train-page.h"
 #include "patina-window.h"
 
@@ -199,6 +200,18 @@ static void test_open_dataset(Fixture *f, gconstpointer user_data)
   GListModel *thumbs = patina_data_page_get_thumbnails(page);
   g_assert_cmpuint(g_list_model_get_n_items(thumbs), ==, 12);
   wait_for(thumbnails_decoded, page, "the thumbnails to be decoded");
+
+  /* Filter by class through the page's action, then show all again. */
+  GListModel *shown = patina_data_page_get_shown(page);
+  g_assert_cmpuint(g_list_model_get_n_items(shown), ==, 12);
+  g_assert_true(gtk_widget_activate_action(GTK_WIDGET(page), "data.filter-class", "s", "AZ31B"));
+  g_assert_cmpuint(g_list_model_get_n_items(shown), ==, 6);
+  for (guint i = 0; i < 6; i++) {
+    g_autoptr(PatinaThumbnail) t = g_list_model_get_item(shown, i);
+    g_assert_cmpstr(patina_thumbnail_get_class_name(t), ==, "AZ31B");
+  }
+  g_assert_true(gtk_widget_activate_action(GTK_WIDGET(page), "data.filter-class", "s", ""));
+  g_assert_cmpuint(g_list_model_get_n_items(shown), ==, 12);
   save_screenshot(f, "data", "data.png");
 }
 
@@ -245,6 +258,13 @@ static void test_bad_folders(Fixture *f, gconstpointer user_data)
   g_assert_true(g_file_set_contents(img, "not a png", -1, NULL));
   t = open_expecting_toast(f, one);
   g_assert_nonnull(strstr(t, "Cannot open the data set"));
+
+  /* a dropped file that is not a folder */
+  guint before = patina_window_get_n_toasts(f->window);
+  g_autoptr(GFile) file = g_file_new_for_path(img);
+  patina_window_open_file(f->window, file);
+  g_assert_cmpuint(patina_window_get_n_toasts(f->window), ==, before + 1);
+  g_assert_nonnull(strstr(patina_window_get_last_toast(f->window), "is not a folder"));
 
   g_assert_null(patina_workspace_get_dataset(ws));
 }
@@ -380,7 +400,7 @@ static void test_start_stop_cycles(Fixture *f, gconstpointer user_data)
   open_demo(f);
   set_train_settings(1000); /* never finishes on its own */
   PatinaWorkspace *ws = patina_window_get_workspace(f->window);
-  for (int i = 0; i < 5; i++) {
+  for (int i = 0; i < 20; i++) {
     activate(f, "win.train-start", NULL);
     PatinaJob *job = patina_workspace_get_job(ws);
     g_assert_true(patina_job_is_active(job));
