@@ -662,6 +662,60 @@ static void test_learns(void)
   patina_train_result_clear(&r);
 }
 
+/* ---- class weighting and explicit splits ---- */
+
+static double first_loss(const PatinaTrainConfig *cfg, PatinaDataset *ds)
+{
+  PatinaTrainResult r;
+  train_ok(cfg, ds, &r);
+  double loss = g_array_index(r.history, PatinaEpochRecord, 0).train_loss;
+  g_assert_cmpint(r.n_train, ==, cfg->train_indices ? cfg->n_train_indices : r.n_train);
+  patina_train_result_clear(&r);
+  return loss;
+}
+
+/* Weights come from the images trained on: a balanced split weighs every class 1 (the same
+ * loss bit for bit), an imbalanced explicit split changes the loss. */
+static void test_class_weighting(void)
+{
+  g_autofree char *dir = out_dir("weighting");
+  g_autofree char *out = g_build_filename(dir, "m.safetensors", NULL);
+  g_autoptr(PatinaDataset) ds = open_data(demo_dir);
+  PatinaTrainConfig cfg;
+  base_config(&cfg, out);
+  cfg.epochs = 1;
+  double plain = first_loss(&cfg, ds);
+  cfg.class_weighting = TRUE;
+  g_assert_cmpfloat(first_loss(&cfg, ds), ==, plain);
+
+  int train[8], val[8], n_train = 0, n_val = 0, seen0 = 0;
+  for (int i = 0; i < (int) ds->samples->len; i++) {
+    int label = g_array_index(ds->samples, PatinaSample, i).label;
+    if (label == 1 || seen0++ < 2) {
+      if (n_train < 8)
+        train[n_train++] = i;
+    } else if (n_val < 8) {
+      val[n_val++] = i;
+    }
+  }
+  g_assert_cmpint(n_train, ==, 8);
+  cfg.train_indices = train, cfg.n_train_indices = n_train;
+  cfg.val_indices = val, cfg.n_val_indices = n_val;
+  cfg.class_weighting = FALSE;
+  double imbalanced = first_loss(&cfg, ds);
+  cfg.class_weighting = TRUE;
+  double weighted = first_loss(&cfg, ds);
+  g_assert_cmpfloat(fabs(weighted - imbalanced), >, 1e-4);
+
+  int outside = (int) ds->samples->len;
+  cfg.val_indices = &outside, cfg.n_val_indices = 1;
+  PatinaTrainResult r;
+  g_autoptr(GError) error = NULL;
+  g_assert_false(patina_train(&cfg, ds, NULL, NULL, NULL, &r, &error));
+  g_assert_error(error, PATINA_ERROR, PATINA_ERROR_INVALID);
+  patina_train_result_clear(&r);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -685,6 +739,7 @@ int main(int argc, char **argv)
   g_test_add_func("/train/nan-guard-holdout", test_nan_guard_holdout);
   g_test_add_func("/train/bad-image", test_bad_image);
   g_test_add_func("/train/learns", test_learns);
+  g_test_add_func("/train/class-weighting", test_class_weighting);
   int rc = g_test_run();
   remove_tree(tmp_root);
   g_free(tmp_root);

@@ -469,11 +469,8 @@ gboolean patina_train(const PatinaTrainConfig *cfg, PatinaDataset *ds, PatinaPro
   if (!check_config(cfg, error))
     return FALSE;
   int n_classes = (int) ds->class_names->len;
+  /* filled from the training images once the split is known */
   float weights[n_classes > 0 ? n_classes : 1];
-  for (int k = 0; k < n_classes; k++) {
-    int count = patina_dataset_count_class(ds, k);
-    weights[k] = count ? (float) ds->samples->len / ((float) n_classes * count) : 0.0f;
-  }
   const float *class_weights = cfg->class_weighting ? weights : NULL;
   g_autofree char *spec = patina_spec_by_name(cfg->model, n_classes, cfg->size, 3, error);
   if (!spec)
@@ -537,6 +534,14 @@ gboolean patina_train(const PatinaTrainConfig *cfg, PatinaDataset *ds, PatinaPro
   for (int i = 0; i < n_train; i++)
     train_labels[i] = g_array_index(ds->samples, PatinaSample,
                                     g_array_index(train_idx, int, i)).label;
+  /* Weights from the images actually trained on (not a manifest's val or test images):
+   * n / (classes · count), so every class carries the same total weight. */
+  for (int k = 0; k < n_classes; k++) {
+    int count = 0;
+    for (int i = 0; i < n_train; i++)
+      count += train_labels[i] == k;
+    weights[k] = count ? (float) n_train / ((float) n_classes * count) : 0.0f;
+  }
   for (int i = 0; i < n_val; i++)
     val_labels[i] = g_array_index(ds->samples, PatinaSample,
                                   g_array_index(val_idx, int, i)).label;
