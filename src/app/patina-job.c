@@ -10,6 +10,8 @@
 G_DEFINE_ENUM_TYPE(PatinaJobState, patina_job_state,
   G_DEFINE_ENUM_VALUE(PATINA_JOB_IDLE, "idle"),
   G_DEFINE_ENUM_VALUE(PATINA_JOB_RUNNING, "running"),
+  G_DEFINE_ENUM_VALUE(PATINA_JOB_PAUSING, "pausing"),
+  G_DEFINE_ENUM_VALUE(PATINA_JOB_PAUSED, "paused"),
   G_DEFINE_ENUM_VALUE(PATINA_JOB_STOPPING, "stopping"),
   G_DEFINE_ENUM_VALUE(PATINA_JOB_DONE, "done"),
   G_DEFINE_ENUM_VALUE(PATINA_JOB_CANCELLED, "cancelled"),
@@ -18,6 +20,9 @@ G_DEFINE_ENUM_TYPE(PatinaJobState, patina_job_state,
 /* What the worker reports; read by the main loop under the lock. */
 typedef struct {
   GMutex lock;
+  GCond cond;              /* wakes a paused worker */
+  gboolean pause_requested;
+  gboolean worker_paused;  /* the worker is waiting */
   gboolean have_progress;
   PatinaProgress progress;
   GArray *new_epochs; /* PatinaEpochRecord not yet seen by the main loop */
@@ -73,6 +78,7 @@ static void patina_job_finalize(GObject *object)
   g_free(self->output);
   g_clear_object(&self->cancellable);
   g_mutex_clear(&self->shared.lock);
+  g_cond_clear(&self->shared.cond);
   g_array_unref(self->shared.new_epochs);
   g_free(self->status);
   g_free(self->error_message);
@@ -133,6 +139,7 @@ static void patina_job_init(PatinaJob *self)
 {
   self->cancellable = g_cancellable_new();
   g_mutex_init(&self->shared.lock);
+  g_cond_init(&self->shared.cond);
   self->shared.new_epochs = g_array_new(FALSE, FALSE, sizeof(PatinaEpochRecord));
   self->history = g_array_new(FALSE, FALSE, sizeof(PatinaEpochRecord));
   self->eta_seconds = NAN;
@@ -190,6 +197,12 @@ static void on_progress(const PatinaProgress *p, gpointer user_data)
                              .seconds = NAN};
     g_array_append_val(self->shared.new_epochs, rec);
   }
+  /* Pausing: wait here, between batches, until resumed or cancelled. */
+  while (self->shared.pause_requested && !g_cancellable_is_cancelled(self->cancellable)) {
+    self->shared.worker_paused = TRUE;
+    g_cond_wait(&self->shared.cond, &self->shared.lock);
+  }
+  self->shared.worker_paused = FALSE;
   g_mutex_unlock(&self->shared.lock);
 }
 
@@ -197,12 +210,13 @@ static void on_progress(const PatinaProgress *p, gpointer user_data)
 static void drain(PatinaJob *self)
 {
   PatinaProgress p;
-  gboolean have;
+  gboolean have, worker_paused;
   g_autoptr(GArray) epochs = g_array_new(FALSE, FALSE, sizeof(PatinaEpochRecord));
   g_mutex_lock(&self->shared.lock);
   have = self->shared.have_progress;
   p = self->shared.progress;
   self->shared.have_progress = FALSE;
+  worker_paused = self->shared.worker_paused;
   if (self->shared.new_epochs->len)
     g_array_append_vals(epochs, self->shared.new_epochs->data, self->shared.new_epochs->len);
   g_array_set_size(self->shared.new_epochs, 0);
@@ -230,6 +244,11 @@ static void drain(PatinaJob *self)
                                            p.batch, p.batches);
       set_status(self, s);
     }
+  }
+  /* The worker took the last progress and stopped, in one locked step: nothing more comes. */
+  if (self->state == PATINA_JOB_PAUSING && worker_paused) {
+    set_status(self, _("Paused"));
+    set_state(self, PATINA_JOB_PAUSED);
   }
   g_object_thaw_notify(G_OBJECT(self));
   for (guint i = 0; i < epochs->len; i++) {
@@ -311,12 +330,42 @@ void patina_job_start(PatinaJob *self)
   g_task_run_in_thread(task, train_worker);
 }
 
-void patina_job_cancel(PatinaJob *self)
+static void wake_worker(PatinaJob *self, gboolean pause)
+{
+  g_mutex_lock(&self->shared.lock);
+  self->shared.pause_requested = pause;
+  g_cond_broadcast(&self->shared.cond);
+  g_mutex_unlock(&self->shared.lock);
+}
+
+void patina_job_pause(PatinaJob *self)
 {
   g_return_if_fail(PATINA_IS_JOB(self));
   if (self->state != PATINA_JOB_RUNNING)
     return;
+  wake_worker(self, TRUE);
+  set_status(self, _("Pausing after this batch…"));
+  set_state(self, PATINA_JOB_PAUSING);
+}
+
+void patina_job_resume(PatinaJob *self)
+{
+  g_return_if_fail(PATINA_IS_JOB(self));
+  if (self->state != PATINA_JOB_PAUSING && self->state != PATINA_JOB_PAUSED)
+    return;
+  wake_worker(self, FALSE);
+  set_status(self, _("Resuming…"));
+  set_state(self, PATINA_JOB_RUNNING);
+}
+
+void patina_job_cancel(PatinaJob *self)
+{
+  g_return_if_fail(PATINA_IS_JOB(self));
+  if (self->state != PATINA_JOB_RUNNING && self->state != PATINA_JOB_PAUSING &&
+      self->state != PATINA_JOB_PAUSED)
+    return;
   g_cancellable_cancel(self->cancellable);
+  wake_worker(self, FALSE);
   set_status(self, _("Stopping…"));
   set_state(self, PATINA_JOB_STOPPING);
 }
@@ -324,7 +373,8 @@ void patina_job_cancel(PatinaJob *self)
 PatinaJobState patina_job_get_state(PatinaJob *self) { return self->state; }
 gboolean patina_job_is_active(PatinaJob *self)
 {
-  return self->state == PATINA_JOB_RUNNING || self->state == PATINA_JOB_STOPPING;
+  return self->state == PATINA_JOB_RUNNING || self->state == PATINA_JOB_PAUSING ||
+         self->state == PATINA_JOB_PAUSED || self->state == PATINA_JOB_STOPPING;
 }
 double patina_job_get_fraction(PatinaJob *self) { return self->fraction; }
 double patina_job_get_images_per_second(PatinaJob *self) { return self->images_per_second; }

@@ -14,6 +14,8 @@ G_BEGIN_DECLS
 typedef enum {
   PATINA_JOB_IDLE,       /* created, not started */
   PATINA_JOB_RUNNING,
+  PATINA_JOB_PAUSING,    /* pause requested, the worker finishes its batch */
+  PATINA_JOB_PAUSED,     /* the worker waits between batches */
   PATINA_JOB_STOPPING,   /* cancel requested, waiting for the worker to return */
   PATINA_JOB_DONE,
   PATINA_JOB_CANCELLED,  /* stopped by the user; what was trained so far is kept */
@@ -33,9 +35,13 @@ PatinaJob *patina_job_new_train(const char *dataset_root, const PatinaTrainConfi
 void patina_job_start(PatinaJob *self);
 /* Asks the worker to stop between batches; the state becomes STOPPING, then CANCELLED. */
 void patina_job_cancel(PatinaJob *self);
+/* Pauses between batches (the worker waits in the progress callback): PAUSING, then PAUSED once
+ * the worker has stopped. Resume goes back to RUNNING. Cancel works while paused. */
+void patina_job_pause(PatinaJob *self);
+void patina_job_resume(PatinaJob *self);
 
 PatinaJobState patina_job_get_state(PatinaJob *self);
-gboolean patina_job_is_active(PatinaJob *self); /* RUNNING or STOPPING */
+gboolean patina_job_is_active(PatinaJob *self); /* not IDLE and not finished */
 double patina_job_get_fraction(PatinaJob *self);
 double patina_job_get_images_per_second(PatinaJob *self);
 double patina_job_get_eta_seconds(PatinaJob *self); /* NaN when unknown */

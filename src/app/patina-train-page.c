@@ -16,6 +16,7 @@ struct _PatinaTrainPage {
   GtkSpinButton *batch_spin;
   GtkSpinButton *lr_spin;
   GtkSpinButton *seed_spin;
+  GtkButton *pause_button;
   GtkLabel *status_label;
   GtkProgressBar *progress;
   GtkLabel *speed_label;
@@ -111,6 +112,12 @@ static void update_progress(PatinaTrainPage *self)
     return;
   }
   PatinaJobState state = patina_job_get_state(job);
+  gboolean paused = state == PATINA_JOB_PAUSING || state == PATINA_JOB_PAUSED;
+  gtk_button_set_label(self->pause_button, paused ? _("_Resume") : _("_Pause"));
+  gtk_actionable_set_action_name(GTK_ACTIONABLE(self->pause_button),
+                                 paused ? "win.train-resume" : "win.train-pause");
+  gtk_widget_set_tooltip_text(GTK_WIDGET(self->pause_button),
+                              paused ? _("Continue training") : _("Pause after this batch"));
   const char *status = patina_job_get_status(job);
   GArray *h = patina_job_get_history(job);
   const PatinaEpochRecord *last =
@@ -210,6 +217,7 @@ static void patina_train_page_class_init(PatinaTrainPageClass *klass)
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, batch_spin);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, lr_spin);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, seed_spin);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, pause_button);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, status_label);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, progress);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, speed_label);

@@ -59,8 +59,12 @@ static void update_actions(PatinaWindow *self)
   gboolean have_data = patina_workspace_get_dataset(self->workspace) != NULL;
   /* Start stays enabled while running so a second start is answered with a message. */
   gtk_widget_action_set_enabled(GTK_WIDGET(self), "win.train-start", have_data);
+  PatinaJobState state = self->job ? patina_job_get_state(self->job) : PATINA_JOB_IDLE;
   gtk_widget_action_set_enabled(GTK_WIDGET(self), "win.train-stop",
-                                running && patina_job_get_state(self->job) == PATINA_JOB_RUNNING);
+                                running && state != PATINA_JOB_STOPPING);
+  gtk_widget_action_set_enabled(GTK_WIDGET(self), "win.train-pause", state == PATINA_JOB_RUNNING);
+  gtk_widget_action_set_enabled(GTK_WIDGET(self), "win.train-resume",
+                                state == PATINA_JOB_PAUSING || state == PATINA_JOB_PAUSED);
 }
 
 /* ---- data sets ---- */
@@ -242,6 +246,24 @@ static void train_stop_action(GtkWidget *widget, const char *name, GVariant *par
   patina_workspace_stop(PATINA_WINDOW(widget)->workspace);
 }
 
+static void train_pause_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  (void) param;
+  PatinaJob *job = patina_workspace_get_job(PATINA_WINDOW(widget)->workspace);
+  if (job)
+    patina_job_pause(job);
+}
+
+static void train_resume_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  (void) param;
+  PatinaJob *job = patina_workspace_get_job(PATINA_WINDOW(widget)->workspace);
+  if (job)
+    patina_job_resume(job);
+}
+
 static void show_page_action(GtkWidget *widget, const char *name, GVariant *param)
 {
   (void) name;
@@ -313,6 +335,8 @@ static void patina_window_class_init(PatinaWindowClass *klass)
   gtk_widget_class_install_action(widget_class, "win.open-demo", NULL, open_demo_action);
   gtk_widget_class_install_action(widget_class, "win.train-start", NULL, train_start_action);
   gtk_widget_class_install_action(widget_class, "win.train-stop", NULL, train_stop_action);
+  gtk_widget_class_install_action(widget_class, "win.train-pause", NULL, train_pause_action);
+  gtk_widget_class_install_action(widget_class, "win.train-resume", NULL, train_resume_action);
   gtk_widget_class_install_action(widget_class, "win.show-page", "s", show_page_action);
 
   gtk_widget_class_add_binding_action(widget_class, GDK_KEY_o, GDK_CONTROL_MASK,

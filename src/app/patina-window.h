@@ -5,6 +5,8 @@
  *   win.open-demo               generate the demo data set if missing, then open it
  *   win.train-start             train with the Train page's settings (refused while running)
  *   win.train-stop              stop the running training, keeping the model so far
+ *   win.train-pause             pause the running training between batches
+ *   win.train-resume            resume a paused training
  *   win.show-page (s)           "data" or "train" */
 #pragma once
 #include <adwaita.h>

@@ -416,6 +416,60 @@ static void test_start_stop_cycles(Fixture *f, gconstpointer user_data)
   }
 }
 
+static gboolean job_has_progress(gpointer data)
+{
+  return patina_job_get_fraction(data) > 0;
+}
+
+static gboolean job_paused(gpointer data)
+{
+  return patina_job_get_state(data) == PATINA_JOB_PAUSED;
+}
+
+typedef struct {
+  PatinaJob *job;
+  double fraction;
+} Beyond;
+
+static gboolean job_beyond(gpointer data)
+{
+  Beyond *b = data;
+  return patina_job_get_fraction(b->job) > b->fraction;
+}
+
+static void test_pause_resume(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  open_demo(f);
+  set_train_settings(1000);
+  PatinaWorkspace *ws = patina_window_get_workspace(f->window);
+  activate(f, "win.train-start", NULL);
+  PatinaJob *job = g_object_ref(patina_workspace_get_job(ws));
+  wait_for(job_has_progress, job, "the first batch");
+
+  activate(f, "win.train-pause", NULL);
+  g_assert_cmpint(patina_job_get_state(job), ==, PATINA_JOB_PAUSING);
+  wait_for(job_paused, job, "the worker to pause");
+  /* Paused: the worker waits, so nothing moves however long we look. */
+  double at_pause = patina_job_get_fraction(job);
+  settle();
+  g_assert_cmpfloat(patina_job_get_fraction(job), ==, at_pause);
+  g_assert_cmpint(patina_job_get_state(job), ==, PATINA_JOB_PAUSED);
+
+  activate(f, "win.train-resume", NULL);
+  g_assert_cmpint(patina_job_get_state(job), ==, PATINA_JOB_RUNNING);
+  Beyond b = {job, at_pause};
+  wait_for(job_beyond, &b, "training to continue after resuming");
+
+  /* Stop while paused keeps what was trained and ends the run. */
+  activate(f, "win.train-pause", NULL);
+  wait_for(job_paused, job, "the worker to pause again");
+  activate(f, "win.train-stop", NULL);
+  wait_for(job_finished, ws, "the paused training to stop");
+  g_assert_cmpint(patina_job_get_state(job), ==, PATINA_JOB_CANCELLED);
+  g_object_unref(job);
+}
+
 int main(int argc, char **argv)
 {
   /* The user's directories point into a scratch folder (runs and the demo are written there);
@@ -449,6 +503,8 @@ int main(int argc, char **argv)
              fixture_tear_down);
   g_test_add("/app/window-size-remembered", Fixture, NULL, fixture_set_up,
              test_window_size_remembered, fixture_tear_down);
+  g_test_add("/app/pause-resume", Fixture, NULL, fixture_set_up, test_pause_resume,
+             fixture_tear_down);
   g_test_add("/app/start-stop-cycles", Fixture, NULL, fixture_set_up, test_start_stop_cycles,
              fixture_tear_down);
   int status = g_test_run();
