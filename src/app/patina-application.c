@@ -8,6 +8,7 @@
 
 struct _PatinaApplication {
   AdwApplication parent_instance;
+  gboolean open_demo; /* --demo */
 };
 
 G_DEFINE_FINAL_TYPE(PatinaApplication, patina_application, ADW_TYPE_APPLICATION)
@@ -21,12 +22,41 @@ void patina_app_register_resources(void)
   }
 }
 
-static void patina_application_activate(GApplication *app)
+static PatinaWindow *get_window(GApplication *app)
 {
   GtkWindow *window = gtk_application_get_active_window(GTK_APPLICATION(app));
   if (!window)
     window = GTK_WINDOW(patina_window_new(GTK_APPLICATION(app)));
-  gtk_window_present(window);
+  return PATINA_WINDOW(window);
+}
+
+static void patina_application_activate(GApplication *app)
+{
+  PatinaApplication *self = PATINA_APPLICATION(app);
+  PatinaWindow *window = get_window(app);
+  if (self->open_demo) {
+    self->open_demo = FALSE;
+    gtk_widget_activate_action(GTK_WIDGET(window), "win.open-demo", NULL);
+  }
+  gtk_window_present(GTK_WINDOW(window));
+}
+
+/* patina FOLDER opens the data set in FOLDER. */
+static void patina_application_open(GApplication *app, GFile **files, int n_files,
+                                    const char *hint)
+{
+  (void) hint;
+  PatinaWindow *window = get_window(app);
+  if (n_files > 0)
+    patina_window_open_file(window, files[0]);
+  gtk_window_present(GTK_WINDOW(window));
+}
+
+static int patina_application_handle_local_options(GApplication *app, GVariantDict *options)
+{
+  if (g_variant_dict_contains(options, "demo"))
+    PATINA_APPLICATION(app)->open_demo = TRUE;
+  return -1; /* go on */
 }
 
 static void about_action(GSimpleAction *action, GVariant *param, gpointer user_data)
@@ -77,14 +107,27 @@ static void patina_application_class_init(PatinaApplicationClass *klass)
   GApplicationClass *app_class = G_APPLICATION_CLASS(klass);
   app_class->activate = patina_application_activate;
   app_class->startup = patina_application_startup;
+  app_class->open = patina_application_open;
+  app_class->handle_local_options = patina_application_handle_local_options;
   patina_app_register_resources();
 }
 
-static void patina_application_init(PatinaApplication *self) { (void) self; }
+static void patina_application_init(PatinaApplication *self)
+{
+  static const GOptionEntry entries[] = {
+    {"demo", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Open the built-in demo data set"), NULL},
+    {NULL},
+  };
+  g_application_add_main_option_entries(G_APPLICATION(self), entries);
+  g_application_set_option_context_parameter_string(G_APPLICATION(self), N_("[FOLDER]"));
+  g_application_set_option_context_summary(
+    G_APPLICATION(self), N_("Classify SEM micrographs of corrosion. FOLDER is a data set: one "
+                            "sub-folder of images per class."));
+}
 
 PatinaApplication *patina_application_new(void)
 {
   return g_object_new(PATINA_TYPE_APPLICATION, "application-id", PATINA_APP_ID, "flags",
-                      G_APPLICATION_DEFAULT_FLAGS, "resource-base-path", "/org/patina/Patina",
+                      G_APPLICATION_HANDLES_OPEN, "resource-base-path", "/org/patina/Patina",
                       NULL);
 }
