@@ -4,6 +4,7 @@
 
 #include "data/image.h"
 #include "patina-thumbnail.h"
+#include "patina-util.h"
 
 #define THUMB_SIZE 128
 #define POLL_INTERVAL_MS 100
@@ -104,6 +105,7 @@ static void decode_worker(GTask *task, gpointer source, gpointer task_data,
 {
   (void) source;
   ThumbTask *t = task_data;
+  int priority = patina_thread_lower_priority();
   for (guint i = 0; t->paths[i]; i++) {
     if (g_cancellable_is_cancelled(cancellable))
       break;
@@ -116,6 +118,7 @@ static void decode_worker(GTask *task, gpointer source, gpointer task_data,
   g_mutex_lock(&t->shared->lock);
   t->shared->finished = TRUE;
   g_mutex_unlock(&t->shared->lock);
+  patina_thread_restore_priority(priority);
   g_task_return_boolean(task, TRUE);
 }
 

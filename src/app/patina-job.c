@@ -1,5 +1,7 @@
 #include "patina-job.h"
 
+#include "patina-util.h"
+
 #include <glib/gi18n.h>
 #include <errno.h>
 #include <math.h>
@@ -282,7 +284,9 @@ static void train_worker(GTask *task, gpointer source, gpointer task_data,
     return;
   }
   PatinaTrainResult result = {0};
+  int priority = patina_thread_lower_priority(); /* its pool threads inherit it */
   gboolean ok = patina_train(&self->cfg, ds, on_progress, self, cancellable, &result, &error);
+  patina_thread_restore_priority(priority);
   patina_train_result_clear(&result);
   if (ok)
     g_task_return_boolean(task, TRUE);
