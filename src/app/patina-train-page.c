@@ -16,6 +16,7 @@ struct _PatinaTrainPage {
   GtkSpinButton *batch_spin;
   GtkSpinButton *lr_spin;
   GtkSpinButton *seed_spin;
+  GtkSpinButton *threads_spin;
   GtkButton *pause_button;
   GtkLabel *status_label;
   GtkProgressBar *progress;
@@ -39,7 +40,8 @@ void patina_train_config_from_settings(GSettings *settings, PatinaTrainConfig *c
   cfg->batch = g_settings_get_int(settings, "train-batch");
   cfg->lr = (float) g_settings_get_double(settings, "train-lr");
   cfg->seed = (guint64) g_settings_get_int(settings, "train-seed");
-  cfg->threads = CLAMP((int) g_get_num_processors(), 1, 16);
+  int threads = g_settings_get_int(settings, "train-threads");
+  cfg->threads = threads > 0 ? threads : CLAMP((int) g_get_num_processors(), 1, 64);
 }
 
 /* ---- settings <-> widgets ---- */
@@ -217,6 +219,7 @@ static void patina_train_page_class_init(PatinaTrainPageClass *klass)
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, batch_spin);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, lr_spin);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, seed_spin);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, threads_spin);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, pause_button);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, status_label);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, progress);
@@ -236,6 +239,7 @@ static void patina_train_page_init(PatinaTrainPage *self)
   bind_int(self, "train-epochs", self->epochs_spin);
   bind_int(self, "train-batch", self->batch_spin);
   bind_int(self, "train-seed", self->seed_spin);
+  bind_int(self, "train-threads", self->threads_spin);
   g_settings_bind(self->settings, "train-lr", gtk_spin_button_get_adjustment(self->lr_spin),
                   "value", G_SETTINGS_BIND_DEFAULT);
   update_progress(self);
