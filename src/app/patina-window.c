@@ -2,6 +2,7 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <string.h>
 
 #include "data/demo.h"
 #include "patina-data-page.h"
@@ -63,6 +64,12 @@ static void update_actions(PatinaWindow *self)
   gtk_widget_action_set_enabled(GTK_WIDGET(self), "win.train-stop",
                                 running && state != PATINA_JOB_STOPPING);
   gtk_widget_action_set_enabled(GTK_WIDGET(self), "win.train-pause", state == PATINA_JOB_RUNNING);
+  gboolean finished = state == PATINA_JOB_DONE || state == PATINA_JOB_CANCELLED;
+  gboolean have_history = finished && patina_job_get_history(self->job)->len > 0;
+  const char *save_actions[] = {"win.save-model", "win.save-model-path", "win.export-history",
+                                "win.export-history-path"};
+  for (guint i = 0; i < G_N_ELEMENTS(save_actions); i++)
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), save_actions[i], have_history);
   gtk_widget_action_set_enabled(GTK_WIDGET(self), "win.train-resume",
                                 state == PATINA_JOB_PAUSING || state == PATINA_JOB_PAUSED);
 }
@@ -264,6 +271,143 @@ static void train_resume_action(GtkWidget *widget, const char *name, GVariant *p
     patina_job_resume(job);
 }
 
+/* ---- saving what a run made ---- */
+
+typedef struct {
+  PatinaWindow *window; /* ref */
+  GFile *dest;
+} SaveData;
+
+static void save_data_free(SaveData *d)
+{
+  g_object_unref(d->window);
+  g_object_unref(d->dest);
+  g_free(d);
+}
+
+static void save_written(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  SaveData *d = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = g_file_get_parse_name(d->dest);
+  g_autofree char *msg = NULL;
+  if (g_file_replace_contents_finish(G_FILE(source), res, NULL, &error))
+    msg = g_strdup_printf(_("Saved %s"), name);
+  else
+    msg = g_strdup_printf(_("Cannot save %s: %s"), name, error->message);
+  patina_window_toast(d->window, msg);
+  save_data_free(d);
+}
+
+/* Writes bytes to dest through a temporary file and a rename (g_file_replace), on GIO's
+ * workers; a toast says how it went. */
+static void save_bytes(PatinaWindow *self, GFile *dest, GBytes *bytes)
+{
+  SaveData *d = g_new0(SaveData, 1);
+  d->window = g_object_ref(self);
+  d->dest = g_object_ref(dest);
+  g_file_replace_contents_bytes_async(dest, bytes, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
+                                      NULL, save_written, d);
+}
+
+static void model_loaded(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  SaveData *d = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = g_file_load_bytes_finish(G_FILE(source), res, NULL, &error);
+  if (!bytes) {
+    g_autofree char *msg = g_strdup_printf(_("Cannot read the trained model: %s"), error->message);
+    patina_window_toast(d->window, msg);
+  } else {
+    save_bytes(d->window, d->dest, bytes);
+  }
+  save_data_free(d);
+}
+
+static void save_model_to(PatinaWindow *self, GFile *dest)
+{
+  if (!self->job)
+    return;
+  const char *output = patina_job_get_output(self->job);
+  if (!g_file_test(output, G_FILE_TEST_IS_REGULAR)) {
+    patina_window_toast(self, _("This run has no saved model yet: it stopped before the first "
+                                "epoch ended"));
+    return;
+  }
+  SaveData *d = g_new0(SaveData, 1);
+  d->window = g_object_ref(self);
+  d->dest = g_object_ref(dest);
+  g_autoptr(GFile) src = g_file_new_for_path(output);
+  g_file_load_bytes_async(src, NULL, model_loaded, d);
+}
+
+static void export_history_to(PatinaWindow *self, GFile *dest)
+{
+  if (!self->job)
+    return;
+  char *csv = patina_history_to_csv(patina_job_get_history(self->job));
+  g_autoptr(GBytes) bytes = g_bytes_new_take(csv, strlen(csv));
+  save_bytes(self, dest, bytes);
+}
+
+typedef void (*SaveFunc)(PatinaWindow *self, GFile *dest);
+
+static void save_chooser_response(GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  PatinaWindow *self = user_data;
+  SaveFunc func = g_object_get_data(G_OBJECT(dialog), "patina-save-func");
+  if (response == GTK_RESPONSE_ACCEPT) {
+    g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
+    if (file)
+      func(self, file);
+  }
+  g_clear_object(&self->chooser);
+}
+
+static void choose_save_file(PatinaWindow *self, const char *title, const char *name,
+                             SaveFunc func)
+{
+  if (self->chooser)
+    return;
+  self->chooser = gtk_file_chooser_native_new(title, GTK_WINDOW(self),
+                                              GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"),
+                                              _("_Cancel"));
+  gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(self->chooser), TRUE);
+  gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(self->chooser), name);
+  g_object_set_data(G_OBJECT(self->chooser), "patina-save-func", func);
+  g_signal_connect(self->chooser, "response", G_CALLBACK(save_chooser_response), self);
+  gtk_native_dialog_show(GTK_NATIVE_DIALOG(self->chooser));
+}
+
+static void save_model_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  (void) param;
+  choose_save_file(PATINA_WINDOW(widget), _("Save Model"), "model.safetensors", save_model_to);
+}
+
+static void save_model_path_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  g_autoptr(GFile) file = g_file_new_for_path(g_variant_get_string(param, NULL));
+  save_model_to(PATINA_WINDOW(widget), file);
+}
+
+static void export_history_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  (void) param;
+  choose_save_file(PATINA_WINDOW(widget), _("Export Training History"), "history.csv",
+                   export_history_to);
+}
+
+static void export_history_path_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  g_autoptr(GFile) file = g_file_new_for_path(g_variant_get_string(param, NULL));
+  export_history_to(PATINA_WINDOW(widget), file);
+}
+
 static void show_page_action(GtkWidget *widget, const char *name, GVariant *param)
 {
   (void) name;
@@ -337,6 +481,13 @@ static void patina_window_class_init(PatinaWindowClass *klass)
   gtk_widget_class_install_action(widget_class, "win.train-stop", NULL, train_stop_action);
   gtk_widget_class_install_action(widget_class, "win.train-pause", NULL, train_pause_action);
   gtk_widget_class_install_action(widget_class, "win.train-resume", NULL, train_resume_action);
+  gtk_widget_class_install_action(widget_class, "win.save-model", NULL, save_model_action);
+  gtk_widget_class_install_action(widget_class, "win.save-model-path", "s",
+                                  save_model_path_action);
+  gtk_widget_class_install_action(widget_class, "win.export-history", NULL,
+                                  export_history_action);
+  gtk_widget_class_install_action(widget_class, "win.export-history-path", "s",
+                                  export_history_path_action);
   gtk_widget_class_install_action(widget_class, "win.show-page", "s", show_page_action);
 
   gtk_widget_class_add_binding_action(widget_class, GDK_KEY_o, GDK_CONTROL_MASK,

@@ -7,6 +7,10 @@
  *   win.train-stop              stop the running training, keeping the model so far
  *   win.train-pause             pause the running training between batches
  *   win.train-resume            resume a paused training
+ *   win.save-model              save the finished run's best model (file chooser)
+ *   win.save-model-path (s)     ... to a path
+ *   win.export-history          export the run's history as CSV (file chooser)
+ *   win.export-history-path (s) ... to a path
  *   win.show-page (s)           "data" or "train" */
 #pragma once
 #include <adwaita.h>
