@@ -317,7 +317,7 @@ static void test_train_one_epoch(Fixture *f, gconstpointer user_data)
   if (g_getenv("PATINA_PROBE_VERBOSE"))
     g_printerr("probe started at %.3f\n", g_get_monotonic_time() / 1e6);
   activate(f, "win.train-start", NULL);
-  PatinaJob *job = patina_workspace_get_job(ws);
+  g_autoptr(PatinaJob) job = g_object_ref(patina_workspace_get_job(ws)); /* outlives run 2 */
   g_assert_nonnull(job);
   g_assert_true(patina_job_is_active(job));
 
@@ -415,15 +415,25 @@ static void test_window_size_remembered(Fixture *f, gconstpointer user_data)
   g_settings_reset(s, "window-height");
 }
 
+static gboolean pointer_cleared(gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
 static void test_start_stop_cycles(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
   open_demo(f);
   set_train_settings(1000); /* never finishes on its own */
   PatinaWorkspace *ws = patina_window_get_workspace(f->window);
+  gpointer previous = NULL; /* weak: the last cycle's job */
   for (int i = 0; i < 20; i++) {
     activate(f, "win.train-start", NULL);
+    /* The job a new run replaces is freed: nothing keeps finished jobs alive. */
+    wait_for(pointer_cleared, &previous, "the previous job to be finalized");
     PatinaJob *job = patina_workspace_get_job(ws);
+    previous = job;
+    g_object_add_weak_pointer(G_OBJECT(job), &previous);
     g_assert_true(patina_job_is_active(job));
     if (i % 2)
       settle(); /* sometimes let it get going first */
@@ -435,6 +445,8 @@ static void test_start_stop_cycles(Fixture *f, gconstpointer user_data)
     wait_for(job_finished, ws, "the training to stop");
     g_assert_cmpint(patina_job_get_state(job), ==, PATINA_JOB_CANCELLED);
   }
+  if (previous)
+    g_object_remove_weak_pointer(G_OBJECT(previous), &previous);
 }
 
 static gboolean job_has_progress(gpointer data)
