@@ -1,6 +1,7 @@
 #include "patina-job.h"
 
 #include "patina-util.h"
+#include "train/checkpoint.h"
 
 #include <glib/gi18n.h>
 #include <errno.h>
@@ -47,6 +48,9 @@ struct _PatinaJob {
   char *status, *error_message;
   GArray *history;
   guint poll_id;
+  PatinaEvaluation *evaluation; /* of the best model on the validation images, once done */
+  GStrv class_names;
+  char *evaluation_error;
 };
 
 G_DEFINE_FINAL_TYPE(PatinaJob, patina_job, G_TYPE_OBJECT)
@@ -85,6 +89,12 @@ static void patina_job_finalize(GObject *object)
   g_free(self->status);
   g_free(self->error_message);
   g_array_unref(self->history);
+  if (self->evaluation) {
+    patina_evaluation_clear(self->evaluation);
+    g_free(self->evaluation);
+  }
+  g_strfreev(self->class_names);
+  g_free(self->evaluation_error);
   G_OBJECT_CLASS(patina_job_parent_class)->finalize(object);
 }
 
@@ -265,6 +275,64 @@ static gboolean poll_cb(gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* What the worker hands back on success. */
+typedef struct {
+  PatinaEvaluation *evaluation; /* NULL when it could not be made */
+  char *evaluation_error;
+  GStrv class_names;
+} TrainOutcome;
+
+static void train_outcome_free(gpointer p)
+{
+  TrainOutcome *o = p;
+  if (o->evaluation) {
+    patina_evaluation_clear(o->evaluation);
+    g_free(o->evaluation);
+  }
+  g_free(o->evaluation_error);
+  g_strfreev(o->class_names);
+  g_free(o);
+}
+
+/* Worker: the best checkpoint on the validation images of the run's own split. */
+static PatinaEvaluation *evaluate_best(PatinaJob *self, PatinaDataset *ds, GError **error)
+{
+  if (!(self->cfg.val_fraction > 0)) {
+    g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                        _("No validation images to evaluate on"));
+    return NULL;
+  }
+  g_autoptr(GArray) train = g_array_new(FALSE, FALSE, sizeof(int));
+  g_autoptr(GArray) val = g_array_new(FALSE, FALSE, sizeof(int));
+  patina_dataset_split(ds, self->cfg.val_fraction, self->cfg.seed, train, val);
+  if (val->len == 0) {
+    g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                        _("No validation images to evaluate on"));
+    return NULL;
+  }
+  PatinaModel *model = patina_checkpoint_load(self->output, NULL, error);
+  if (!model)
+    return NULL;
+  patina_model_set_threads(model, self->cfg.threads);
+  PatinaEvaluation *e = NULL;
+  float *planes = patina_load_planes(ds, (int *) val->data, (int) val->len, model->in_h,
+                                     self->cfg.threads, self->cancellable, error);
+  if (planes) {
+    g_autofree int *labels = g_new(int, val->len);
+    for (guint i = 0; i < val->len; i++)
+      labels[i] = g_array_index(ds->samples, PatinaSample, g_array_index(val, int, i)).label;
+    e = g_new0(PatinaEvaluation, 1);
+    if (!patina_evaluate_planes(model, planes, labels, (int) val->len, self->cfg.batch, e,
+                                error)) {
+      patina_evaluation_clear(e);
+      g_clear_pointer(&e, g_free);
+    }
+    g_free(planes);
+  }
+  patina_model_free(model);
+  return e;
+}
+
 static void train_worker(GTask *task, gpointer source, gpointer task_data,
                          GCancellable *cancellable)
 {
@@ -286,12 +354,24 @@ static void train_worker(GTask *task, gpointer source, gpointer task_data,
   PatinaTrainResult result = {0};
   int priority = patina_thread_lower_priority(); /* its pool threads inherit it */
   gboolean ok = patina_train(&self->cfg, ds, on_progress, self, cancellable, &result, &error);
-  patina_thread_restore_priority(priority);
   patina_train_result_clear(&result);
-  if (ok)
-    g_task_return_boolean(task, TRUE);
-  else
+  if (!ok) {
+    patina_thread_restore_priority(priority);
     g_task_return_error(task, error);
+    return;
+  }
+  TrainOutcome *o = g_new0(TrainOutcome, 1);
+  GError *eval_error = NULL;
+  o->evaluation = evaluate_best(self, ds, &eval_error);
+  if (!o->evaluation) {
+    o->evaluation_error = g_strdup(eval_error->message);
+    g_error_free(eval_error);
+  }
+  o->class_names = g_new0(char *, ds->class_names->len + 1);
+  for (guint k = 0; k < ds->class_names->len; k++)
+    o->class_names[k] = g_strdup(g_ptr_array_index(ds->class_names, k));
+  patina_thread_restore_priority(priority);
+  g_task_return_pointer(task, o, train_outcome_free);
 }
 
 static void train_done(GObject *source, GAsyncResult *res, gpointer user_data)
@@ -299,7 +379,14 @@ static void train_done(GObject *source, GAsyncResult *res, gpointer user_data)
   PatinaJob *self = PATINA_JOB(source);
   (void) user_data;
   g_autoptr(GError) error = NULL;
-  gboolean ok = g_task_propagate_boolean(G_TASK(res), &error);
+  TrainOutcome *outcome = g_task_propagate_pointer(G_TASK(res), &error);
+  gboolean ok = outcome != NULL;
+  if (outcome) {
+    self->evaluation = g_steal_pointer(&outcome->evaluation);
+    self->evaluation_error = g_steal_pointer(&outcome->evaluation_error);
+    self->class_names = g_steal_pointer(&outcome->class_names);
+    train_outcome_free(outcome);
+  }
   g_clear_handle_id(&self->poll_id, g_source_remove);
   drain(self); /* what the worker reported after the last poll */
 
@@ -389,3 +476,9 @@ GArray *patina_job_get_history(PatinaJob *self) { return self->history; }
 int patina_job_get_epochs(PatinaJob *self) { return self->cfg.epochs; }
 const char *patina_job_get_output(PatinaJob *self) { return self->output; }
 const char *patina_job_get_dataset_root(PatinaJob *self) { return self->dataset_root; }
+const PatinaEvaluation *patina_job_get_evaluation(PatinaJob *self) { return self->evaluation; }
+const char *const *patina_job_get_class_names(PatinaJob *self)
+{
+  return (const char *const *) self->class_names;
+}
+const char *patina_job_get_evaluation_error(PatinaJob *self) { return self->evaluation_error; }

@@ -54,5 +54,10 @@ GArray *patina_job_get_history(PatinaJob *self);
 int patina_job_get_epochs(PatinaJob *self);
 const char *patina_job_get_output(PatinaJob *self);
 const char *patina_job_get_dataset_root(PatinaJob *self);
+/* Once DONE: the best model evaluated on the run's validation images (NULL when that was not
+ * possible; patina_job_get_evaluation_error says why), and the class names. */
+const PatinaEvaluation *patina_job_get_evaluation(PatinaJob *self);
+const char *patina_job_get_evaluation_error(PatinaJob *self);
+const char *const *patina_job_get_class_names(PatinaJob *self);
 
 G_END_DECLS

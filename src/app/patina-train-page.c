@@ -3,6 +3,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "patina-confusion.h"
 #include "patina-settings.h"
 
 static const char *const model_nicks[] = {"paper", "paper5"};
@@ -22,6 +23,9 @@ struct _PatinaTrainPage {
   GtkProgressBar *progress;
   GtkLabel *speed_label;
   PatinaChart *chart;
+  GtkWidget *result_box;
+  PatinaConfusion *confusion;
+  GtkLabel *metrics_label;
 
   GSettings *settings;
   PatinaWorkspace *workspace;
@@ -149,6 +153,30 @@ static void update_progress(PatinaTrainPage *self)
   }
 }
 
+/* The evaluation of a finished run: confusion matrix and per-class metrics. */
+static void update_result(PatinaTrainPage *self)
+{
+  const PatinaEvaluation *e = self->job ? patina_job_get_evaluation(self->job) : NULL;
+  const char *const *names = self->job ? patina_job_get_class_names(self->job) : NULL;
+  gtk_widget_set_visible(self->result_box, e != NULL);
+  if (!e) {
+    patina_confusion_set(self->confusion, 0, NULL, NULL);
+    return;
+  }
+  patina_confusion_set(self->confusion, e->n_classes, e->confusion, names);
+  GString *text = g_string_new(NULL);
+  g_string_append_printf(text, _("Accuracy %.1f %% of %d images, loss %.3f"), 100 * e->accuracy,
+                         e->n, e->loss);
+  for (int k = 0; k < e->n_classes; k++) {
+    double precision, recall, f1;
+    patina_evaluation_class_metrics(e, k, &precision, &recall, &f1);
+    g_string_append_printf(text, _("\n%s: precision %.2f, recall %.2f, F1 %.2f"),
+                           names && names[k] ? names[k] : "?", precision, recall, f1);
+  }
+  gtk_label_set_label(self->metrics_label, text->str);
+  g_string_free(text, TRUE);
+}
+
 static void on_epoch(PatinaTrainPage *self, guint index, PatinaJob *job)
 {
   GArray *h = patina_job_get_history(job);
@@ -173,8 +201,10 @@ static void on_job_changed(PatinaTrainPage *self)
       on_epoch(self, i, job);
     g_signal_connect_swapped(job, "notify", G_CALLBACK(update_progress), self);
     g_signal_connect_swapped(job, "epoch", G_CALLBACK(on_epoch), self);
+    g_signal_connect_swapped(job, "finished", G_CALLBACK(update_result), self);
   }
   update_progress(self);
+  update_result(self);
 }
 
 void patina_train_page_set_workspace(PatinaTrainPage *self, PatinaWorkspace *workspace)
@@ -188,6 +218,10 @@ void patina_train_page_set_workspace(PatinaTrainPage *self, PatinaWorkspace *wor
 }
 
 PatinaChart *patina_train_page_get_chart(PatinaTrainPage *self) { return self->chart; }
+PatinaConfusion *patina_train_page_get_confusion(PatinaTrainPage *self)
+{
+  return self->confusion;
+}
 
 static void patina_train_page_dispose(GObject *object)
 {
@@ -211,6 +245,7 @@ static void patina_train_page_class_init(PatinaTrainPageClass *klass)
   object_class->dispose = patina_train_page_dispose;
 
   g_type_ensure(PATINA_TYPE_CHART);
+  g_type_ensure(PATINA_TYPE_CONFUSION);
   gtk_widget_class_set_template_from_resource(widget_class,
                                               "/org/patina/Patina/ui/patina-train-page.ui");
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, model_row);
@@ -225,6 +260,9 @@ static void patina_train_page_class_init(PatinaTrainPageClass *klass)
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, progress);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, speed_label);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, chart);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, result_box);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, confusion);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, metrics_label);
   gtk_widget_class_set_layout_manager_type(widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 

@@ -5,6 +5,7 @@
 #include <adwaita.h>
 
 #include "patina-chart.h"
+#include "patina-confusion.h"
 #include "patina-workspace.h"
 
 G_BEGIN_DECLS
@@ -14,6 +15,8 @@ G_DECLARE_FINAL_TYPE(PatinaTrainPage, patina_train_page, PATINA, TRAIN_PAGE, Gtk
 
 void patina_train_page_set_workspace(PatinaTrainPage *self, PatinaWorkspace *workspace);
 PatinaChart *patina_train_page_get_chart(PatinaTrainPage *self);
+/* The confusion matrix of the last finished run (empty until then). */
+PatinaConfusion *patina_train_page_get_confusion(PatinaTrainPage *self);
 
 /* Fills cfg from the settings the page edits (cfg->model points to a static string). */
 void patina_train_config_from_settings(GSettings *settings, PatinaTrainConfig *cfg);

@@ -23,6 +23,7 @@ struct _PatinaWindow {
   GtkFileChooserNative *chooser;
   char *last_toast;
   guint n_toasts;
+  AdwToast *toast; /* weak: the one showing */
   int demo_per_class;
 };
 
@@ -35,9 +36,22 @@ void patina_window_toast(PatinaWindow *self, const char *message)
   self->n_toasts++;
   AdwToast *toast = adw_toast_new(message);
   adw_toast_set_timeout(toast, 5);
+
   /* The newest message matters most: it replaces the one showing instead of queueing. */
-  adw_toast_set_priority(toast, ADW_TOAST_PRIORITY_HIGH);
+  if (self->toast) {
+    AdwToast *old = self->toast;
+    g_object_remove_weak_pointer(G_OBJECT(old), (gpointer *) &self->toast);
+    adw_toast_dismiss(old);
+  }
+  self->toast = toast;
+  g_object_add_weak_pointer(G_OBJECT(toast), (gpointer *) &self->toast);
   adw_toast_overlay_add_toast(self->toast_overlay, toast);
+}
+
+void patina_window_dismiss_toast(PatinaWindow *self)
+{
+  if (self->toast)
+    adw_toast_dismiss(self->toast);
 }
 
 const char *patina_window_get_last_toast(PatinaWindow *self) { return self->last_toast; }
@@ -437,6 +451,9 @@ static gboolean patina_window_close_request(GtkWindow *window)
 static void patina_window_dispose(GObject *object)
 {
   PatinaWindow *self = PATINA_WINDOW(object);
+  if (self->toast)
+    g_object_remove_weak_pointer(G_OBJECT(self->toast), (gpointer *) &self->toast);
+  self->toast = NULL;
   if (self->job)
     g_signal_handlers_disconnect_by_data(self->job, self);
   g_clear_object(&self->job);

@@ -27,6 +27,8 @@ PatinaWorkspace *patina_window_get_workspace(PatinaWindow *self);
 /* Shows a toast (and remembers it for patina_window_get_last_toast). */
 void patina_window_toast(PatinaWindow *self, const char *message);
 const char *patina_window_get_last_toast(PatinaWindow *self);
+/* Hides the toast showing, if any. */
+void patina_window_dismiss_toast(PatinaWindow *self);
 /* How many toasts were shown so far. */
 guint patina_window_get_n_toasts(PatinaWindow *self);
 /* Opens a dropped file: a folder as a data set; anything else gets a toast saying why not. */

@@ -136,6 +136,7 @@ static void save_screenshot(Fixture *f, const char *page, const char *file)
     return;
   if (page)
     activate(f, "win.show-page", g_variant_new_string(page));
+  patina_window_dismiss_toast(f->window); /* it would hide part of the page */
   settle();
   GtkWidget *w = GTK_WIDGET(f->window);
   int width = gtk_widget_get_width(w), height = gtk_widget_get_height(w);
@@ -338,6 +339,13 @@ static void test_train_one_epoch(Fixture *f, gconstpointer user_data)
 
   PatinaTrainPage *page = PATINA_TRAIN_PAGE(patina_window_get_page(f->window, "train"));
   g_assert_cmpuint(patina_chart_get_n_points(patina_train_page_get_chart(page)), ==, 1);
+  /* the best model evaluated on the validation images fills the confusion matrix */
+  const PatinaEvaluation *ev = patina_job_get_evaluation(job);
+  g_assert_nonnull(ev);
+  g_assert_cmpint(ev->n_classes, ==, 2);
+  g_assert_cmpint(ev->n, >, 0);
+  g_assert_cmpint(patina_confusion_get_total(patina_train_page_get_confusion(page)), ==, ev->n);
+  g_assert_cmpstr(patina_job_get_class_names(job)[1], ==, "AZ31B");
   g_assert_nonnull(strstr(patina_window_get_last_toast(f->window), "Training finished"));
 
   /* Save the model and export the history (written through a temporary file and a rename). */
