@@ -10,9 +10,14 @@ typedef struct {
 
 enum { TRAIN_LOSS, TRAIN_ACC, VAL_LOSS, VAL_ACC };
 
+typedef struct {
+  double x, loss, acc;
+} BatchPoint;
+
 struct _PatinaChart {
   GtkWidget parent_instance;
   GArray *points; /* Point */
+  GArray *batch_points; /* BatchPoint */
   int epochs;
 };
 
@@ -22,6 +27,7 @@ static void patina_chart_finalize(GObject *object)
 {
   PatinaChart *self = PATINA_CHART(object);
   g_array_unref(self->points);
+  g_array_unref(self->batch_points);
   G_OBJECT_CLASS(patina_chart_parent_class)->finalize(object);
 }
 
@@ -84,6 +90,11 @@ static void draw_panel(PatinaChart *self, cairo_t *cr, PangoLayout *layout, cons
           lo = MIN(lo, v), hi = MAX(hi, v);
       }
     }
+    for (guint i = 0; i < self->batch_points->len; i++) {
+      double v = g_array_index(self->batch_points, BatchPoint, i).loss;
+      if (isfinite(v))
+        lo = MIN(lo, v), hi = MAX(hi, v);
+    }
     if (!(hi >= lo))
       lo = 0, hi = 1;
     double pad = MAX((hi - lo) * 0.1, MAX(fabs(hi) * 0.02, 1e-3));
@@ -100,8 +111,12 @@ static void draw_panel(PatinaChart *self, cairo_t *cr, PangoLayout *layout, cons
   const double left = 46, right = 12, top = 26, bottom = 38;
   Frame f = {px + left, py + top, pw - left - right, ph - top - bottom, 1, MAX(epochs, 2), ymin,
              ymax};
-  if (epochs == 1)
+  if (self->batch_points->len > 0)
+    f.x0 = 0; /* batches of epoch 1 lie between 0 and 1 */
+  else if (epochs == 1)
     f.x0 = 0.5, f.x1 = 1.5;
+  if (f.x1 <= f.x0)
+    f.x1 = f.x0 + 1;
   if (f.w < 20 || f.h < 20)
     return;
 
@@ -145,6 +160,26 @@ static void draw_panel(PatinaChart *self, cairo_t *cr, PangoLayout *layout, cons
   cairo_line_to(cr, f.x + 0.5, f.y + f.h + 0.5);
   cairo_line_to(cr, f.x + f.w, f.y + f.h + 0.5);
   cairo_stroke(cr);
+
+  /* per-batch training curve, thin and light under the epoch curves */
+  if (self->batch_points->len > 1) {
+    set_rgba(cr, &series_colors[0], 0.35);
+    cairo_set_line_width(cr, 1);
+    gboolean pen = FALSE;
+    for (guint i = 0; i < self->batch_points->len; i++) {
+      BatchPoint *b = &g_array_index(self->batch_points, BatchPoint, i);
+      double v = which == 0 ? b->loss : b->acc;
+      if (!isfinite(v)) {
+        pen = FALSE;
+        continue;
+      }
+      double x = fx(&f, b->x), y = fy(&f, CLAMP(v, f.y0, f.y1));
+      if (pen) cairo_line_to(cr, x, y);
+      else cairo_move_to(cr, x, y);
+      pen = TRUE;
+    }
+    cairo_stroke(cr);
+  }
 
   /* series */
   int keys[2] = {k_train, k_val};
@@ -253,6 +288,7 @@ static void patina_chart_class_init(PatinaChartClass *klass)
 static void patina_chart_init(PatinaChart *self)
 {
   self->points = g_array_new(FALSE, FALSE, sizeof(Point));
+  self->batch_points = g_array_new(FALSE, FALSE, sizeof(BatchPoint));
   gtk_accessible_update_property(GTK_ACCESSIBLE(self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                  _("Loss and accuracy per epoch"), -1);
 }
@@ -263,6 +299,7 @@ void patina_chart_clear(PatinaChart *self)
 {
   g_return_if_fail(PATINA_IS_CHART(self));
   g_array_set_size(self->points, 0);
+  g_array_set_size(self->batch_points, 0);
   gtk_widget_queue_draw(GTK_WIDGET(self));
 }
 
@@ -280,6 +317,20 @@ void patina_chart_add_epoch(PatinaChart *self, int epoch, double train_loss, dou
   Point p = {epoch, {train_loss, train_acc, val_loss, val_acc}};
   g_array_append_val(self->points, p);
   gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+void patina_chart_add_batch(PatinaChart *self, double x, double loss, double acc)
+{
+  g_return_if_fail(PATINA_IS_CHART(self));
+  BatchPoint b = {x, loss, acc};
+  g_array_append_val(self->batch_points, b);
+  gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+guint patina_chart_get_n_batch_points(PatinaChart *self)
+{
+  g_return_val_if_fail(PATINA_IS_CHART(self), 0);
+  return self->batch_points->len;
 }
 
 guint patina_chart_get_n_points(PatinaChart *self)

@@ -16,5 +16,8 @@ void patina_chart_set_epochs(PatinaChart *self, int epochs);
 void patina_chart_add_epoch(PatinaChart *self, int epoch, double train_loss, double train_acc,
                             double val_loss, double val_acc);
 guint patina_chart_get_n_points(PatinaChart *self);
+/* Per-batch training curves (x in epochs: 1.5 is half-way through epoch 2), drawn thin. */
+void patina_chart_add_batch(PatinaChart *self, double x, double loss, double acc);
+guint patina_chart_get_n_batch_points(PatinaChart *self);
 
 G_END_DECLS

@@ -29,6 +29,7 @@ typedef struct {
   gboolean have_progress;
   PatinaProgress progress;
   GArray *new_epochs; /* PatinaEpochRecord not yet seen by the main loop */
+  GArray *new_batches; /* PatinaBatchPoint not yet seen */
 } Shared;
 
 struct _PatinaJob {
@@ -47,6 +48,7 @@ struct _PatinaJob {
   double fraction, images_per_second, eta_seconds;
   char *status, *error_message;
   GArray *history;
+  GArray *batches;
   guint poll_id;
   PatinaEvaluation *evaluation; /* of the best model on the validation images, once done */
   GStrv class_names;
@@ -66,7 +68,7 @@ enum {
 };
 static GParamSpec *props[N_PROPS];
 
-enum { SIGNAL_EPOCH, SIGNAL_FINISHED, N_SIGNALS };
+enum { SIGNAL_EPOCH, SIGNAL_BATCHES, SIGNAL_FINISHED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void patina_job_dispose(GObject *object)
@@ -86,6 +88,8 @@ static void patina_job_finalize(GObject *object)
   g_mutex_clear(&self->shared.lock);
   g_cond_clear(&self->shared.cond);
   g_array_unref(self->shared.new_epochs);
+  g_array_unref(self->shared.new_batches);
+  g_array_unref(self->batches);
   g_free(self->status);
   g_free(self->error_message);
   g_array_unref(self->history);
@@ -142,6 +146,9 @@ static void patina_job_class_init(PatinaJobClass *klass)
   /* An epoch finished; the argument is its index in patina_job_get_history(). */
   signals[SIGNAL_EPOCH] = g_signal_new("epoch", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
                                        NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+  /* Batch points were appended; the argument is the index of the first new one. */
+  signals[SIGNAL_BATCHES] = g_signal_new("batches", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
   /* The worker returned; the state is DONE, CANCELLED or FAILED. */
   signals[SIGNAL_FINISHED] = g_signal_new("finished", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST,
                                           0, NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -153,6 +160,8 @@ static void patina_job_init(PatinaJob *self)
   g_mutex_init(&self->shared.lock);
   g_cond_init(&self->shared.cond);
   self->shared.new_epochs = g_array_new(FALSE, FALSE, sizeof(PatinaEpochRecord));
+  self->shared.new_batches = g_array_new(FALSE, FALSE, sizeof(PatinaBatchPoint));
+  self->batches = g_array_new(FALSE, FALSE, sizeof(PatinaBatchPoint));
   self->history = g_array_new(FALSE, FALSE, sizeof(PatinaEpochRecord));
   self->eta_seconds = NAN;
   self->status = g_strdup("");
@@ -199,6 +208,11 @@ static void on_progress(const PatinaProgress *p, gpointer user_data)
   g_mutex_lock(&self->shared.lock);
   self->shared.progress = *p;
   self->shared.have_progress = TRUE;
+  if (!p->epoch_done && p->batches > 0) {
+    PatinaBatchPoint b = {p->epoch - 1 + (double) p->batch / p->batches, p->train_loss,
+                          p->train_acc};
+    g_array_append_val(self->shared.new_batches, b);
+  }
   if (p->epoch_done) {
     PatinaEpochRecord rec = {.epoch = p->epoch,
                              .train_loss = p->train_loss,
@@ -232,6 +246,10 @@ static void drain(PatinaJob *self)
   if (self->shared.new_epochs->len)
     g_array_append_vals(epochs, self->shared.new_epochs->data, self->shared.new_epochs->len);
   g_array_set_size(self->shared.new_epochs, 0);
+  guint first_batch = self->batches->len;
+  g_array_append_vals(self->batches, self->shared.new_batches->data,
+                      self->shared.new_batches->len);
+  g_array_set_size(self->shared.new_batches, 0);
   g_mutex_unlock(&self->shared.lock);
 
   g_object_freeze_notify(G_OBJECT(self));
@@ -263,6 +281,8 @@ static void drain(PatinaJob *self)
     set_state(self, PATINA_JOB_PAUSED);
   }
   g_object_thaw_notify(G_OBJECT(self));
+  if (self->batches->len > first_batch)
+    g_signal_emit(self, signals[SIGNAL_BATCHES], 0, first_batch);
   for (guint i = 0; i < epochs->len; i++) {
     g_array_append_val(self->history, g_array_index(epochs, PatinaEpochRecord, i));
     g_signal_emit(self, signals[SIGNAL_EPOCH], 0, self->history->len - 1);
@@ -474,6 +494,7 @@ const char *patina_job_get_status(PatinaJob *self) { return self->status; }
 const char *patina_job_get_error_message(PatinaJob *self) { return self->error_message; }
 GArray *patina_job_get_history(PatinaJob *self) { return self->history; }
 int patina_job_get_epochs(PatinaJob *self) { return self->cfg.epochs; }
+GArray *patina_job_get_batches(PatinaJob *self) { return self->batches; }
 const char *patina_job_get_output(PatinaJob *self) { return self->output; }
 const char *patina_job_get_dataset_root(PatinaJob *self) { return self->dataset_root; }
 const PatinaEvaluation *patina_job_get_evaluation(PatinaJob *self) { return self->evaluation; }

@@ -52,6 +52,14 @@ const char *patina_job_get_error_message(PatinaJob *self);
 /* PatinaEpochRecord, one per finished epoch (updated on the main loop). */
 GArray *patina_job_get_history(PatinaJob *self);
 int patina_job_get_epochs(PatinaJob *self);
+
+/* One point per training batch: the running means of the epoch so far. */
+typedef struct {
+  double x;          /* epoch - 1 + batch / batches, so epoch e's last batch is at x = e */
+  double loss, acc;
+} PatinaBatchPoint;
+/* PatinaBatchPoint, appended on the main loop ("batch" signal with its index). */
+GArray *patina_job_get_batches(PatinaJob *self);
 const char *patina_job_get_output(PatinaJob *self);
 const char *patina_job_get_dataset_root(PatinaJob *self);
 /* Once DONE: the best model evaluated on the run's validation images (NULL when that was not

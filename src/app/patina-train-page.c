@@ -185,6 +185,15 @@ static void on_epoch(PatinaTrainPage *self, guint index, PatinaJob *job)
                          r->val_acc);
 }
 
+static void on_batches(PatinaTrainPage *self, guint first, PatinaJob *job)
+{
+  GArray *b = patina_job_get_batches(job);
+  for (guint i = first; i < b->len; i++) {
+    const PatinaBatchPoint *p = &g_array_index(b, PatinaBatchPoint, i);
+    patina_chart_add_batch(self->chart, p->x, p->loss, p->acc);
+  }
+}
+
 static void on_job_changed(PatinaTrainPage *self)
 {
   PatinaJob *job = patina_workspace_get_job(self->workspace);
@@ -200,7 +209,9 @@ static void on_job_changed(PatinaTrainPage *self)
     for (guint i = 0; i < h->len; i++)
       on_epoch(self, i, job);
     g_signal_connect_swapped(job, "notify", G_CALLBACK(update_progress), self);
+    on_batches(self, 0, job);
     g_signal_connect_swapped(job, "epoch", G_CALLBACK(on_epoch), self);
+    g_signal_connect_swapped(job, "batches", G_CALLBACK(on_batches), self);
     g_signal_connect_swapped(job, "finished", G_CALLBACK(update_result), self);
   }
   update_progress(self);

@@ -377,6 +377,10 @@ static void test_train_one_epoch(Fixture *f, gconstpointer user_data)
   wait_for(job_finished, ws, "the second training to finish");
   g_assert_cmpint(patina_job_get_state(second), ==, PATINA_JOB_DONE);
   g_assert_cmpuint(patina_chart_get_n_points(patina_train_page_get_chart(page)), ==, 4);
+  /* one batch point per training batch, every epoch */
+  g_assert_cmpuint(patina_job_get_batches(second)->len, >=, 4);
+  g_assert_cmpuint(patina_chart_get_n_batch_points(patina_train_page_get_chart(page)), ==,
+                   patina_job_get_batches(second)->len);
   g_assert_cmpstr(patina_job_get_output(second), !=, patina_job_get_output(job));
   save_screenshot(f, "train", "train.png");
 }
