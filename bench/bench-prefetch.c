@@ -6,11 +6,16 @@
  *   off    no augmentation (the loader thread still expands channels)
  *   paper  --augment-preset paper (rotation, shifts, zoom, flips, brightness; fill reflect)
  *   full   paper + contrast, gamma, blur σ 0.5–1.5 and noise σ 0–0.03, all with p = 1
- * Also the augmentation alone, one thread: images/second.
+ * Besides wall-clock images/second (which other processes on the machine disturb), each mode
+ * reports this process's CPU milliseconds per image (getrusage, user + system) over the same
+ * epochs, and the share of time the trainer waited for the loader thread: on a quiet machine
+ * with every core busy training, the CPU ratio is what the throughput ratio becomes, and a wait
+ * near zero says prefetching hides the augmentation. Also the augmentation alone, one thread.
  * usage: bench-prefetch [--threads 2] [--size 150] [--batch 32] [--epochs 3] [--repeats 3]
  *                       [--per-class 64] */
 #include <glib/gstdio.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,8 +46,32 @@ static int cmp_double(const void *a, const void *b)
   return x < y ? -1 : x > y;
 }
 
-/* Images/second of each epoch after the first (decoding and warm-up excluded). */
-static gboolean run(PatinaDataset *ds, const PatinaAugment *aug, const char *out, GArray *ips)
+static double cpu_seconds(void)
+{
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+         ru.ru_stime.tv_usec / 1e6;
+}
+
+typedef struct {
+  double cpu_after_first, cpu_end; /* at the end of epoch 1 and of the last */
+} Clock;
+
+static void on_progress(const PatinaProgress *p, gpointer user_data)
+{
+  Clock *c = user_data;
+  if (!p->epoch_done)
+    return;
+  if (p->epoch == 1)
+    c->cpu_after_first = cpu_seconds();
+  c->cpu_end = cpu_seconds();
+}
+
+/* Images/second of each epoch after the first (decoding and warm-up excluded), CPU ms per image
+ * and the loader-wait share over those epochs. */
+static gboolean run(PatinaDataset *ds, const PatinaAugment *aug, const char *out, GArray *ips,
+                    GArray *cpu_ms, GArray *wait_share)
 {
   PatinaTrainConfig cfg;
   patina_train_config_default(&cfg);
@@ -52,15 +81,24 @@ static gboolean run(PatinaDataset *ds, const PatinaAugment *aug, const char *out
   cfg.augment = aug;
   PatinaTrainResult r;
   g_autoptr(GError) error = NULL;
-  if (!patina_train(&cfg, ds, NULL, NULL, NULL, &r, &error)) {
+  Clock clock = {0};
+  if (!patina_train(&cfg, ds, on_progress, &clock, NULL, &r, &error)) {
     fprintf(stderr, "bench-prefetch: %s\n", error->message);
     patina_train_result_clear(&r);
     return FALSE;
   }
+  double seconds = 0.0;
   for (guint e = 1; e < r.history->len; e++) {
     double v = r.n_train / g_array_index(r.history, PatinaEpochRecord, e).seconds;
     g_array_append_val(ips, v);
+    seconds += g_array_index(r.history, PatinaEpochRecord, e).seconds;
   }
+  double ms = 1e3 * (clock.cpu_end - clock.cpu_after_first) / ((double) r.n_train * (epochs - 1));
+  g_array_append_val(cpu_ms, ms);
+  /* the wait includes epoch 1's, which the first batch of each epoch dominates; close enough */
+  double share = r.loader_wait_seconds / (seconds + g_array_index(r.history, PatinaEpochRecord,
+                                                                    0).seconds);
+  g_array_append_val(wait_share, share);
   patina_train_result_clear(&r);
   return TRUE;
 }
@@ -140,19 +178,29 @@ int main(int argc, char **argv)
   patina_augment_set(&modes[2], "gamma_range", "0.8,1.25", NULL);
   patina_augment_set(&modes[2], "blur_sigma", "0.5,1.5", NULL);
   patina_augment_set(&modes[2], "noise_sigma", "0,0.03", NULL);
-  GArray *ips[3];
-  for (int m = 0; m < 3; m++)
+  GArray *ips[3], *cpu[3], *wait[3];
+  for (int m = 0; m < 3; m++) {
     ips[m] = g_array_new(FALSE, FALSE, sizeof(double));
+    cpu[m] = g_array_new(FALSE, FALSE, sizeof(double));
+    wait[m] = g_array_new(FALSE, FALSE, sizeof(double));
+  }
 
   printf("threads: %d\nsize: %d\nbatch: %d\nimages: %u\nepochs: %d (first excluded)\n"
          "repeats: %d\n",
          threads, size, batch, ds->samples->len, epochs, repeats);
   for (int r = 0; r < repeats && !rc; r++)
     for (int m = 0; m < 3 && !rc; m++)
-      if (!run(ds, m ? &modes[m] : NULL, out, ips[m]))
+      if (!run(ds, m ? &modes[m] : NULL, out, ips[m], cpu[m], wait[m]))
         rc = 1;
   if (!rc) {
-    double base = median(ips[0]);
+    double base = median(ips[0]), cpu_base = median(cpu[0]);
+    for (int m = 0; m < 3; m++) {
+      double c = median(cpu[m]);
+      printf("cpu_ms_per_img_%s: %.1f", names[m], c);
+      if (m)
+        printf("  ratio %.3f (as throughput: %.3f)", c / cpu_base, cpu_base / c);
+      printf("  loader_wait %.2f %%\n", 100.0 * median(wait[m]));
+    }
     for (int m = 0; m < 3; m++) {
       double *v = (double *) ips[m]->data;
       double med = median(ips[m]);
@@ -165,8 +213,11 @@ int main(int argc, char **argv)
     for (int m = 1; m < 3; m++)
       printf("augment_only_img_per_s_%s: %.0f (one thread)\n", names[m], augment_only(&modes[m]));
   }
-  for (int m = 0; m < 3; m++)
+  for (int m = 0; m < 3; m++) {
     g_array_unref(ips[m]);
+    g_array_unref(cpu[m]);
+    g_array_unref(wait[m]);
+  }
 out:
   if (ds)
     patina_dataset_free(ds);

@@ -434,7 +434,7 @@ int cli_augment(int argc, char **argv)
   }
 out:
   cli_augment_options_clear(&ao);
-  /* let go of cairo's font caches, so leak checkers see only real leaks */
+  /* let go of cairo's font caches (fontconfig keeps its own) */
   cairo_debug_reset_static_data();
   return rc;
 }

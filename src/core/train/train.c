@@ -343,6 +343,7 @@ typedef struct {
   gboolean ready[2]; /* slot b % 2 holds batch b, not yet released by the trainer */
   gboolean quit;
   PrefetchSlot slot[2];
+  gint64 waited_us; /* the trainer's, in prefetch_take */
 } Prefetch;
 
 static void prefetch_fill(Prefetch *p, int b, PrefetchSlot *slot)
@@ -426,8 +427,12 @@ static void prefetch_start_epoch(Prefetch *p, int epoch, const int *order)
 static const PrefetchSlot *prefetch_take(Prefetch *p, int b)
 {
   g_mutex_lock(&p->lock);
-  while (!p->ready[b % 2])
-    g_cond_wait(&p->cond, &p->lock);
+  if (!p->ready[b % 2]) {
+    gint64 t0 = g_get_monotonic_time();
+    while (!p->ready[b % 2])
+      g_cond_wait(&p->cond, &p->lock);
+    p->waited_us += g_get_monotonic_time() - t0;
+  }
   g_mutex_unlock(&p->lock);
   return &p->slot[b % 2];
 }
@@ -677,6 +682,7 @@ gboolean patina_train(const PatinaTrainConfig *cfg, PatinaDataset *ds, PatinaPro
     result->best_val_acc = NAN;
   ok = TRUE;
 out:
+  result->loader_wait_seconds = pf.waited_us / 1e6;
   prefetch_clear(&pf); /* before the planes and labels it reads are freed */
   g_free(train_planes);
   g_free(val_planes);

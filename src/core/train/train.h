@@ -66,6 +66,9 @@ typedef struct {
   double best_val_acc;
   char *last_path, *history_path;
   int n_train, n_val;
+  /* Time the training waited for the loader thread's batches (augmentation and copying); near
+   * zero when prefetching hides them. */
+  double loader_wait_seconds;
 } PatinaTrainResult;
 
 void patina_train_result_clear(PatinaTrainResult *r);
