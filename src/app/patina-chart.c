@@ -19,6 +19,8 @@ struct _PatinaChart {
   GArray *points; /* Point */
   GArray *batch_points; /* BatchPoint */
   int epochs;
+  double hover_x, hover_y; /* pointer in widget pixels; hover_x < 0: none */
+  int hover_epoch;         /* the epoch under the pointer, 0: none */
 };
 
 G_DEFINE_FINAL_TYPE(PatinaChart, patina_chart, GTK_TYPE_WIDGET)
@@ -47,6 +49,8 @@ typedef struct {
   double x0, x1, y0, y1;      /* data range */
 } Frame;
 
+
+
 static double fx(const Frame *f, double x) { return f->x + (x - f->x0) / (f->x1 - f->x0) * f->w; }
 static double fy(const Frame *f, double y)
 {
@@ -72,6 +76,111 @@ static const GdkRGBA series_colors[2] = {
   {0.11, 0.44, 0.85, 1.0}, /* train: blue */
   {0.90, 0.38, 0.00, 1.0}, /* validation: orange */
 };
+
+#define PANEL_LEFT 46
+#define PANEL_RIGHT 12
+#define PANEL_TOP 26
+#define PANEL_BOTTOM 38
+#define LEGEND_H 24
+
+static int chart_epochs(PatinaChart *self)
+{
+  int epochs = MAX(self->epochs, 1);
+  for (guint i = 0; i < self->points->len; i++)
+    epochs = MAX(epochs, g_array_index(self->points, Point, i).epoch);
+  return epochs;
+}
+
+/* The horizontal part of a panel's frame (the same for both panels' data). */
+static void x_frame(PatinaChart *self, double px, double pw, Frame *f)
+{
+  int epochs = chart_epochs(self);
+  f->x = px + PANEL_LEFT;
+  f->w = pw - PANEL_LEFT - PANEL_RIGHT;
+  f->x0 = 1;
+  f->x1 = MAX(epochs, 2);
+  if (self->batch_points->len > 0)
+    f->x0 = 0; /* batches of epoch 1 lie between 0 and 1 */
+  else if (epochs == 1)
+    f->x0 = 0.5, f->x1 = 1.5;
+  if (f->x1 <= f->x0)
+    f->x1 = f->x0 + 1;
+}
+
+/* The epoch whose point is nearest to widget x (within half an epoch), 0 if none. */
+static int epoch_at(PatinaChart *self, double x)
+{
+  int w = gtk_widget_get_width(GTK_WIDGET(self));
+  double pw = w / 2.0;
+  Frame f;
+  x_frame(self, x < pw ? 0 : pw, x < pw ? pw : w - pw, &f);
+  if (x < f.x || x > f.x + f.w || f.w <= 0)
+    return 0;
+  double ex = f.x0 + (x - f.x) / f.w * (f.x1 - f.x0);
+  int best = 0;
+  double best_d = 0.5;
+  for (guint i = 0; i < self->points->len; i++) {
+    const Point *p = &g_array_index(self->points, Point, i);
+    double d = fabs(p->epoch - ex);
+    if (d <= best_d)
+      best = p->epoch, best_d = d;
+  }
+  return best;
+}
+
+static const Point *point_of_epoch(PatinaChart *self, int epoch)
+{
+  for (guint i = 0; i < self->points->len; i++)
+    if (g_array_index(self->points, Point, i).epoch == epoch)
+      return &g_array_index(self->points, Point, i);
+  return NULL;
+}
+
+static char *format_value(double v, gboolean percent)
+{
+  if (!isfinite(v))
+    return g_strdup("—");
+  return percent ? g_strdup_printf("%.1f %%", 100 * v) : g_strdup_printf("%.4f", v);
+}
+
+char *patina_chart_get_readout(PatinaChart *self)
+{
+  g_return_val_if_fail(PATINA_IS_CHART(self), NULL);
+  const Point *p = self->hover_epoch ? point_of_epoch(self, self->hover_epoch) : NULL;
+  if (!p)
+    return NULL;
+  g_autofree char *tl = format_value(p->v[TRAIN_LOSS], FALSE);
+  g_autofree char *ta = format_value(p->v[TRAIN_ACC], TRUE);
+  g_autofree char *vl = format_value(p->v[VAL_LOSS], FALSE);
+  g_autofree char *va = format_value(p->v[VAL_ACC], TRUE);
+  return g_strdup_printf(_("Epoch %d\nTraining: loss %s, accuracy %s\nValidation: loss %s, "
+                           "accuracy %s"),
+                         p->epoch, tl, ta, vl, va);
+}
+
+void patina_chart_set_hover(PatinaChart *self, double x, double y)
+{
+  g_return_if_fail(PATINA_IS_CHART(self));
+  self->hover_x = x;
+  self->hover_y = y;
+  int epoch = x >= 0 ? epoch_at(self, x) : 0;
+  if (epoch != self->hover_epoch) {
+    self->hover_epoch = epoch;
+    gtk_widget_queue_draw(GTK_WIDGET(self));
+  }
+}
+
+static void on_motion(GtkEventControllerMotion *c, double x, double y, gpointer user_data)
+{
+  (void) c;
+  patina_chart_set_hover(PATINA_CHART(user_data), x, y);
+}
+
+static void on_leave(GtkEventControllerMotion *c, gpointer user_data)
+{
+  (void) c;
+  patina_chart_set_hover(PATINA_CHART(user_data), -1, -1);
+}
 
 static void draw_panel(PatinaChart *self, cairo_t *cr, PangoLayout *layout, const GdkRGBA *fg,
                        double px, double py, double pw, double ph, const char *title, int which)
@@ -104,19 +213,13 @@ static void draw_panel(PatinaChart *self, cairo_t *cr, PangoLayout *layout, cons
     ymin = floor(lo / step) * step;
     ymax = ceil(hi / step) * step;
   }
-  int epochs = MAX(self->epochs, 1);
-  for (guint i = 0; i < self->points->len; i++)
-    epochs = MAX(epochs, g_array_index(self->points, Point, i).epoch);
-
-  const double left = 46, right = 12, top = 26, bottom = 38;
-  Frame f = {px + left, py + top, pw - left - right, ph - top - bottom, 1, MAX(epochs, 2), ymin,
-             ymax};
-  if (self->batch_points->len > 0)
-    f.x0 = 0; /* batches of epoch 1 lie between 0 and 1 */
-  else if (epochs == 1)
-    f.x0 = 0.5, f.x1 = 1.5;
-  if (f.x1 <= f.x0)
-    f.x1 = f.x0 + 1;
+  int epochs = chart_epochs(self);
+  Frame f;
+  x_frame(self, px, pw, &f);
+  f.y = py + PANEL_TOP;
+  f.h = ph - PANEL_TOP - PANEL_BOTTOM;
+  f.y0 = ymin;
+  f.y1 = ymax;
   if (f.w < 20 || f.h < 20)
     return;
 
@@ -209,6 +312,16 @@ static void draw_panel(PatinaChart *self, cairo_t *cr, PangoLayout *layout, cons
       cairo_fill(cr);
     }
   }
+
+  /* hover: a line at the epoch under the pointer */
+  if (self->hover_epoch > 0) {
+    double xx = round(fx(&f, self->hover_epoch)) + 0.5;
+    set_rgba(cr, fg, 0.35);
+    cairo_set_line_width(cr, 1);
+    cairo_move_to(cr, xx, f.y);
+    cairo_line_to(cr, xx, f.y + f.h);
+    cairo_stroke(cr);
+  }
 }
 
 static void draw_legend(cairo_t *cr, PangoLayout *layout, const GdkRGBA *fg, double right,
@@ -247,11 +360,24 @@ static void patina_chart_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
   cairo_t *cr = gtk_snapshot_append_cairo(snapshot, &GRAPHENE_RECT_INIT(0, 0, w, h));
   PangoLayout *layout = gtk_widget_create_pango_layout(widget, NULL);
 
-  const double legend_h = 24;
+  const double legend_h = LEGEND_H;
   draw_legend(cr, layout, &fg, w - 12, 2);
   double pw = w / 2.0;
   draw_panel(self, cr, layout, &fg, 0, legend_h, pw, h - legend_h, _("Loss"), 0);
   draw_panel(self, cr, layout, &fg, pw, legend_h, w - pw, h - legend_h, _("Accuracy"), 1);
+  g_autofree char *readout = patina_chart_get_readout(self);
+  if (readout) {
+    int tw, th;
+    pango_layout_set_text(layout, readout, -1);
+    pango_layout_get_pixel_size(layout, &tw, &th);
+    double bx = CLAMP(self->hover_x + 12, 4, w - tw - 16), by = LEGEND_H + PANEL_TOP + 4;
+    cairo_set_source_rgba(cr, 0.14, 0.14, 0.16, 0.88);
+    cairo_rectangle(cr, bx, by, tw + 12, th + 8);
+    cairo_fill(cr);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_move_to(cr, bx + 6, by + 4);
+    pango_cairo_show_layout(cr, layout);
+  }
   if (self->points->len == 0) {
     set_rgba(cr, &fg, 0.55);
     draw_text(cr, layout, _("Curves appear here after the first epoch"), w / 2.0, h / 2.0, 0.5,
@@ -289,6 +415,11 @@ static void patina_chart_init(PatinaChart *self)
 {
   self->points = g_array_new(FALSE, FALSE, sizeof(Point));
   self->batch_points = g_array_new(FALSE, FALSE, sizeof(BatchPoint));
+  self->hover_x = self->hover_y = -1;
+  GtkEventController *motion = gtk_event_controller_motion_new();
+  g_signal_connect(motion, "motion", G_CALLBACK(on_motion), self);
+  g_signal_connect(motion, "leave", G_CALLBACK(on_leave), self);
+  gtk_widget_add_controller(GTK_WIDGET(self), motion);
   gtk_accessible_update_property(GTK_ACCESSIBLE(self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                  _("Loss and accuracy per epoch"), -1);
 }
@@ -300,6 +431,7 @@ void patina_chart_clear(PatinaChart *self)
   g_return_if_fail(PATINA_IS_CHART(self));
   g_array_set_size(self->points, 0);
   g_array_set_size(self->batch_points, 0);
+  self->hover_epoch = 0;
   gtk_widget_queue_draw(GTK_WIDGET(self));
 }
 

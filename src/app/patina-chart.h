@@ -19,5 +19,10 @@ guint patina_chart_get_n_points(PatinaChart *self);
 /* Per-batch training curves (x in epochs: 1.5 is half-way through epoch 2), drawn thin. */
 void patina_chart_add_batch(PatinaChart *self, double x, double loss, double acc);
 guint patina_chart_get_n_batch_points(PatinaChart *self);
+/* The pointer at (x, y) in widget pixels (x < 0: gone), as the motion controller reports it;
+ * the epoch nearest to it is marked and read out. */
+void patina_chart_set_hover(PatinaChart *self, double x, double y);
+/* The read-out of the hovered epoch (NULL when none), e.g. "Epoch 3\nTraining: loss ...". */
+char *patina_chart_get_readout(PatinaChart *self);
 
 G_END_DECLS

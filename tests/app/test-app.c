@@ -382,7 +382,19 @@ static void test_train_one_epoch(Fixture *f, gconstpointer user_data)
   g_assert_cmpuint(patina_chart_get_n_batch_points(patina_train_page_get_chart(page)), ==,
                    patina_job_get_batches(second)->len);
   g_assert_cmpstr(patina_job_get_output(second), !=, patina_job_get_output(job));
+  /* Hovering over epoch 3 of the loss panel reads its values out. */
+  PatinaChart *chart = patina_train_page_get_chart(page);
+  activate(f, "win.show-page", g_variant_new_string("train"));
+  settle();
+  double pw = gtk_widget_get_width(GTK_WIDGET(chart)) / 2.0;
+  double plot_x = 46, plot_w = pw - 46 - 12; /* PANEL_LEFT, PANEL_RIGHT; x from 0 to 4 epochs */
+  patina_chart_set_hover(chart, plot_x + 3.0 / 4.0 * plot_w, 100);
+  g_autofree char *readout = patina_chart_get_readout(chart);
+  g_assert_nonnull(readout);
+  g_assert_true(g_str_has_prefix(readout, "Epoch 3\n"));
   save_screenshot(f, "train", "train.png");
+  patina_chart_set_hover(chart, -1, -1);
+  g_assert_null(patina_chart_get_readout(chart));
 }
 
 /* win.open-demo generates the demo data set into the user's data folder, then opens it. */
