@@ -319,6 +319,12 @@ static void test_fill_modes(void)
   patina_augment_apply(&a, &d, src, n, n, out, n);
   for (int i = 0; i < 16; i++)
     g_assert_cmpfloat(out[i], ==, 0.75f);
+  /* Draws that skipped validation (NaN, huge) give fill or garbage values, never a crash. */
+  d.shift_x = NAN, d.theta = INFINITY, d.blur_sigma = 1e9;
+  patina_augment_apply(&a, &d, src, n, n, out, n);
+  draw_identity(&d);
+  d.zoom_x = NAN, d.blur_sigma = NAN;
+  patina_augment_apply(&a, &d, src, n, n, out, n);
 }
 
 static double mean_of(const float *p, int n)

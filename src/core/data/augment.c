@@ -704,9 +704,10 @@ static void warp(const PatinaAugment *a, const PatinaAugmentDraw *d, const float
     float *out = dst + (gsize) y * size;
     for (int x = 0; x < size; x++) {
       double sxd = A * x + B * y + C, syd = D * x + E * y + F;
-      /* Far outside (any finite value): the constant or clamped result; keeps ints in range. */
-      sxd = CLAMP(sxd, -1e6, 1e6);
-      syd = CLAMP(syd, -1e6, 1e6);
+      /* Far outside: the fill's value; keeps the ints in range (and NaN from parameters that
+       * skipped validation lands outside too). */
+      sxd = sxd < 1e6 ? (sxd > -1e6 ? sxd : -1e6) : (sxd >= 1e6 ? 1e6 : -1e6);
+      syd = syd < 1e6 ? (syd > -1e6 ? syd : -1e6) : (syd >= 1e6 ? 1e6 : -1e6);
       double x0d = floor(sxd), y0d = floor(syd);
       int x0 = (int) x0d, y0 = (int) y0d;
       float wx = (float) (sxd - x0d), wy = (float) (syd - y0d);
@@ -732,11 +733,12 @@ static void warp(const PatinaAugment *a, const PatinaAugmentDraw *d, const float
 
 static void blur(float *p, int size, double sigma)
 {
+  sigma = MIN(sigma, 32.0); /* the validated limit */
   int r = (int) ceil(3.0 * sigma);
-  if (r < 1)
+  if (!(r >= 1))
     return;
   int kn = 2 * r + 1;
-  float k[kn];
+  g_autofree float *k = g_new(float, kn);
   double sum = 0.0;
   for (int i = -r; i <= r; i++)
     sum += exp(-0.5 * i * i / (sigma * sigma));
