@@ -527,6 +527,32 @@ static void test_pause_resume(Fixture *f, gconstpointer user_data)
   g_object_unref(job);
 }
 
+/* The data set folder vanishes while open: training says so instead of crashing. */
+static void test_dataset_vanishes(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  open_demo(f);
+  set_train_settings(1);
+  rm_rf(f->demo);
+  PatinaWorkspace *ws = patina_window_get_workspace(f->window);
+  activate(f, "win.train-start", NULL);
+  PatinaJob *job = patina_workspace_get_job(ws);
+  wait_for(job_finished, ws, "the training on a vanished folder to fail");
+  g_assert_cmpint(patina_job_get_state(job), ==, PATINA_JOB_FAILED);
+  const char *t = patina_window_get_last_toast(f->window);
+  g_assert_nonnull(strstr(t, "Training failed"));
+  g_assert_nonnull(strstr(t, "demo"));
+}
+
+/* The shortcuts window (win.show-help-overlay) builds from its resource. */
+static void test_help_overlay(void)
+{
+  g_autoptr(GtkBuilder) b = gtk_builder_new_from_resource("/org/patina/Patina/gtk/help-overlay.ui");
+  GObject *overlay = gtk_builder_get_object(b, "help_overlay");
+  g_assert_true(GTK_IS_SHORTCUTS_WINDOW(overlay));
+  gtk_window_destroy(GTK_WINDOW(overlay));
+}
+
 int main(int argc, char **argv)
 {
   /* The user's directories point into a scratch folder (runs and the demo are written there);
@@ -562,6 +588,9 @@ int main(int argc, char **argv)
              test_window_size_remembered, fixture_tear_down);
   g_test_add("/app/pause-resume", Fixture, NULL, fixture_set_up, test_pause_resume,
              fixture_tear_down);
+  g_test_add("/app/dataset-vanishes", Fixture, NULL, fixture_set_up, test_dataset_vanishes,
+             fixture_tear_down);
+  g_test_add_func("/app/help-overlay", test_help_overlay);
   g_test_add("/app/start-stop-cycles", Fixture, NULL, fixture_set_up, test_start_stop_cycles,
              fixture_tear_down);
   int status = g_test_run();
