@@ -61,6 +61,14 @@ static gboolean pool_masks_relu(const PatinaModel *m, int i)
   return m->layers[i].type == PATINA_LAYER_MAXPOOL2D && i > 0 && relu_in_place(m, i - 1);
 }
 
+/* conv → ReLU → max-pool: the pool runs on each image right after its conv and ReLU, while
+ * the image's activations are still in cache, instead of in a pass over the whole batch
+ * (it was 10 % of inference as a pass of its own). */
+static gboolean pool_fused_into_conv(const PatinaModel *m, int i)
+{
+  return m->layers[i].type == PATINA_LAYER_MAXPOOL2D && i >= 2 && relu_fused_into_conv(m, i - 1);
+}
+
 static gboolean is_view(const PatinaModel *m, int i)
 {
   return m->layers[i].type == PATINA_LAYER_FLATTEN || relu_in_place(m, i);
@@ -521,6 +529,7 @@ typedef struct {
   float *dx;     /* backward: gradient w.r.t. the layer's input (zeroed here), or NULL */
   const float *dy;
   int n;
+  PatinaLayer *fused_pool; /* forward: conv also pools each image after its ReLU */
   gboolean fuse_relu; /* forward: conv applies the next layer's ReLU; backward: pool applies
                          the previous layer's ReLU mask */
 } Job;
@@ -551,6 +560,12 @@ static void forward_chunk(int worker, int n_workers, gpointer data)
                             j->model->thread_col[worker]);
       if (j->fuse_relu)
         patina_relu_forward(out_len(l), yi, yi);
+      if (j->fused_pool) {
+        PatinaLayer *p = j->fused_pool;
+        gsize at = (gsize) (lo + i) * out_len(p);
+        patina_maxpool2d_forward(1, p->in_c, p->in_h, p->in_w, p->kernel, p->stride, yi,
+                                 p->out + at, p->argmax + at);
+      }
     }
     break;
   case PATINA_LAYER_DENSE:
@@ -614,10 +629,12 @@ const float *patina_model_forward(PatinaModel *m, const float *x, int n, gboolea
         memmove(l->out, cur, sizeof(float) * len);
       break;
     default: {
-      if (relu_fused_into_conv(m, i))
+      if (relu_fused_into_conv(m, i) || pool_fused_into_conv(m, i))
         break;
       Job job = {.model = m, .layer = l, .x = cur, .n = n,
-                 .fuse_relu = i + 1 < m->n_layers && relu_fused_into_conv(m, i + 1)};
+                 .fuse_relu = i + 1 < m->n_layers && relu_fused_into_conv(m, i + 1),
+                 .fused_pool = i + 2 < m->n_layers && pool_fused_into_conv(m, i + 2)
+                                 ? &m->layers[i + 2] : NULL};
       patina_pool_run(m->pool, forward_chunk, &job);
     }
     }
