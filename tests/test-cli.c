@@ -231,6 +231,8 @@ static void test_train_usage(void)
     {{"-o", out, "--model", "vgg"}, "vgg"},
     {{"-o", out, "--optimizer", "rmsprop"}, "rmsprop"},
     {{"-o", out, "--epochs", "many"}, "many"},
+    {{"-o", out, "--crop", "bogus"}, "--crop"},
+    {{"-o", out, "--crop", "-3"}, "--crop"},
   };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
     const char *const *a = cases[i].args;

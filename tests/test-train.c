@@ -716,6 +716,53 @@ static void test_class_weighting(void)
   patina_train_result_clear(&r);
 }
 
+/* ---- the data bar crop: per data set and per image (a manifest's crop_rows) ---- */
+
+/* Mean of the bottom row of the one loaded plane. */
+static double bottom_row_mean(PatinaDataset *ds, int index)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree float *plane = patina_load_planes(ds, &index, 1, SIZE, 1, NULL, &error);
+  g_assert_no_error(error);
+  double sum = 0.0;
+  for (int x = 0; x < SIZE; x++)
+    sum += plane[(SIZE - 1) * SIZE + x];
+  return sum / SIZE;
+}
+
+static void test_crop_choice(void)
+{
+  /* mid-gray images whose bottom 12 rows are white: the heuristic takes a flat white band
+   * without text for part of the picture, so each choice shows in the bottom row */
+  g_autofree char *dir = out_dir("crop");
+  const int side = 64, band = 12;
+  g_autofree float *pix = g_new(float, side * side);
+  for (int y = 0; y < side; y++)
+    for (int x = 0; x < side; x++)
+      pix[y * side + x] = y >= side - band ? 1.0f : 0.3f + 0.2f * ((x / 4 + y / 4) % 2);
+  for (int k = 0; k < 2; k++) {
+    g_autofree char *cls = g_build_filename(dir, k ? "b" : "a", NULL);
+    g_mkdir_with_parents(cls, 0755);
+    g_autofree char *file = g_build_filename(cls, "img.png", NULL);
+    write_gray_png(file, pix, side);
+  }
+  g_autoptr(PatinaDataset) ds = open_data(dir);
+  ds->crop = PATINA_CROP_OFF;
+  g_assert_cmpfloat(bottom_row_mean(ds, 0), >, 0.95);
+  ds->crop = PATINA_CROP_ROWS, ds->crop_rows = band;
+  g_assert_cmpfloat(bottom_row_mean(ds, 0), <, 0.6);
+  /* an image's own choice wins over the data set's ... */
+  PatinaSample *s = &g_array_index(ds->samples, PatinaSample, 0);
+  s->crop_set = TRUE, s->crop_rows = 0;
+  g_assert_cmpfloat(bottom_row_mean(ds, 0), >, 0.95);
+  /* ... unless cropping is off for the whole data set */
+  s->crop_rows = band;
+  ds->crop = PATINA_CROP_OFF;
+  g_assert_cmpfloat(bottom_row_mean(ds, 0), >, 0.95);
+  ds->crop = PATINA_CROP_AUTO;
+  g_assert_cmpfloat(bottom_row_mean(ds, 0), <, 0.6);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -740,6 +787,7 @@ int main(int argc, char **argv)
   g_test_add_func("/train/bad-image", test_bad_image);
   g_test_add_func("/train/learns", test_learns);
   g_test_add_func("/train/class-weighting", test_class_weighting);
+  g_test_add_func("/train/crop-choice", test_crop_choice);
   int rc = g_test_run();
   remove_tree(tmp_root);
   g_free(tmp_root);

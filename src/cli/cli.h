@@ -1,6 +1,8 @@
 #pragma once
 #include <glib.h>
 
+#include "data/image.h"
+
 #include "data/augment.h"
 
 enum { CLI_OK = 0, CLI_FAILURE = 1, CLI_USAGE = 2 };
@@ -21,6 +23,11 @@ int cli_fail(const GError *error);
 /* Refuses, before any work, an output path that is a folder, lies in a missing folder or in
  * one we cannot write to (tried, not asked: access() says yes to root everywhere). */
 gboolean cli_check_output(const char *path, GError **error);
+/* --crop auto|off|ROWS: the data bar crop for images a manifest does not set one for. */
+#define CLI_CROP_HELP \
+  "Data bar at the bottom of SEM images: auto (found from metadata or its look, the default), " \
+  "off, or a number of rows to cut from every image; a manifest's crop_rows still wins"
+gboolean cli_parse_crop(const char *arg, PatinaLoadOptions *options, GError **error);
 int cli_usage_error(const char *command, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 /* The augmentation options (Keras ImageDataGenerator's names, dashed) that train and augment

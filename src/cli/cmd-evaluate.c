@@ -126,6 +126,7 @@ static void print_text(const PatinaDataset *ds, const PatinaEvaluation *e)
 int cli_evaluate(int argc, char **argv)
 {
   gboolean json = FALSE, holdout = FALSE, no_manifest = FALSE;
+  g_autofree char *crop = NULL;
   int threads = 2, batch = 64;
   g_autofree char *split = NULL;
   const GOptionEntry entries[] = {
@@ -134,6 +135,7 @@ int cli_evaluate(int argc, char **argv)
      "Only the images the model was validated on (its training seed and --val-fraction)", NULL},
     {"split", 0, 0, G_OPTION_ARG_STRING, &split,
      "Only the images of this split of DATA/patina-dataset.json: train, val or test", "NAME"},
+    {"crop", 0, 0, G_OPTION_ARG_STRING, &crop, CLI_CROP_HELP, "auto|off|ROWS"},
     {"no-manifest", 0, 0, G_OPTION_ARG_NONE, &no_manifest,
      "Ignore DATA/patina-dataset.json: every image of the class folders", NULL},
     {"threads", 't', 0, G_OPTION_ARG_INT, &threads, "Worker threads (default 2)", "T"},
@@ -162,6 +164,9 @@ int cli_evaluate(int argc, char **argv)
                                        "--holdout and --no-manifest");
 
   g_autoptr(GError) error = NULL;
+  PatinaLoadOptions crop_opts;
+  if (!cli_parse_crop(crop, &crop_opts, &error))
+    return cli_usage_error("evaluate", "%s", error->message);
   PatinaCheckpointMeta meta = {0};
   PatinaModel *model = patina_checkpoint_load(argv[1], &meta, &error);
   if (!model)
@@ -174,6 +179,8 @@ int cli_evaluate(int argc, char **argv)
                              : no_manifest || holdout ? CLI_MANIFEST_IGNORE : CLI_MANIFEST_AUTO,
                     &data, &error))
     ds = data.ds;
+  if (ds)
+    ds->crop = crop_opts.crop, ds->crop_rows = crop_opts.crop_rows;
   g_autoptr(GArray) idx = g_array_new(FALSE, FALSE, sizeof(int));
   float *planes = NULL;
   int *labels = NULL;

@@ -72,6 +72,7 @@ int cli_train(int argc, char **argv)
   gint64 seed = 0;
   int folds = 0;
   gboolean use_manifest = FALSE, no_manifest = FALSE;
+  g_autofree char *crop = NULL;
   const GOptionEntry entries[] = {
     {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Where to save the best model (required)",
      "MODEL.safetensors"},
@@ -97,6 +98,7 @@ int cli_train(int argc, char **argv)
      "Train and validate on the splits of DATA/patina-dataset.json, without its excluded and "
      "test images (the default when it exists; with this option, an error when it does not)",
      NULL},
+    {"crop", 0, 0, G_OPTION_ARG_STRING, &crop, CLI_CROP_HELP, "auto|off|ROWS"},
     {"no-manifest", 0, 0, G_OPTION_ARG_NONE, &no_manifest,
      "Ignore DATA/patina-dataset.json: every image of the class folders, split by --val-fraction",
      NULL},
@@ -158,12 +160,16 @@ int cli_train(int argc, char **argv)
   g_autoptr(GError) error = NULL;
   if (!cli_check_output(output, &error))
     return cli_fail(error);
+  PatinaLoadOptions crop_opts;
+  if (!cli_parse_crop(crop, &crop_opts, &error))
+    return cli_usage_error("train", "%s", error->message);
   g_auto(CliData) data = {0};
   if (!cli_data_open(argv[1], use_manifest ? CLI_MANIFEST_REQUIRED
                               : no_manifest ? CLI_MANIFEST_IGNORE : CLI_MANIFEST_AUTO,
                      &data, &error))
     return cli_fail(error);
   PatinaDataset *ds = data.ds;
+  ds->crop = crop_opts.crop, ds->crop_rows = crop_opts.crop_rows;
   cli_data_print(&data, argv[1]);
   if (data.manifest) {
     /* the manifest's split, explicit; val_fraction 0 so that evaluate --holdout cannot

@@ -2,6 +2,7 @@
 #include <glib/gstdio.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -67,5 +68,26 @@ gboolean cli_check_output(const char *path, GError **error)
   }
   close(fd);
   g_unlink(probe);
+  return TRUE;
+}
+
+gboolean cli_parse_crop(const char *arg, PatinaLoadOptions *options, GError **error)
+{
+  options->crop = PATINA_CROP_AUTO;
+  options->crop_rows = 0;
+  if (!arg || !strcmp(arg, "auto"))
+    return TRUE;
+  if (!strcmp(arg, "off")) {
+    options->crop = PATINA_CROP_OFF;
+    return TRUE;
+  }
+  guint64 rows;
+  if (!g_ascii_string_to_unsigned(arg, 10, 0, 65535, &rows, NULL)) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "--crop takes auto, off or a number of rows, not \"%s\"", arg);
+    return FALSE;
+  }
+  options->crop = PATINA_CROP_ROWS;
+  options->crop_rows = (int) rows;
   return TRUE;
 }

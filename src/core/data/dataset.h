@@ -4,12 +4,16 @@
 #pragma once
 #include <glib.h>
 
+#include "image.h"
+
 G_BEGIN_DECLS
 
 typedef struct {
   char *path;   /* absolute path */
   int label;    /* index into class_names */
   int group;    /* samples with byte-identical content share a group id */
+  gboolean crop_set; /* the data bar crop was chosen for this image (a manifest's crop_rows) */
+  int crop_rows;     /* rows cut at the bottom when crop_set */
 } PatinaSample;
 
 typedef struct {
@@ -17,6 +21,10 @@ typedef struct {
   GPtrArray *class_names; /* char* */
   GArray *samples;        /* PatinaSample */
   int n_duplicate_groups; /* groups with more than one member */
+  /* The data bar crop for images without their own (crop_set): PATINA_CROP_AUTO by default,
+   * PATINA_CROP_OFF or PATINA_CROP_ROWS to override it for the whole data set. */
+  PatinaCropMode crop;
+  int crop_rows;
 } PatinaDataset;
 
 /* Errors (naming the folder): not a folder, unreadable, fewer than two class folders, a class

@@ -1046,6 +1046,7 @@ PatinaDataset *patina_manifest_open_dataset(const PatinaManifest *m, const char 
   }
   g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
   g_autoptr(GArray) labels = g_array_new(FALSE, FALSE, sizeof(int));
+  g_autoptr(GArray) crops = g_array_new(FALSE, FALSE, sizeof(int));
   g_autoptr(GArray) split_of = g_array_new(FALSE, FALSE, sizeof(int));
   for (guint i = 0; i < m->images->len; i++) {
     const PatinaManifestImage *im = &g_array_index(m->images, PatinaManifestImage, i);
@@ -1073,6 +1074,7 @@ PatinaDataset *patina_manifest_open_dataset(const PatinaManifest *m, const char 
     fclose(f);
     g_ptr_array_add(paths, full);
     g_array_append_val(labels, im->label);
+    g_array_append_val(crops, im->crop_rows);
     int s = (int) im->split;
     g_array_append_val(split_of, s);
   }
@@ -1097,6 +1099,10 @@ PatinaDataset *patina_manifest_open_dataset(const PatinaManifest *m, const char 
     int idx = (int) i;
     if (splits != NULL && splits[s] != NULL)
       g_array_append_val(splits[s], idx);
+    /* a manifest's crop_rows overrides the data bar search for its image */
+    PatinaSample *sample = &g_array_index(ds->samples, PatinaSample, i);
+    sample->crop_rows = g_array_index(crops, int, i);
+    sample->crop_set = sample->crop_rows >= 0;
   }
   return ds;
 }

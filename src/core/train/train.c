@@ -84,7 +84,12 @@ static void load_worker(int worker, int n_workers, gpointer data)
       return;
     const PatinaSample *s = &g_array_index(j->ds->samples, PatinaSample, j->indices[i]);
     GError *err = NULL;
-    if (!patina_image_load_input(s->path, j->size, 1, j->planes + i * plane, &err)) {
+    /* the image's own crop (from a manifest) unless the whole data set's is switched off */
+    PatinaLoadOptions opts = {.crop = j->ds->crop, .crop_rows = j->ds->crop_rows};
+    if (s->crop_set && j->ds->crop != PATINA_CROP_OFF)
+      opts.crop = PATINA_CROP_ROWS, opts.crop_rows = s->crop_rows;
+    if (!patina_image_load_input_full(s->path, j->size, 1, &opts, j->planes + i * plane, NULL,
+                                      &err)) {
       g_mutex_lock(&j->lock);
       if (!j->error || i < j->error_at) {
         g_clear_error(&j->error);
