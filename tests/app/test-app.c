@@ -421,10 +421,16 @@ static void test_open_demo_action(Fixture *f, gconstpointer user_data)
 static void test_window_size_remembered(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
+  (void) f;
   g_autoptr(GSettings) s = patina_settings_new();
-  gtk_window_set_default_size(GTK_WINDOW(f->window), 900, 640);
+  /* A window of its own: closing destroys it, the fixture's stays for the tear-down. */
+  g_autoptr(PatinaWindow) first = g_object_ref_sink(patina_window_new(NULL));
+  gtk_window_present(GTK_WINDOW(first));
+  wait_for(window_mapped, first, "the first window to be mapped");
+  gtk_window_set_default_size(GTK_WINDOW(first), 900, 640);
   settle();
-  gtk_window_close(GTK_WINDOW(f->window));
+  gtk_window_close(GTK_WINDOW(first));
+  settle();
   g_assert_cmpint(g_settings_get_int(s, "window-width"), ==, 900);
   g_assert_cmpint(g_settings_get_int(s, "window-height"), ==, 640);
 
