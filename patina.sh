@@ -1,7 +1,8 @@
 #!/bin/sh
 # Sets Patina up on Debian 12 and runs it or its tests. Installs only what is missing, so it
 # can be run any number of times.
-#   ./patina.sh run    build, then train the paper's CNN on the built-in demo data set
+#   ./patina.sh run    build, then open the app on the built-in demo data set (without a
+#                      display: train the paper's CNN on it with patina-cli)
 #   ./patina.sh test   build, then run the whole test suite
 #   ./patina.sh build  build only (into ./build)
 set -eu
@@ -38,6 +39,10 @@ case "${1:-}" in
     meson test -C build --print-errorlogs ;;
   run)
     build
+    if [ -x build/src/app/patina ] && [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+      exec ./build/src/app/patina --demo
+    fi
+    echo "patina.sh: no display to open the app on; training on the demo data with patina-cli"
     demo="${XDG_DATA_HOME:-$HOME/.local/share}/patina/demo"
     [ -d "$demo" ] || ./build/src/cli/patina-cli demo-data "$demo"
     ./build/src/cli/patina-cli train "$demo" -o "$demo/../demo-model.safetensors" --epochs 15
