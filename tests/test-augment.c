@@ -572,6 +572,11 @@ static void test_json(void)
       g_error("%s: message \"%s\" lacks \"%s\"", bad[i].json, error->message, bad[i].expect);
     g_assert_cmpfloat(b.rotation_range, ==, 7.0);
   }
+  /* -0 reads as 0, so what is accepted survives a round trip bit for bit (found by fuzzing) */
+  g_assert_true(patina_augment_from_json(&a, "{\"width_shift_range\": -0.0}", -1, NULL));
+  g_autofree char *js1 = patina_augment_to_json(&a);
+  g_assert_true(patina_augment_from_json(&b, js1, -1, NULL));
+  g_assert_cmpmem(&a, sizeof(a), &b, sizeof(b));
   /* NaN set directly is refused too */
   patina_augment_init(&a);
   a.width_shift_range = NAN;

@@ -261,7 +261,7 @@ static gboolean get_number(JsonNode *n, const char *name, double *v, GError **er
   if (JSON_NODE_HOLDS_VALUE(n)) {
     GType t = json_node_get_value_type(n);
     if (t == G_TYPE_INT64 || t == G_TYPE_DOUBLE) {
-      *v = json_node_get_double(n);
+      *v = json_node_get_double(n) + 0.0; /* -0 is 0 */
       return TRUE;
     }
   }
