@@ -2,6 +2,7 @@
  * the bad input around them: strict field validation, paths outside the data folder, missing,
  * unreadable and symlinked files. The manifest layer does not decode images, so most "images"
  * here are a few distinct bytes each. */
+#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
 #include <stdarg.h>
 #include <sys/wait.h>
@@ -12,6 +13,7 @@
 
 #include "data/dataset.h"
 #include "data/demo.h"
+
 #include "data/manifest.h"
 
 static char *make_root(void)
@@ -1037,9 +1039,43 @@ static void test_cli(void)
   remove_tree(root);
 }
 
+/* init records what the loader finds: the data bar rows (0 when there is none) for images
+ * that decode, automatic (-1) for ones that do not. */
+static void test_create_records_crop(void)
+{
+  g_autofree char *root = make_root();
+  const int side = 64, band = 12;
+  g_autoptr(GdkPixbuf) pb = gdk_pixbuf_new(GDK_COLORSPACE_RGB, FALSE, 8, side, side);
+  guchar *px = gdk_pixbuf_get_pixels(pb);
+  int stride = gdk_pixbuf_get_rowstride(pb);
+  for (int y = 0; y < side; y++)
+    for (int x = 0; x < side; x++) {
+      /* a black bar with sparse white "text" strokes, under a checkered micrograph */
+      int by = y - (side - band);
+      gboolean text = by >= 4 && by < 9 && x % 8 < 3 && x > 4 && x < 44;
+      guchar g = by >= 0 ? (text ? 255 : 0) : (guchar) (80 + 50 * ((x / 4 + y / 4) % 2));
+      px[y * stride + 3 * x] = px[y * stride + 3 * x + 1] = px[y * stride + 3 * x + 2] = g;
+    }
+  g_autofree char *a = g_build_filename(root, "a", NULL), *b = g_build_filename(root, "b", NULL);
+  g_mkdir_with_parents(a, 0755);
+  g_mkdir_with_parents(b, 0755);
+  g_autofree char *barred = g_build_filename(a, "bar.png", NULL);
+  g_assert_true(gdk_pixbuf_save(pb, barred, "png", NULL, NULL));
+  /* the same picture without its band */
+  g_autoptr(GdkPixbuf) top = gdk_pixbuf_new_subpixbuf(pb, 0, 0, side, side - band);
+  g_autofree char *plain = g_build_filename(b, "plain.png", NULL);
+  g_assert_true(gdk_pixbuf_save(top, plain, "png", NULL, NULL));
+  put_file(root, "b/broken.png", "not a png");
+  g_autoptr(PatinaManifest) m = init_manifest(root, 0.0, 0.0, 0);
+  g_assert_cmpint(image(m, patina_manifest_find(m, "a/bar.png"))->crop_rows, ==, band);
+  g_assert_cmpint(image(m, patina_manifest_find(m, "b/plain.png"))->crop_rows, ==, 0);
+  g_assert_cmpint(image(m, patina_manifest_find(m, "b/broken.png"))->crop_rows, ==, -1);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/manifest/create-records-crop", test_create_records_crop);
   g_test_add_func("/manifest/round-trip", test_round_trip);
   g_test_add_func("/manifest/strict", test_strict_validation);
   g_test_add_func("/manifest/bad-bytes", test_bad_bytes);

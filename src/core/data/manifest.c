@@ -1,5 +1,7 @@
 #include "manifest.h"
 
+#include "image.h"
+
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -922,6 +924,14 @@ PatinaManifest *patina_manifest_create(const PatinaDataset *ds, double val_fract
       return NULL;
     PatinaManifestImage im = {.path = g_strdup(rel), .label = s->label,
                               .split = split_of[i], .crop_rows = -1, .sha256 = sum};
+    /* Record the data bar crop found now and the pixel size, so the manifest says which rows
+     * every later run uses; an image that does not decode stays automatic and is reported
+     * when it is loaded. */
+    g_autoptr(PatinaGray) gray = patina_gray_load(s->path, NULL);
+    if (gray) {
+      im.crop_rows = gray->databar.bar_rows;
+      im.pixel_size = gray->sem.pixel_size;
+    }
     g_array_append_val(m->images, im);
   }
   return g_steal_pointer(&m);
