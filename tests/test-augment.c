@@ -15,6 +15,7 @@
 #include "data/image.h"
 #include "nn/model.h"
 #include "train/train.h"
+#include "testutil.h"
 
 static char *tmp_root; /* removed at exit */
 static char *demo_dir; /* demo data, 6 per class */
@@ -628,21 +629,6 @@ static void test_set_and_describe(void)
 
 /* ---- in training ---- */
 
-static void remove_tree(const char *path)
-{
-  if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
-    g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
-    const char *name;
-    while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-      g_autofree char *child = g_build_filename(path, name, NULL);
-      remove_tree(child);
-    }
-    g_rmdir(path);
-  } else {
-    g_remove(path);
-  }
-}
-
 static PatinaAugment paper_plus(void)
 {
   PatinaAugment a;
@@ -954,7 +940,7 @@ int main(int argc, char **argv)
   g_test_add_func("/augment/cli-errors", test_cli_errors);
   g_test_add_func("/augment/cli-train", test_cli_train);
   int rc = g_test_run();
-  remove_tree(tmp_root);
+  test_remove_tree(tmp_root);
   g_free(tmp_root);
   g_free(demo_dir);
   return rc;

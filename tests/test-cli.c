@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 
 #include "data/demo.h"
+#include "testutil.h"
 
 static char *cli;       /* the binary */
 static char *tmp_root;  /* removed at exit */
@@ -86,26 +87,11 @@ static void expect_ok(Run *r)
     g_error("exit code %d; stderr:\n%s", r->status, r->err);
 }
 
-static void remove_tree(const char *path)
-{
-  if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
-    g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
-    const char *name;
-    while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-      g_autofree char *child = g_build_filename(path, name, NULL);
-      remove_tree(child);
-    }
-    g_rmdir(path);
-  } else {
-    g_remove(path);
-  }
-}
-
 /* A fresh empty folder under tmp_root. */
 static char *fresh_dir(const char *name)
 {
   char *dir = g_build_filename(tmp_root, name, NULL);
-  remove_tree(dir);
+  test_remove_tree(dir);
   g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
   return dir;
 }
@@ -712,7 +698,7 @@ int main(int argc, char **argv)
   g_test_add_func("/cli/demo-data/errors", test_demo_data_errors);
   g_test_add_func("/cli/happy-path", test_happy_path);
   int rc = g_test_run();
-  remove_tree(tmp_root);
+  test_remove_tree(tmp_root);
   g_free(tmp_root);
   g_free(demo_dir);
   g_free(model);

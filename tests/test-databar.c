@@ -13,6 +13,7 @@
 #include "data/image.h"
 #include "rng.h"
 #include "tiff-fixture.h"
+#include "testutil.h"
 
 static char *tmp_dir;
 
@@ -389,20 +390,6 @@ static void test_load_crop(void)
   g_assert_cmpint(d->databar.reason, ==, PATINA_DATABAR_NONE);
 }
 
-static void remove_tree(const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-  const char *name;
-  while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-    g_autofree char *p = g_build_filename(dir, name, NULL);
-    if (g_file_test(p, G_FILE_TEST_IS_DIR))
-      remove_tree(p);
-    else
-      g_remove(p);
-  }
-  g_rmdir(dir);
-}
-
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -417,7 +404,7 @@ int main(int argc, char **argv)
   g_test_add_func("/databar/load-crop", test_load_crop);
 
   int rc = g_test_run();
-  remove_tree(tmp_dir);
+  test_remove_tree(tmp_dir);
   g_free(tmp_dir);
   return rc;
 }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "data/dataset.h"
+#include "testutil.h"
 
 /* Image content does not matter to the data set layer (only names and bytes do), so the
  * "images" here are a few distinct bytes each. */
@@ -27,21 +28,6 @@ static void put_class(const char *root, const char *klass, int n, const char *ex
     g_autofree char *rel = g_strdup_printf("%s/img%03d.%s", klass, i, ext);
     g_autofree char *content = g_strdup_printf("%s image %d", klass, i);
     put_file(root, rel, content);
-  }
-}
-
-static void remove_tree(const char *path)
-{
-  if (!g_file_test(path, G_FILE_TEST_IS_SYMLINK) && g_file_test(path, G_FILE_TEST_IS_DIR)) {
-    g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
-    const char *name;
-    while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-      g_autofree char *child = g_build_filename(path, name, NULL);
-      remove_tree(child);
-    }
-    g_rmdir(path);
-  } else {
-    g_remove(path);
   }
 }
 
@@ -90,7 +76,7 @@ static void test_open_layout(void)
   g_assert_cmpint(patina_dataset_count_class(ds, 0), ==, 4);
   g_assert_cmpint(patina_dataset_count_class(ds, 1), ==, 3);
   g_assert_cmpint(patina_dataset_count_class(ds, 2), ==, 0);
-  remove_tree(root);
+  test_remove_tree(root);
 }
 
 static void test_open_duplicates(void)
@@ -119,7 +105,7 @@ static void test_open_duplicates(void)
   g_assert_cmpint(g[1], !=, g[3]);
   g_assert_cmpint(g[4], !=, g[0]);
   g_assert_cmpint(ds->n_duplicate_groups, ==, 2);
-  remove_tree(root);
+  test_remove_tree(root);
 }
 
 /* Opening dir fails with a message that names the folder at fault and says needle. */
@@ -147,7 +133,7 @@ static void test_error_missing(void)
   put_file(root, "file.png", "x");
   g_autofree char *file = g_build_filename(root, "file.png", NULL);
   assert_open_fails(file, "not a folder");
-  remove_tree(root);
+  test_remove_tree(root);
 }
 
 static void test_error_empty(void)
@@ -158,7 +144,7 @@ static void test_error_empty(void)
   put_file(root, "a.png", "a");
   put_file(root, "b.png", "b");
   assert_open_fails(root, "found 0");
-  remove_tree(root);
+  test_remove_tree(root);
 }
 
 static void test_error_one_class(void)
@@ -169,7 +155,7 @@ static void test_error_one_class(void)
   g_assert_cmpint(g_mkdir(empty, 0755), ==, 0);
   assert_open_fails(root, "a data set needs at least two class folders with images; "
                           "found 1 (\"x\")");
-  remove_tree(root);
+  test_remove_tree(root);
 }
 
 static void test_error_class_without_images(void)
@@ -180,7 +166,7 @@ static void test_error_class_without_images(void)
   put_file(root, "c/readme.txt", "no images here");
   g_autofree char *c = g_build_filename(root, "c", NULL);
   assert_open_fails_naming(root, c, "class folder has no images");
-  remove_tree(root);
+  test_remove_tree(root);
 }
 
 static void test_error_unreadable(void)
@@ -196,7 +182,7 @@ static void test_error_unreadable(void)
     assert_open_fails_naming(root, b, "cannot read the folder");
   }
   g_chmod(b, 0755);
-  remove_tree(root);
+  test_remove_tree(root);
 }
 
 static void test_symlink_loop(void)
@@ -213,7 +199,7 @@ static void test_symlink_loop(void)
   g_autoptr(PatinaDataset) ds = patina_dataset_open(root, &error);
   g_assert_no_error(error);
   g_assert_cmpuint(ds->samples->len, ==, 4);
-  remove_tree(root);
+  test_remove_tree(root);
 }
 
 static PatinaDataset *open_counts(char **root_out, const int *counts, int n_classes)
@@ -287,7 +273,7 @@ static void test_split_stratified(void)
   patina_dataset_split(ds, 1.0, 3, train, holdout);
   check_split(ds, train, holdout, held);
   g_assert_cmpuint(train->len, ==, 0);
-  remove_tree(root);
+  test_remove_tree(root);
 }
 
 static void test_split_duplicates(void)
@@ -314,7 +300,7 @@ static void test_split_duplicates(void)
     g_assert_cmpint(held[0], ==, 3); /* round(0.25 × 12), filled by whole groups */
     g_assert_cmpint(held[1], ==, 3); /* round(2.5) rounds half away from zero */
   }
-  remove_tree(root);
+  test_remove_tree(root);
 }
 
 static void test_split_deterministic(void)
@@ -335,7 +321,7 @@ static void test_split_deterministic(void)
   patina_dataset_split(ds, 0.3, 1235, t2, h2);
   g_assert_cmpuint(h1->len, ==, h2->len);
   g_assert_true(memcmp(h1->data, h2->data, h1->len * sizeof(int)) != 0);
-  remove_tree(root);
+  test_remove_tree(root);
 }
 
 static const char *xsdd_dir(void)

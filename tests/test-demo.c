@@ -5,23 +5,9 @@
 #include "data/dataset.h"
 #include "data/demo.h"
 #include "data/image.h"
+#include "testutil.h"
 
 #define S PATINA_DEMO_SIZE
-
-static void remove_tree(const char *path)
-{
-  if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-    g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
-    const char *name;
-    while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-      g_autofree char *child = g_build_filename(path, name, NULL);
-      remove_tree(child);
-    }
-    g_rmdir(path);
-  } else {
-    g_remove(path);
-  }
-}
 
 static void test_deterministic(void)
 {
@@ -144,7 +130,7 @@ static void test_generate(void)
   g_assert_no_error(error);
   g_assert_true(memcmp(gray->pixels, gray3->pixels, S * S * sizeof(float)) != 0);
 
-  remove_tree(tmp);
+  test_remove_tree(tmp);
 }
 
 static void test_generate_unwritable(void)
@@ -170,7 +156,7 @@ static void test_generate_unwritable(void)
   g_assert_nonnull(error);
   g_test_message("%s", error->message);
   g_assert_nonnull(strstr(error->message, blocker));
-  remove_tree(tmp);
+  test_remove_tree(tmp);
 }
 
 int main(int argc, char **argv)

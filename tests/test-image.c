@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "data/image.h"
+#include "testutil.h"
 
 static char *tmp_dir;
 
@@ -270,17 +271,6 @@ static void test_error_huge_declared(void)
   assert_load_fails(path, "16384");
 }
 
-static void remove_tree(const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-  const char *name;
-  while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-    g_autofree char *p = g_build_filename(dir, name, NULL);
-    g_remove(p);
-  }
-  g_rmdir(dir);
-}
-
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -300,7 +290,7 @@ int main(int argc, char **argv)
   g_test_add_func("/image/error/huge-declared", test_error_huge_declared);
 
   int rc = g_test_run();
-  remove_tree(tmp_dir);
+  test_remove_tree(tmp_dir);
   g_free(tmp_dir);
   return rc;
 }

@@ -15,6 +15,7 @@
 #include "data/demo.h"
 
 #include "data/manifest.h"
+#include "testutil.h"
 
 static char *make_root(void)
 {
@@ -37,22 +38,6 @@ static void put_class(const char *root, const char *klass, int n)
     g_autofree char *rel = g_strdup_printf("%s/img%03d.png", klass, i);
     g_autofree char *content = g_strdup_printf("%s image %d", klass, i);
     put_file(root, rel, content);
-  }
-}
-
-static void remove_tree(const char *path)
-{
-  if (!g_file_test(path, G_FILE_TEST_IS_SYMLINK) && g_file_test(path, G_FILE_TEST_IS_DIR)) {
-    g_chmod(path, 0755);
-    g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
-    const char *name;
-    while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-      g_autofree char *child = g_build_filename(path, name, NULL);
-      remove_tree(child);
-    }
-    g_rmdir(path);
-  } else {
-    g_remove(path);
   }
 }
 
@@ -184,7 +169,7 @@ static void test_round_trip(void)
   g_assert_false(image(min, 0)->excluded);
   g_assert_null(image(min, 0)->sha256);
   g_assert_false(min->has_split_info);
-  remove_tree(root);
+  test_remove_tree(root);
 }
 
 typedef struct {
@@ -360,7 +345,7 @@ static void test_bad_bytes(void)
   g_assert_null(patina_manifest_load(big, &error));
   g_assert_error(error, PATINA_MANIFEST_ERROR, PATINA_MANIFEST_ERROR_PARSE);
   g_assert_nonnull(strstr(error->message, "a manifest is at most 256 MiB"));
-  remove_tree(root);
+  test_remove_tree(root);
 }
 
 /* ---- the folder ---- */
@@ -438,7 +423,7 @@ static void test_create(void)
   g_assert_cmpint(count_issues(issues, PATINA_ISSUE_STRADDLE, "b/dup2.png"), ==, 1);
   for (int s = 0; s < PATINA_N_SPLITS; s++)
     g_array_unref(splits[s]);
-  remove_tree(root);
+  test_remove_tree(root);
 }
 
 static void test_split_deterministic(void)
@@ -472,7 +457,7 @@ static void test_split_deterministic(void)
     g_assert_cmpmem(tr->data, tr->len * sizeof(int), tr3->data, tr3->len * sizeof(int));
     g_assert_cmpmem(ho->data, ho->len * sizeof(int), va3->data, va3->len * sizeof(int));
   }
-  remove_tree(root);
+  test_remove_tree(root);
 }
 
 /* Three-way splits keep byte-identical files together, whatever the seed. */
@@ -513,7 +498,7 @@ static void test_split_groups(void)
   }
   for (int s = 0; s < 3; s++)
     g_array_unref(parts[s]);
-  remove_tree(root);
+  test_remove_tree(root);
 }
 
 static void test_kfold(void)
@@ -576,7 +561,7 @@ static void test_kfold(void)
   g_clear_error(&error);
   g_assert_false(patina_dataset_kfold(ds, NULL, 0, 100, 0, fold, &error));
   g_assert_nonnull(strstr(error->message, "100 folds need at least 100 distinct images"));
-  remove_tree(root);
+  test_remove_tree(root);
 }
 
 static void test_imbalance(void)
@@ -596,7 +581,7 @@ static void test_imbalance(void)
   g_assert_cmpint(counts[2], ==, 6);
   int only_a[] = {0, 1, 2};
   g_assert_true(isinf(patina_dataset_imbalance(ds, only_a, 3, NULL, NULL, NULL)));
-  remove_tree(root);
+  test_remove_tree(root);
 }
 
 static char *run_cli(int *status, ...) G_GNUC_NULL_TERMINATED;
@@ -660,7 +645,7 @@ static void test_missing_and_new(void)
   g_autoptr(PatinaDataset) none = patina_manifest_open_dataset(m, root, NULL, NULL, &error);
   g_assert_null(none);
   g_assert_nonnull(strstr(error->message, "names no image that can be used"));
-  remove_tree(root);
+  test_remove_tree(root);
 }
 
 /* A file that lies outside root, at the test's own temporary folder. */
@@ -755,8 +740,8 @@ static void test_outside(void)
     g_assert_nonnull(strstr(error->message, "images[0].path"));
     g_clear_error(&error);
   }
-  remove_tree(root);
-  remove_tree(secret_dir);
+  test_remove_tree(root);
+  test_remove_tree(secret_dir);
 }
 
 static void test_symlink_loop(void)
@@ -797,7 +782,7 @@ static void test_symlink_loop(void)
   g_assert_true(patina_manifest_reconcile(m, root, PATINA_RECONCILE_VERIFY_HASHES, issues,
                                           &error));
   g_assert_cmpint(count_issues(issues, PATINA_ISSUE_OUTSIDE, "b/self.png"), ==, 1);
-  remove_tree(root);
+  test_remove_tree(root);
 }
 
 static void test_unreadable(void)
@@ -810,7 +795,7 @@ static void test_unreadable(void)
   g_assert_cmpint(g_chmod(locked, 0), ==, 0);
   if (g_access(locked, R_OK) == 0) {
     g_test_skip("permissions are not enforced for this user (root?)");
-    remove_tree(root);
+    test_remove_tree(root);
     return;
   }
   g_autoptr(GError) error = NULL;
@@ -823,7 +808,7 @@ static void test_unreadable(void)
   g_assert_true(patina_manifest_reconcile(m, root, PATINA_RECONCILE_VERIFY_HASHES, issues,
                                           &error));
   g_assert_cmpint(count_issues(issues, PATINA_ISSUE_UNREADABLE, "b/img001.png"), ==, 1);
-  remove_tree(root);
+  test_remove_tree(root);
 }
 
 static void test_xsdd(void)
@@ -1036,7 +1021,7 @@ static void test_cli(void)
   g_autofree char *o14 = run_cli(&rc, "train", data, "--size", "48", "-o", model, NULL);
   g_assert_cmpint(rc, ==, 1);
   g_assert_nonnull(strstr(o14, "images[0].split"));
-  remove_tree(root);
+  test_remove_tree(root);
 }
 
 /* init records what the loader finds: the data bar rows (0 when there is none) for images

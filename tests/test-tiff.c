@@ -14,6 +14,7 @@
 #include "data/image.h"
 #include "data/tiff.h"
 #include "tiff-fixture.h"
+#include "testutil.h"
 
 static char *tmp_dir;
 
@@ -627,20 +628,6 @@ static void test_memory(void)
   g_assert_nonnull(strstr(error->message, "half"));
 }
 
-static void remove_tree(const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-  const char *name;
-  while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-    g_autofree char *p = g_build_filename(dir, name, NULL);
-    if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
-      remove_tree(p);
-    else
-      g_remove(p);
-  }
-  g_rmdir(dir);
-}
-
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -674,7 +661,7 @@ int main(int argc, char **argv)
 
   int rc = g_test_run();
   if (owner)
-    remove_tree(tmp_dir);
+    test_remove_tree(tmp_dir);
   g_free(tmp_dir);
   return rc;
 }

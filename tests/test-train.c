@@ -14,6 +14,7 @@
 #include "data/demo.h"
 #include "rng.h"
 #include "train/train.h"
+#include "testutil.h"
 
 #define SIZE 46
 
@@ -22,26 +23,11 @@ static char *demo_dir;   /* demo data, 6 per class */
 static char *easy_dir;   /* horizontal vs vertical stripes, training images */
 static char *easy_test;  /* the same task, other images, never trained on */
 
-static void remove_tree(const char *path)
-{
-  if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
-    g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
-    const char *name;
-    while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-      g_autofree char *child = g_build_filename(path, name, NULL);
-      remove_tree(child);
-    }
-    g_rmdir(path);
-  } else {
-    g_remove(path);
-  }
-}
-
 /* A fresh empty folder under tmp_root for one test's outputs. */
 static char *out_dir(const char *name)
 {
   char *dir = g_build_filename(tmp_root, name, NULL);
-  remove_tree(dir);
+  test_remove_tree(dir);
   g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
   return dir;
 }
@@ -789,7 +775,7 @@ int main(int argc, char **argv)
   g_test_add_func("/train/class-weighting", test_class_weighting);
   g_test_add_func("/train/crop-choice", test_crop_choice);
   int rc = g_test_run();
-  remove_tree(tmp_root);
+  test_remove_tree(tmp_root);
   g_free(tmp_root);
   g_free(demo_dir);
   g_free(easy_dir);
