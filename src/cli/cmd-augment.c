@@ -426,7 +426,7 @@ int cli_augment(int argc, char **argv)
       rc = cli_fail(error);
       goto out;
     }
-    printf("%s: %d variants of %s (%s)\n", output, n, argv[1], what);
+    printf("%s: %d variant%s of %s (%s)\n", output, n, n == 1 ? "" : "s", argv[1], what);
     if (print_json) {
       g_autofree char *js = patina_augment_to_json(&aug);
       printf("%s\n", js);
