@@ -1,11 +1,11 @@
-/* The GTK application driven through its own actions, under Xvfb (tests/meson.build runs it
- * with xvfb-run, GSK_RENDERER=cairo, GSETTINGS_BACKEND=memory, GDK_BACKEND=x11).
- *
- * Nothing here depends on timing: every step activates an action and then iterates the main
- * context until the state it expects holds, failing with a message after a generous timeout. */
+/* The window, the Data page and the Train page, driven through their own actions under Xvfb
+ * (helpers in app-test.h). */
 #include <adwaita.h>
 #include <glib/gstdio.h>
 #include <string.h>
+
+#include "../testutil.h"
+#include "app-test.h"
 
 #include "data/demo.h"
 #include "patina-application.h"
@@ -16,145 +16,6 @@
 #include "patina-train-page.h"
 #include "patina-window.h"
 
-#define TIMEOUT_S 60.0
-
-typedef gboolean (*Condition)(gpointer data);
-
-static gboolean wake(gpointer data)
-{
-  (void) data;
-  return G_SOURCE_CONTINUE;
-}
-
-/* Iterates the default main context until cond(data) holds; fails the test after timeout_s. */
-static void wait_for(Condition cond, gpointer data, const char *what)
-{
-  gint64 end = g_get_monotonic_time() + (gint64) (TIMEOUT_S * G_USEC_PER_SEC);
-  guint id = g_timeout_add(10, wake, NULL);
-  while (!cond(data)) {
-    if (g_get_monotonic_time() > end)
-      g_error("timed out after %.0f s waiting for %s", TIMEOUT_S, what);
-    g_main_context_iteration(NULL, TRUE);
-  }
-  g_source_remove(id);
-}
-
-/* Lets pending idles, layout and drawing run. */
-static void settle(void)
-{
-  for (int i = 0; i < 20; i++) {
-    while (g_main_context_iteration(NULL, FALSE))
-      ;
-    g_usleep(2000);
-  }
-}
-
-typedef struct {
-  PatinaWindow *window;
-  char *tmp;          /* scratch folder of this test */
-  char *demo;         /* a small demo data set in tmp */
-} Fixture;
-
-static gboolean window_mapped(gpointer data) { return gtk_widget_get_mapped(data); }
-
-static void fixture_set_up(Fixture *f, gconstpointer user_data)
-{
-  (void) user_data;
-  f->tmp = g_dir_make_tmp("patina-app-XXXXXX", NULL);
-  g_assert_nonnull(f->tmp);
-  f->window = patina_window_new(NULL);
-  g_object_ref_sink(f->window);
-  gtk_window_present(GTK_WINDOW(f->window));
-  wait_for(window_mapped, f->window, "the window to be mapped");
-}
-
-static gboolean job_inactive(gpointer data)
-{
-  PatinaJob *job = patina_workspace_get_job(data);
-  return job == NULL || !patina_job_is_active(job);
-}
-
-static gboolean workspace_idle(gpointer data)
-{
-  return !patina_workspace_get_loading(data) && job_inactive(data);
-}
-
-static void rm_rf(const char *path)
-{
-  if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
-    GDir *d = g_dir_open(path, 0, NULL);
-    const char *name;
-    while (d && (name = g_dir_read_name(d))) {
-      g_autofree char *child = g_build_filename(path, name, NULL);
-      rm_rf(child);
-    }
-    if (d)
-      g_dir_close(d);
-    g_rmdir(path);
-  } else {
-    g_unlink(path);
-  }
-}
-
-static void fixture_tear_down(Fixture *f, gconstpointer user_data)
-{
-  (void) user_data;
-  PatinaWorkspace *ws = patina_window_get_workspace(f->window);
-  patina_workspace_stop(ws);
-  wait_for(workspace_idle, ws, "the workspace's workers to finish");
-  gtk_window_destroy(GTK_WINDOW(f->window));
-  g_object_unref(f->window);
-  settle();
-  rm_rf(f->tmp);
-  g_free(f->tmp);
-  g_free(f->demo);
-}
-
-static void make_demo(Fixture *f)
-{
-  g_autoptr(GError) error = NULL;
-  f->demo = g_build_filename(f->tmp, "demo", NULL);
-  g_assert_true(patina_demo_generate(f->demo, 6, 0, &error));
-  g_assert_no_error(error);
-}
-
-static void activate(Fixture *f, const char *action, GVariant *param)
-{
-  g_assert_true(gtk_widget_activate_action_variant(GTK_WIDGET(f->window), action, param));
-}
-
-/* ---- screenshots ---- */
-
-static void save_screenshot(Fixture *f, const char *page, const char *file)
-{
-  /* PATINA_SCREENSHOT_DIR from outside (e.g. data/screenshots to refresh the committed ones),
-   * else the build tree's folder that tests/app/meson.build names. */
-  const char *dir = g_getenv("PATINA_SCREENSHOT_DIR");
-  if (!dir || !*dir)
-    dir = g_getenv("PATINA_DEFAULT_SCREENSHOT_DIR");
-  if (!dir || !*dir)
-    return;
-  if (page)
-    activate(f, "win.show-page", g_variant_new_string(page));
-  patina_window_dismiss_toast(f->window); /* it would hide part of the page */
-  settle();
-  GtkWidget *w = GTK_WIDGET(f->window);
-  int width = gtk_widget_get_width(w), height = gtk_widget_get_height(w);
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new(w);
-  GtkSnapshot *snapshot = gtk_snapshot_new();
-  gdk_paintable_snapshot(paintable, snapshot, width, height);
-  g_autoptr(GskRenderNode) node = gtk_snapshot_free_to_node(snapshot);
-  g_assert_nonnull(node);
-  GskRenderer *renderer = gtk_native_get_renderer(GTK_NATIVE(w));
-  g_autoptr(GdkTexture) texture =
-    gsk_renderer_render_texture(renderer, node, &GRAPHENE_RECT_INIT(0, 0, width, height));
-  g_mkdir_with_parents(dir, 0755);
-  g_autofree char *path = g_build_filename(dir, file, NULL);
-  g_assert_true(gdk_texture_save_to_png(texture, path));
-  g_test_message("screenshot %s (%d×%d)", path, width, height);
-}
-
-/* ---- tests ---- */
 
 static void test_first_run(Fixture *f, gconstpointer user_data)
 {
@@ -166,26 +27,6 @@ static void test_first_run(Fixture *f, gconstpointer user_data)
   settle();
   g_assert_null(patina_workspace_get_job(ws));
   save_screenshot(f, "data", "first-run.png");
-}
-
-static gboolean dataset_open(gpointer data)
-{
-  return patina_workspace_get_dataset(data) != NULL && !patina_workspace_get_loading(data);
-}
-
-static gboolean thumbnails_decoded(gpointer data)
-{
-  PatinaDataPage *page = data;
-  guint n = g_list_model_get_n_items(patina_data_page_get_thumbnails(page));
-  return n > 0 && patina_data_page_get_n_decoded(page) == n;
-}
-
-static void open_demo(Fixture *f)
-{
-  make_demo(f);
-  PatinaWorkspace *ws = patina_window_get_workspace(f->window);
-  activate(f, "win.open-dataset-path", g_variant_new_string(f->demo));
-  wait_for(dataset_open, ws, "the demo data set to open");
 }
 
 static void test_open_dataset(Fixture *f, gconstpointer user_data)
@@ -214,17 +55,6 @@ static void test_open_dataset(Fixture *f, gconstpointer user_data)
   g_assert_true(gtk_widget_activate_action(GTK_WIDGET(page), "data.filter-class", "s", ""));
   g_assert_cmpuint(g_list_model_get_n_items(shown), ==, 12);
   save_screenshot(f, "data", "data.png");
-}
-
-typedef struct {
-  PatinaWindow *window;
-  guint before;
-} ToastWait;
-
-static gboolean new_toast(gpointer data)
-{
-  ToastWait *w = data;
-  return patina_window_get_n_toasts(w->window) > w->before && !patina_workspace_get_loading(patina_window_get_workspace(w->window));
 }
 
 /* Opens path and returns the toast it caused (owned by the window). */
@@ -268,40 +98,6 @@ static void test_bad_folders(Fixture *f, gconstpointer user_data)
   g_assert_nonnull(strstr(patina_window_get_last_toast(f->window), "is not a folder"));
 
   g_assert_null(patina_workspace_get_dataset(ws));
-}
-
-static void set_train_settings(int epochs)
-{
-  g_autoptr(GSettings) s = patina_settings_new();
-  g_settings_set_enum(s, "train-model", 0);
-  g_settings_set_int(s, "train-epochs", epochs);
-  g_settings_set_int(s, "train-size", 46);
-  g_settings_set_int(s, "train-batch", 4);
-  g_settings_set_int(s, "train-seed", 0);
-}
-
-/* A probe of main-loop stalls: the longest gap between ticks of a 5 ms timeout. Reported, not
- * asserted (timings are benchmarks, never test assertions). */
-typedef struct {
-  gint64 last, longest;
-} Probe;
-
-static gboolean probe_tick(gpointer data)
-{
-  Probe *p = data;
-  gint64 now = g_get_monotonic_time();
-  if (p->last)
-    p->longest = MAX(p->longest, now - p->last);
-  if (p->last && now - p->last > 20000 && g_getenv("PATINA_PROBE_VERBOSE"))
-    g_printerr("stall %.1f ms at %.3f\n", (now - p->last) / 1000.0, now / 1e6);
-  p->last = now;
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean job_finished(gpointer data)
-{
-  PatinaJob *job = patina_workspace_get_job(data);
-  return job && !patina_job_is_active(job);
 }
 
 static void test_train_one_epoch(Fixture *f, gconstpointer user_data)
@@ -539,7 +335,7 @@ static void test_dataset_vanishes(Fixture *f, gconstpointer user_data)
   (void) user_data;
   open_demo(f);
   set_train_settings(1);
-  rm_rf(f->demo);
+  test_remove_tree(f->demo);
   PatinaWorkspace *ws = patina_window_get_workspace(f->window);
   activate(f, "win.train-start", NULL);
   PatinaJob *job = patina_workspace_get_job(ws);
@@ -561,26 +357,7 @@ static void test_help_overlay(void)
 
 int main(int argc, char **argv)
 {
-  /* The user's directories point into a scratch folder (runs and the demo are written there);
-   * the system's stay, for the icon theme (G_TEST_OPTION_ISOLATE_DIRS would hide it). */
-  g_autofree char *home = g_dir_make_tmp("patina-app-home-XXXXXX", NULL);
-  g_assert_nonnull(home);
-  const char *vars[] = {"XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"};
-  for (guint i = 0; i < G_N_ELEMENTS(vars); i++) {
-    g_autofree char *dir = g_build_filename(home, vars[i], NULL);
-    g_setenv(vars[i], dir, TRUE);
-  }
-  g_test_init(&argc, &argv, NULL);
-  gtk_init();
-  adw_init();
-  /* Toasts and page transitions land at once, so screenshots show the final state. */
-  g_object_set(gtk_settings_get_default(), "gtk-enable-animations", FALSE, NULL);
-  patina_app_register_resources();
-  g_autoptr(GtkCssProvider) css = gtk_css_provider_new();
-  gtk_css_provider_load_from_resource(css, "/org/patina/Patina/style.css");
-  gtk_style_context_add_provider_for_display(gdk_display_get_default(), GTK_STYLE_PROVIDER(css),
-                                             GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-
+  app_test_init(&argc, &argv);
   g_test_add("/app/first-run", Fixture, NULL, fixture_set_up, test_first_run, fixture_tear_down);
   g_test_add("/app/open-dataset", Fixture, NULL, fixture_set_up, test_open_dataset,
              fixture_tear_down);
@@ -599,7 +376,5 @@ int main(int argc, char **argv)
   g_test_add_func("/app/help-overlay", test_help_overlay);
   g_test_add("/app/start-stop-cycles", Fixture, NULL, fixture_set_up, test_start_stop_cycles,
              fixture_tear_down);
-  int status = g_test_run();
-  rm_rf(home);
-  return status;
+  return app_test_run();
 }
