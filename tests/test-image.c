@@ -184,6 +184,34 @@ static char *write_jpeg(const char *name, gsize *len)
   return data;
 }
 
+static void test_error_truncated_png(void)
+{
+  g_autoptr(GdkPixbuf) pb = gdk_pixbuf_new(GDK_COLORSPACE_RGB, FALSE, 8, 64, 64);
+  guint8 *px = gdk_pixbuf_get_pixels(pb);
+  int stride = gdk_pixbuf_get_rowstride(pb);
+  for (int y = 0; y < 64; y++)
+    for (int x = 0; x < 64 * 3; x++)
+      px[y * stride + x] = (guint8) ((x * 37 + y * 11) ^ (x * y));
+  g_autofree char *whole = tmp_path("whole.png");
+  g_assert_true(gdk_pixbuf_save(pb, whole, "png", NULL, NULL));
+  g_autofree char *data = NULL;
+  gsize len;
+  g_assert_true(g_file_get_contents(whole, &data, &len, NULL));
+
+  g_autofree char *path = tmp_path("truncated.png");
+  /* Cut inside the pixel data: libpng would leave the missing rows gray and succeed. */
+  g_assert_true(g_file_set_contents(path, data, len / 2, NULL));
+  assert_load_fails(path, "truncated");
+  /* Only the IEND chunk missing. */
+  g_assert_true(g_file_set_contents(path, data, len - 12, NULL));
+  assert_load_fails(path, "truncated");
+
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PatinaGray) img = patina_gray_load(whole, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(img->width, ==, 64);
+}
+
 static void test_error_truncated_jpeg(void)
 {
   gsize len;
@@ -286,6 +314,7 @@ int main(int argc, char **argv)
   g_test_add_func("/image/error/missing", test_error_missing);
   g_test_add_func("/image/error/text", test_error_text);
   g_test_add_func("/image/error/truncated-jpeg", test_error_truncated_jpeg);
+  g_test_add_func("/image/error/truncated-png", test_error_truncated_png);
   g_test_add_func("/image/error/corrupt-jpeg", test_error_corrupt_jpeg);
   g_test_add_func("/image/error/huge-declared", test_error_huge_declared);
 

@@ -110,6 +110,21 @@ static gboolean jpeg_is_complete(const guint8 *d, gsize n)
   return FALSE;
 }
 
+/* Walks a PNG's chunks to IEND, for the same reason as jpeg_is_complete: libpng leaves the
+ * rows of a cut-off file gray and gdk-pixbuf reports success. */
+static gboolean png_is_complete(const guint8 *d, gsize n)
+{
+  gsize i = 8; /* signature */
+  while (i + 12 <= n) {
+    guint64 len = ((guint64) d[i] << 24) | ((guint64) d[i + 1] << 16) |
+                  ((guint64) d[i + 2] << 8) | d[i + 3];
+    if (memcmp(d + i + 4, "IEND", 4) == 0)
+      return TRUE;
+    i += 12 + len; /* length, type, data, CRC */
+  }
+  return FALSE;
+}
+
 typedef struct {
   int width, height;
   const PatinaLoadLimits *limits;
@@ -140,9 +155,16 @@ static PatinaImage *decode_pixbuf(const guint8 *data, gsize len, const char *sho
                 shown);
     return NULL;
   }
+  static const guint8 png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  if (len >= 8 && memcmp(data, png_signature, 8) == 0 && !png_is_complete(data, len)) {
+    g_set_error(error, PATINA_IMAGE_ERROR, PATINA_IMAGE_ERROR_CORRUPT,
+                "%s: not an image gdk-pixbuf can read (PNG data is truncated: no IEND chunk)",
+                shown);
+    return NULL;
+  }
 
   /* A loader over the bytes read once, rather than gdk_pixbuf_new_from_file, so the size can
-   * be refused from the header and the JPEG check above sees the same bytes. */
+   * be refused from the header and the checks above see the same bytes. */
   g_autoptr(GError) local = NULL;
   g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new();
   DeclaredSize declared = {0, 0, lim, FALSE};
