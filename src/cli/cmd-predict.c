@@ -2,8 +2,8 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "data/image.h"
 #include "train/checkpoint.h"
+#include "train/predict.h"
 
 int cli_predict(int argc, char **argv)
 {
@@ -26,33 +26,19 @@ int cli_predict(int argc, char **argv)
   if (!model)
     return cli_fail(error);
   int classes = patina_model_n_classes(model);
-  if (!meta.class_names) {
-    /* a bare state_dict checkpoint: number the classes */
-    meta.class_names = g_new0(char *, classes + 1);
-    for (int k = 0; k < classes; k++)
-      meta.class_names[k] = g_strdup_printf("class %d", k);
-  }
-  gsize in = (gsize) model->in_c * model->in_h * model->in_w;
-  g_autofree float *x = g_new(float, in);
+  patina_checkpoint_meta_ensure_class_names(&meta, classes);
   g_autofree float *probs = g_new(float, classes);
   int rc = CLI_OK;
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_array(b);
   for (int i = 2; i < argc; i++) {
     g_autoptr(GError) image_error = NULL;
-    const float *logits = NULL;
-    if (patina_image_load_input(argv[i], model->in_h, model->in_c, x, &image_error))
-      logits = patina_model_forward(model, x, 1, FALSE, NULL, &image_error);
-    if (!logits) {
+    int best = patina_predict_file(model, argv[i], probs, &image_error);
+    if (best < 0) {
       fprintf(stderr, "patina-cli: %s\n", image_error->message);
       rc = CLI_FAILURE;
       continue;
     }
-    patina_model_probabilities(model, logits, 1, probs);
-    int best = 0;
-    for (int k = 1; k < classes; k++)
-      if (probs[k] > probs[best])
-        best = k;
     if (json) {
       json_builder_begin_object(b);
       json_builder_set_member_name(b, "image");
