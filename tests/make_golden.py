@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Writes the golden fixtures of tests/test-golden.c: PyTorch's answers for every NN kernel.
 
-usage: /usr/bin/python3 tests/make_golden.py [OUT_DIR]   (default: tests/fixtures/golden)
+usage: /usr/bin/python3 tests/make_golden.py [--only=NAME,...] [OUT_DIR]
+       (default: tests/fixtures/golden; --only runs just those generators, e.g. --only=gradcam)
 
 Run by hand (Debian's python3-torch); CI only reads the .safetensors files it writes.
 
@@ -23,7 +24,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)),
+ONLY = [n for a in sys.argv[1:] if a.startswith("--only=") for n in a[7:].split(",")]
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--only=")]
+OUT = ARGS[0] if ARGS else os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                          "fixtures", "golden")
 D = torch.float64
 
@@ -458,24 +461,89 @@ def gen_paper5():
                                  dropout="disabled (modules in eval)"))
 
 
+# ---------------------------------------------------------------- Grad-CAM of the paper CNN
+# The activation A of a conv layer is the output of the nn.ReLU that follows it (what a forward
+# hook on that ReLU module sees): the rectified feature maps of Selvaraju et al., before pooling.
+# The class score is the logit for class 1 of the binary head and its negation for class 0 (the
+# log-odds of class 0). Both methods as pytorch-grad-cam computes them; the map is ReLU'd at
+# the layer's resolution, upsampled bilinearly (align_corners=False) to the input size and
+# divided by its maximum.
+def gradcam_maps(a, g, plus):
+    if plus:
+        g2, g3 = g * g, g * g * g
+        aij = g2 / (2 * g2 + a.sum(dim=(1, 2))[:, None, None] * g3 + 1e-6)
+        aij = torch.where(g != 0, aij, torch.zeros_like(aij))
+        w = (torch.clamp(g, min=0) * aij).sum(dim=(1, 2))
+    else:
+        w = g.mean(dim=(1, 2))
+    cam = torch.clamp((w[:, None, None] * a).sum(dim=0), min=0)
+    return cam
+
+
+def gen_gradcam():
+    size = 46
+    torch.manual_seed(70)
+    m = paper_cnn(size, 2)  # the weights of paper_cnn.safetensors (same seed, same draws)
+    torch.manual_seed(76)
+    x = torch.rand(2, 3, size, size).to(D)[:1]  # paper_cnn.safetensors's x[0]
+    m = m.to(D).eval()
+    out = []
+    for conv in (3, 9):
+        store = {}
+
+        def hook(mod, inp, o):
+            o.retain_grad()
+            store["a"] = o
+        handle = m[conv + 1].register_forward_hook(hook)
+        logit = m(x)
+        handle.remove()
+        a = store["a"]
+        for klass in (0, 1):
+            m.zero_grad()
+            a.grad = None
+            score = logit[0, 0] if klass == 1 else -logit[0, 0]
+            score.backward(retain_graph=True)
+            for plus in (False, True):
+                cam = gradcam_maps(a[0], a.grad[0], plus)
+                up = F.interpolate(cam[None, None], size=(size, size), mode="bilinear",
+                                   align_corners=False)[0, 0]
+                mx = up.max()
+                up = up / mx if mx > 0 else up
+                key = f"{conv}.class{klass}.{'gradcam++' if plus else 'gradcam'}"
+                out += [(key, cam), (key + ".up", up)]
+    out.append(("logit", logit.detach()))
+    save("gradcam", out, dict(META, size=size, weights="paper_cnn.safetensors",
+                              x="paper_cnn.safetensors x[0]",
+                              activation="output of the ReLU after each conv"))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.set_num_threads(1)
-    gen_conv("conv2d_s1p0", 1, 3, 3, 1, 0)
-    gen_conv("conv2d_s2p1", 2, 3, 3, 2, 1)
-    gen_conv("conv2d_k2x4_s3p1", 3, 2, 4, 3, 1)
-    gen_dense()
-    gen_activations()
-    gen_maxpool("maxpool2d_k2s2", 21, 2, 2)
-    gen_maxpool("maxpool2d_k3s2", 22, 3, 2)
-    gen_maxpool("maxpool2d_k2s2_ties", 23, 2, 2, ties=True)
-    gen_maxpool("maxpool2d_k3s2_ties", 24, 3, 2, ties=True)
-    gen_batchnorm()
-    gen_softmax()
-    gen_losses()
-    gen_optim()
-    gen_paper_cnn()
-    gen_paper5()
+    gens = [
+        ("conv2d_s1p0", lambda: gen_conv("conv2d_s1p0", 1, 3, 3, 1, 0)),
+        ("conv2d_s2p1", lambda: gen_conv("conv2d_s2p1", 2, 3, 3, 2, 1)),
+        ("conv2d_k2x4_s3p1", lambda: gen_conv("conv2d_k2x4_s3p1", 3, 2, 4, 3, 1)),
+        ("dense", gen_dense),
+        ("activations", gen_activations),
+        ("maxpool2d_k2s2", lambda: gen_maxpool("maxpool2d_k2s2", 21, 2, 2)),
+        ("maxpool2d_k3s2", lambda: gen_maxpool("maxpool2d_k3s2", 22, 3, 2)),
+        ("maxpool2d_k2s2_ties", lambda: gen_maxpool("maxpool2d_k2s2_ties", 23, 2, 2, ties=True)),
+        ("maxpool2d_k3s2_ties", lambda: gen_maxpool("maxpool2d_k3s2_ties", 24, 3, 2, ties=True)),
+        ("batchnorm2d", gen_batchnorm),
+        ("softmax", gen_softmax),
+        ("losses", gen_losses),
+        ("optim", gen_optim),
+        ("paper_cnn", gen_paper_cnn),
+        ("paper5_cnn", gen_paper5),
+        ("gradcam", gen_gradcam),
+    ]
+    unknown = set(ONLY) - {n for n, _ in gens}
+    if unknown:
+        sys.exit(f"unknown generator(s): {', '.join(sorted(unknown))}")
+    for name, gen in gens:
+        if not ONLY or name in ONLY:
+            gen()
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
     print(f"total {total} bytes")
 
