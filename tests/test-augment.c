@@ -16,6 +16,7 @@
 #include "nn/model.h"
 #include "train/train.h"
 #include "testutil.h"
+#include "viz/augment-grid.h"
 
 static char *tmp_root; /* removed at exit */
 static char *demo_dir; /* demo data, 6 per class */
@@ -591,6 +592,59 @@ static void test_json(void)
 }
 
 
+/* The app's Mild preset is the one measured best on X-SDD; its parts are checked by the
+ * describe text so the README's row and the preset cannot drift apart silently. */
+static void test_preset_mild(void)
+{
+  PatinaAugment a;
+  g_assert_true(patina_augment_preset(&a, "mild", NULL));
+  g_assert_true(patina_augment_validate(&a, NULL));
+  g_autofree char *what = patina_augment_describe(&a);
+  g_assert_null(strstr(what, "rotation"));
+  g_assert_nonnull(strstr(what, "zoom 0.9–1.1"));
+  g_assert_nonnull(strstr(what, "brightness 0.9–1.1"));
+  g_assert_true(a.horizontal_flip && a.vertical_flip);
+  g_assert_cmpfloat(a.width_shift_range, ==, 0.1);
+  g_assert_cmpfloat(a.height_shift_range, ==, 0.1);
+}
+
+/* Tile k is training's image 0 in epoch k; a cancelled preview stops with an error. */
+static void test_grid_tiles(void)
+{
+  PatinaAugment a;
+  g_assert_true(patina_augment_preset(&a, "paper", NULL));
+  int n = 32;
+  g_autofree float *src = ramp(n, n);
+  g_autoptr(GArray) tiles = patina_augment_tiles(&a, src, n, 7, 3, NULL, NULL);
+  g_assert_cmpuint(tiles->len, ==, 4);
+  PatinaAugmentTile *t0 = &g_array_index(tiles, PatinaAugmentTile, 0);
+  g_assert_cmpmem(t0->plane, n * n * sizeof(float), src, n * n * sizeof(float));
+  g_assert_cmpstr(t0->label[0], ==, "original");
+  g_autofree float *want = g_new(float, n * n);
+  PatinaRng r;
+  patina_augment_rng_for(&r, 7, 2, 0);
+  patina_augment_plane(&a, &r, src, n, n, want, n);
+  PatinaAugmentTile *t2 = &g_array_index(tiles, PatinaAugmentTile, 2);
+  g_assert_cmpmem(t2->plane, n * n * sizeof(float), want, n * n * sizeof(float));
+  g_assert_cmpstr(t2->label[0], ==, "2:");
+
+  g_autoptr(GCancellable) c = g_cancellable_new();
+  g_cancellable_cancel(c);
+  g_autoptr(GError) error = NULL;
+  g_assert_null(patina_augment_tiles(&a, src, n, 7, 3, c, &error));
+  g_assert_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+  g_auto(GStrv) title = patina_augment_grid_title("x.png", n, 7, &a);
+  g_autoptr(GBytes) png = patina_augment_grid_png(tiles, n, 40, 2, title, &error);
+  g_assert_nonnull(png);
+  g_autoptr(GInputStream) in = g_memory_input_stream_new_from_bytes(png);
+  g_autoptr(GdkPixbuf) pb = gdk_pixbuf_new_from_stream(in, NULL, NULL);
+  g_assert_nonnull(pb);
+  g_assert_cmpint(gdk_pixbuf_get_width(pb), ==, 2 * 14 + 2 * 40 + 10);
+  g_assert_cmpint(patina_augment_grid_columns(9), ==, 3);
+  g_assert_cmpint(patina_augment_grid_columns(17), ==, 5);
+}
+
 static void test_set_and_describe(void)
 {
   PatinaAugment a;
@@ -933,6 +987,8 @@ int main(int argc, char **argv)
   g_test_add_func("/augment/describe", test_describe);
   g_test_add_func("/augment/json", test_json);
   g_test_add_func("/augment/set-and-describe", test_set_and_describe);
+  g_test_add_func("/augment/preset-mild", test_preset_mild);
+  g_test_add_func("/augment/grid-tiles", test_grid_tiles);
   g_test_add_func("/augment/train-deterministic", test_train_deterministic);
   g_test_add_func("/augment/train-changes-batches", test_train_changes_batches);
   g_test_add_func("/augment/train-refuses-bad", test_train_refuses_bad);

@@ -1,7 +1,6 @@
 /* patina-cli augment: a labelled preview grid of what augmentation makes of one image, and the
  * augmentation options train shares with it (Keras ImageDataGenerator's names, dashed). */
 #include <cairo.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,6 +8,7 @@
 #include "data/image.h"
 #include "nn/model.h"
 #include "train/checkpoint.h"
+#include "viz/augment-grid.h"
 
 /* ---- the shared options ---- */
 
@@ -50,7 +50,8 @@ void cli_augment_options_add(CliAugmentOptions *o, GArray *entries)
   const GOptionEntry head[] = {
     {"augment-preset", 0, 0, G_OPTION_ARG_STRING, &o->preset,
      "Start from a preset: paper (rotation ±180°, shifts ±0.1, zoom 0.9-1.1, both flips, "
-     "brightness 0.8-1.2, fill reflect) or none; the options below change it",
+     "brightness 0.8-1.2, fill reflect), mild (shifts ±0.1, zoom 0.9-1.1, both flips, "
+     "brightness 0.9-1.1) or none; the options below change it",
      "NAME"},
     {"augment-config", 0, 0, G_OPTION_ARG_FILENAME, &o->config,
      "Start from a JSON file of ImageDataGenerator arguments (Keras names), or from a model "
@@ -148,163 +149,7 @@ void cli_augment_options_clear(CliAugmentOptions *o)
   memset(o, 0, sizeof(*o));
 }
 
-/* ---- the preview grid ---- */
-
-#define MARGIN 14
-#define GAP 10
-#define FONT 12.0
-#define LINE 15
-
-/* Greedy wrap of units (joined by sep) to width pixels, breaking only between units; a unit
- * wider than the line gets a line of its own. */
-static GPtrArray *wrap(cairo_t *cr, char **units, const char *sep, double width)
-{
-  GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
-  GString *line = g_string_new(NULL);
-  for (int i = 0; units[i]; i++) {
-    if (!*units[i])
-      continue;
-    g_autofree char *trial = line->len ? g_strconcat(line->str, sep, units[i], NULL)
-                                       : g_strdup(units[i]);
-    cairo_text_extents_t ext;
-    cairo_text_extents(cr, trial, &ext);
-    if (line->len && ext.x_advance > width) {
-      g_ptr_array_add(lines, g_strdup(line->str));
-      g_string_assign(line, units[i]);
-    } else {
-      g_string_assign(line, trial);
-    }
-  }
-  if (line->len || !lines->len)
-    g_ptr_array_add(lines, g_strdup(line->str));
-  g_string_free(line, TRUE);
-  return lines;
-}
-
-static cairo_surface_t *plane_surface(const float *p, int size)
-{
-  cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, size, size);
-  unsigned char *data = cairo_image_surface_get_data(s);
-  int stride = cairo_image_surface_get_stride(s);
-  for (int y = 0; y < size; y++) {
-    guint32 *row = (guint32 *) (data + (gsize) y * stride);
-    for (int x = 0; x < size; x++) {
-      float v = p[(gsize) y * size + x];
-      guint32 g = (guint32) lrintf((isfinite(v) ? CLAMP(v, 0.0f, 1.0f) : 0.0f) * 255.0f);
-      row[x] = g << 16 | g << 8 | g;
-    }
-  }
-  cairo_surface_mark_dirty(s);
-  return s;
-}
-
-static cairo_status_t append_png(void *closure, const unsigned char *data, unsigned int length)
-{
-  g_byte_array_append(closure, data, length);
-  return CAIRO_STATUS_SUCCESS;
-}
-
-typedef struct {
-  float *plane;
-  GStrv label; /* units, joined by spaces */
-} Tile;
-
-static void tile_clear(gpointer p)
-{
-  Tile *t = p;
-  g_free(t->plane);
-  g_strfreev(t->label);
-}
-
-static void set_font(cairo_t *cr, gboolean bold)
-{
-  cairo_select_font_face(cr, "Sans", CAIRO_FONT_SLANT_NORMAL,
-                         bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-  cairo_set_font_size(cr, FONT);
-}
-
-/* Lays out and draws the grid; returns the PNG bytes. */
-static GBytes *render_grid(GArray *tiles, int size, int tile_px, int columns, char **title,
-                           GError **error)
-{
-  int n = (int) tiles->len;
-  int rows = (n + columns - 1) / columns;
-  /* measure on a scratch surface: label lines per tile, title lines */
-  cairo_surface_t *scratch = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, 1);
-  cairo_t *mc = cairo_create(scratch);
-  set_font(mc, FALSE);
-  int label_lines = 1;
-  for (int i = 0; i < n; i++) {
-    GPtrArray *l = wrap(mc, g_array_index(tiles, Tile, i).label, " ", tile_px);
-    label_lines = MAX(label_lines, (int) l->len);
-    g_ptr_array_unref(l);
-  }
-  int width = 2 * MARGIN + columns * tile_px + (columns - 1) * GAP;
-  set_font(mc, TRUE);
-  GPtrArray *title_lines = wrap(mc, title, " · ", width - 2 * MARGIN);
-  cairo_destroy(mc);
-  cairo_surface_destroy(scratch);
-  int title_h = (int) title_lines->len * LINE + 8;
-  int cell_h = tile_px + 6 + label_lines * LINE;
-  int height = 2 * MARGIN + title_h + rows * cell_h + (rows - 1) * GAP;
-
-  cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
-  cairo_t *cr = cairo_create(surface);
-  cairo_set_source_rgb(cr, 1, 1, 1);
-  cairo_paint(cr);
-  set_font(cr, TRUE);
-  cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-  for (guint i = 0; i < title_lines->len; i++) {
-    cairo_move_to(cr, MARGIN, MARGIN + FONT + i * LINE);
-    cairo_show_text(cr, g_ptr_array_index(title_lines, i));
-  }
-  g_ptr_array_unref(title_lines);
-
-  for (int i = 0; i < n; i++) {
-    Tile *t = &g_array_index(tiles, Tile, i);
-    double x0 = MARGIN + (i % columns) * (tile_px + GAP);
-    double y0 = MARGIN + title_h + (i / columns) * (cell_h + GAP);
-    cairo_surface_t *img = plane_surface(t->plane, size);
-    cairo_save(cr);
-    cairo_translate(cr, x0, y0);
-    cairo_scale(cr, (double) tile_px / size, (double) tile_px / size);
-    cairo_set_source_surface(cr, img, 0, 0);
-    cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
-    cairo_paint(cr);
-    cairo_restore(cr);
-    cairo_surface_destroy(img);
-    /* a hairline frame, so white fill reads as the tile's edge; the original's is darker */
-    cairo_set_line_width(cr, 1.0);
-    if (i == 0)
-      cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
-    else
-      cairo_set_source_rgb(cr, 0.75, 0.75, 0.75);
-    cairo_rectangle(cr, x0 - 0.5, y0 - 0.5, tile_px + 1, tile_px + 1);
-    cairo_stroke(cr);
-    set_font(cr, i == 0);
-    cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
-    GPtrArray *l = wrap(cr, t->label, " ", tile_px);
-    for (guint k = 0; k < l->len; k++) {
-      cairo_move_to(cr, x0, y0 + tile_px + 4 + FONT + k * LINE);
-      cairo_show_text(cr, g_ptr_array_index(l, k));
-    }
-    g_ptr_array_unref(l);
-  }
-  cairo_destroy(cr);
-  GByteArray *png = g_byte_array_new();
-  cairo_status_t st = cairo_surface_status(surface);
-  if (st == CAIRO_STATUS_SUCCESS)
-    st = cairo_surface_write_to_png_stream(surface, append_png, png);
-  cairo_surface_destroy(surface);
-  if (st != CAIRO_STATUS_SUCCESS) {
-    g_set_error(error, PATINA_ERROR, PATINA_ERROR_FAILED, "could not draw the grid: %s",
-                cairo_status_to_string(st));
-    g_byte_array_unref(png);
-    return NULL;
-  }
-  return g_byte_array_free_to_bytes(png);
-}
-
+/* ---- the preview grid (drawn by the core: viz/augment-grid.c) ---- */
 
 int cli_augment(int argc, char **argv)
 {
@@ -382,43 +227,14 @@ int cli_augment(int argc, char **argv)
       rc = cli_fail(error);
       goto out;
     }
-    g_autoptr(GArray) tiles = g_array_new(FALSE, FALSE, sizeof(Tile));
-    g_array_set_clear_func(tiles, tile_clear);
-    char *orig_label[] = {"original", NULL};
-    Tile orig = {g_memdup2(src, plane * sizeof(float)), g_strdupv(orig_label)};
-    g_array_append_val(tiles, orig);
-    for (int k = 1; k <= n; k++) {
-      PatinaRng rng;
-      patina_augment_rng_for(&rng, (guint64) seed, (guint64) k, 0);
-      PatinaAugmentDraw d;
-      patina_augment_draw(&aug, size, &rng, &d);
-      Tile t = {g_new(float, plane), NULL};
-      patina_augment_apply(&aug, &d, src, size, size, t.plane, size);
-      g_auto(GStrv) items = patina_augment_draw_items(&d);
-      GPtrArray *units = g_ptr_array_new();
-      g_ptr_array_add(units, g_strdup_printf("%d:", k));
-      for (int i = 0; items[i]; i++)
-        g_ptr_array_add(units, g_strdup(items[i]));
-      if (!items[0])
-        g_ptr_array_add(units, g_strdup("identity"));
-      g_ptr_array_add(units, NULL);
-      t.label = (GStrv) g_ptr_array_free(units, FALSE);
-      g_array_append_val(tiles, t);
-    }
+    g_autoptr(GArray) tiles =
+      patina_augment_tiles(&aug, src, size, (guint64) seed, n, NULL, &error);
     if (!columns)
-      columns = MIN(n + 1, (int) ceil(sqrt(n + 1.0)));
+      columns = patina_augment_grid_columns(n + 1);
     g_autofree char *base = g_path_get_basename(argv[1]);
     g_autofree char *what = patina_augment_describe(&aug);
-    g_auto(GStrv) parts = g_strsplit(what, ", ", -1);
-    GPtrArray *units = g_ptr_array_new();
-    g_ptr_array_add(units, g_strdup(base));
-    g_ptr_array_add(units, g_strdup_printf("%d px", size));
-    g_ptr_array_add(units, g_strdup_printf("seed %" G_GINT64_FORMAT, seed));
-    for (int i = 0; parts[i]; i++)
-      g_ptr_array_add(units, g_strdup(parts[i]));
-    g_ptr_array_add(units, NULL);
-    g_auto(GStrv) title = (GStrv) g_ptr_array_free(units, FALSE);
-    g_autoptr(GBytes) png = render_grid(tiles, size, tile_px, columns, title, &error);
+    g_auto(GStrv) title = patina_augment_grid_title(base, size, (guint64) seed, &aug);
+    g_autoptr(GBytes) png = patina_augment_grid_png(tiles, size, tile_px, columns, title, &error);
     gsize len;
     const char *data = png ? g_bytes_get_data(png, &len) : NULL;
     if (!png || !g_file_set_contents(output, data, (gssize) len, &error)) {

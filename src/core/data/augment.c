@@ -38,8 +38,15 @@ gboolean patina_augment_preset(PatinaAugment *a, const char *name, GError **erro
     a->fill_mode = PATINA_FILL_REFLECT;
     return TRUE;
   }
+  if (!g_strcmp0(name, "mild")) {
+    a->width_shift_range = a->height_shift_range = 0.1;
+    a->zoom_range[0] = 0.9, a->zoom_range[1] = 1.1;
+    a->horizontal_flip = a->vertical_flip = TRUE;
+    a->brightness_range[0] = 0.9, a->brightness_range[1] = 1.1;
+    return TRUE;
+  }
   g_set_error(error, PATINA_ERROR, PATINA_ERROR_INVALID,
-              "unknown augmentation preset \"%s\" (known: paper, none)", name ? name : "");
+              "unknown augmentation preset \"%s\" (known: paper, mild, none)", name ? name : "");
   return FALSE;
 }
 
