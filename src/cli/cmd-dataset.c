@@ -85,84 +85,55 @@ void cli_data_print(const CliData *d, const char *dir)
 
 /* ---- k-fold cross-validation ---- */
 
-static char *fold_path(const char *output, int fold)
+/* user_data is the progress callback's; the fold lines need none */
+static void on_fold(const PatinaFoldEvent *ev, gpointer user_data)
 {
-  const char *ext = ".safetensors";
-  g_autofree char *stem = g_str_has_suffix(output, ext)
-                              ? g_strndup(output, strlen(output) - strlen(ext))
-                              : g_strdup(output);
-  return g_strdup_printf("%s.fold%d%s", stem, fold, ext);
+  (void) user_data;
+  if (!ev->done)
+    printf("fold %d/%d: train %d, val %d -> %s\n", ev->fold, ev->folds, ev->n_train, ev->n_val,
+           ev->output);
+  else
+    printf("fold %d/%d: best val_acc %.4f (epoch %d)\n", ev->fold, ev->folds,
+           ev->result->best_val_acc, ev->result->best_epoch);
+  fflush(stdout);
 }
 
 int cli_train_folds(const PatinaTrainConfig *base, const CliData *d, int k,
                     PatinaProgressFunc progress, gpointer user_data, GCancellable *cancellable)
 {
   g_autoptr(GError) error = NULL;
-  const PatinaDataset *ds = d->ds;
-  int n = (int) ds->samples->len;
   /* With a manifest, the folds cover its train and val images; its test images stay unseen. */
-  g_autoptr(GArray) pool = g_array_new(FALSE, FALSE, sizeof(int));
+  g_autoptr(GArray) pool = NULL;
   if (d->manifest) {
+    pool = g_array_new(FALSE, FALSE, sizeof(int));
     g_array_append_vals(pool, d->splits[0]->data, d->splits[0]->len);
     g_array_append_vals(pool, d->splits[1]->data, d->splits[1]->len);
-  } else {
-    for (int i = 0; i < n; i++)
-      g_array_append_val(pool, i);
   }
-  g_autofree int *fold = g_new(int, MAX(n, 1));
-  if (!patina_dataset_kfold(ds, (int *) pool->data, (int) pool->len, k, base->seed, fold,
-                            &error))
-    return cli_fail(error);
   printf("cross-validation: %d folds over %u images (stratified; byte-identical files share a "
          "fold)%s\n",
-         k, pool->len, d->manifest ? "; the manifest's test images are left out" : "");
-
-  g_autofree double *acc = g_new(double, k);
-  g_autoptr(GArray) train = g_array_new(FALSE, FALSE, sizeof(int));
-  g_autoptr(GArray) val = g_array_new(FALSE, FALSE, sizeof(int));
-  for (int f = 0; f < k; f++) {
-    g_array_set_size(train, 0);
-    g_array_set_size(val, 0);
-    for (guint j = 0; j < pool->len; j++) {
-      int i = g_array_index(pool, int, j);
-      g_array_append_val(fold[i] == f ? val : train, i);
-    }
-    g_autofree char *out = fold_path(base->output, f + 1);
-    PatinaTrainConfig cfg = *base;
-    cfg.output = out;
-    cfg.val_fraction = 0.0; /* the split is explicit; --holdout must not re-derive another */
-    cfg.train_indices = (const int *) train->data;
-    cfg.n_train_indices = (int) train->len;
-    cfg.val_indices = (const int *) val->data;
-    cfg.n_val_indices = (int) val->len;
-    printf("fold %d/%d: train %u, val %u -> %s\n", f + 1, k, train->len, val->len, out);
-    fflush(stdout);
-    PatinaTrainResult result;
-    gboolean ok = patina_train(&cfg, (PatinaDataset *) ds, progress, user_data, cancellable,
-                               &result, &error);
-    if (!ok) {
-      if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        fprintf(stderr, "patina-cli: interrupted in fold %d; the model so far is in %s\n", f + 1,
-                result.last_path);
-      else
-        cli_fail(error);
-      patina_train_result_clear(&result);
-      return CLI_FAILURE;
-    }
-    acc[f] = result.best_val_acc;
-    printf("fold %d/%d: best val_acc %.4f (epoch %d)\n", f + 1, k, acc[f], result.best_epoch);
-    patina_train_result_clear(&result);
+         k, pool ? pool->len : d->ds->samples->len,
+         d->manifest ? "; the manifest's test images are left out" : "");
+  PatinaTrainConfig cfg = *base;
+  cfg.folds = k;
+  PatinaFoldsResult result;
+  gboolean ok = patina_train_folds(&cfg, d->ds, pool ? (const int *) pool->data : NULL,
+                                   pool ? (int) pool->len : 0, on_fold, progress, user_data,
+                                   cancellable, &result, &error);
+  if (!ok) {
+    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      fprintf(stderr, "patina-cli: interrupted in fold %d; the model so far is in %s\n",
+              result.failed_fold, result.failed_last_path);
+    else
+      cli_fail(error);
+    patina_folds_result_clear(&result);
+    return CLI_FAILURE;
   }
-  double mean = 0.0, var = 0.0;
-  for (int f = 0; f < k; f++)
-    mean += acc[f] / k;
-  for (int f = 0; f < k; f++)
-    var += (acc[f] - mean) * (acc[f] - mean) / (k - 1);
   printf("cross-validation:");
   for (int f = 0; f < k; f++)
-    printf(" %.4f", acc[f]);
-  printf("\ncross-validation: val_acc %.4f ± %.4f (mean ± sd over %d folds)\n", mean, sqrt(var),
-         k);
+    printf(" %.4f", result.best_val_acc[f]);
+  printf("\ncross-validation: val_acc %.4f ± %.4f (mean ± sd over %d folds)\n", result.mean,
+         result.sd, k);
+  patina_folds_result_clear(&result);
   return CLI_OK;
 }
 

@@ -91,6 +91,8 @@ int cli_train(int argc, char **argv)
     {"threads", 't', 0, G_OPTION_ARG_INT, &cfg.threads, "Worker threads (default 2)", "T"},
     {"class-weighting", 0, 0, G_OPTION_ARG_NONE, &cfg.class_weighting,
      "Weight each class's loss inversely to its size (for imbalanced data)", NULL},
+    {"dropout", 0, 0, G_OPTION_ARG_DOUBLE, &cfg.dropout,
+     "Probability of every dropout layer (default 0.5, the paper's)", "P"},
     {"folds", 0, 0, G_OPTION_ARG_INT, &folds,
      "Cross-validate: train K models on stratified folds (saved as <stem>.fold1.safetensors ...) "
      "and print the mean ± sd of their best val_acc", "K"},
@@ -146,6 +148,8 @@ int cli_train(int argc, char **argv)
     return cli_usage_error("train", "--size must be 16 to 2048");
   if (cfg.threads < 1 || cfg.threads > 256)
     return cli_usage_error("train", "--threads must be 1 to 256");
+  if (!(cfg.dropout >= 0.0 && cfg.dropout < 1.0))
+    return cli_usage_error("train", "--dropout must be at least 0 and below 1");
   if (folds < 0 || folds == 1 || folds > 100)
     return cli_usage_error("train", "--folds must be 2 to 100");
   if (use_manifest && no_manifest)

@@ -93,6 +93,8 @@ char *patina_spec_paper(int classes, int size, int channels);
 char *patina_spec_paper5(int classes, int size, int channels);
 /* "paper" or "paper5" → spec; NULL and an error for anything else. */
 char *patina_spec_by_name(const char *name, int classes, int size, int channels, GError **error);
+/* The spec with p of every dropout layer set to p (a spec without dropout comes back as is). */
+char *patina_spec_set_dropout(const char *spec_json, double p, GError **error);
 
 /* Parses and checks a spec; shapes are propagated, so changing the input size recomputes the
  * flatten size. Parameters are zero until patina_model_init or a checkpoint fills them. */

@@ -153,3 +153,27 @@ char *patina_spec_by_name(const char *name, int classes, int size, int channels,
               "unknown model \"%s\" (expected \"paper\" or \"paper5\")", name);
   return NULL;
 }
+
+char *patina_spec_set_dropout(const char *spec_json, double p, GError **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new();
+  if (!json_parser_load_from_data(parser, spec_json, -1, error))
+    return NULL;
+  JsonNode *root = json_parser_get_root(parser);
+  JsonObject *spec = JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
+  JsonArray *layers = spec && json_object_has_member(spec, "layers")
+                        ? json_object_get_array_member(spec, "layers")
+                        : NULL;
+  if (!layers) {
+    g_set_error_literal(error, PATINA_ERROR, PATINA_ERROR_INVALID,
+                        "model spec: no \"layers\" array");
+    return NULL;
+  }
+  for (guint i = 0; i < json_array_get_length(layers); i++) {
+    JsonObject *layer = json_array_get_object_element(layers, i);
+    if (layer && g_strcmp0(json_object_get_string_member_with_default(layer, "type", ""),
+                           "dropout") == 0)
+      json_object_set_double_member(layer, "p", p);
+  }
+  return json_to_string(root, FALSE);
+}

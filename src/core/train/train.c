@@ -23,6 +23,7 @@ void patina_train_config_default(PatinaTrainConfig *cfg)
     .seed = 0,
     .val_fraction = 0.2,
     .threads = 2,
+    .dropout = 0.5, /* the paper's */
   };
 }
 
@@ -38,6 +39,8 @@ void patina_train_result_clear(PatinaTrainResult *r)
 void patina_evaluation_clear(PatinaEvaluation *e)
 {
   g_free(e->confusion);
+  g_free(e->predicted);
+  g_free(e->probability);
   memset(e, 0, sizeof(*e));
 }
 
@@ -177,6 +180,19 @@ static int predicted_class(const PatinaModel *m, const float *logits)
   return best;
 }
 
+/* Sigmoid of the one logit, or the softmax's share of class p. */
+static float predicted_probability(const PatinaModel *m, const float *logits, int p)
+{
+  if (m->n_outputs == 1) {
+    float s = 1.0f / (1.0f + expf(-logits[0]));
+    return p == 1 ? s : 1.0f - s;
+  }
+  double sum = 0.0;
+  for (int k = 0; k < m->n_outputs; k++)
+    sum += exp((double) logits[k] - logits[p]);
+  return (float) (1.0 / sum);
+}
+
 gboolean patina_evaluate_planes(PatinaModel *m, const float *planes, const int *labels, int n,
                                 int batch, PatinaEvaluation *e, GError **error)
 {
@@ -185,6 +201,8 @@ gboolean patina_evaluate_planes(PatinaModel *m, const float *planes, const int *
   e->n_classes = patina_model_n_classes(m);
   e->n = n;
   e->confusion = g_new0(int, e->n_classes * e->n_classes);
+  e->predicted = g_new0(int, MAX(n, 1));
+  e->probability = g_new0(float, MAX(n, 1));
   g_autofree float *x = g_new(float, (gsize) batch * m->in_c * plane);
   double loss_sum = 0.0;
   int correct_sum = 0;
@@ -198,9 +216,12 @@ gboolean patina_evaluate_planes(PatinaModel *m, const float *planes, const int *
     loss_sum += batch_loss(m, logits, labels + start, cnt, NULL, NULL, &correct) * cnt;
     correct_sum += correct;
     for (int i = 0; i < cnt; i++) {
-      int t = labels[start + i], p = predicted_class(m, logits + (gsize) i * m->n_outputs);
+      const float *z = logits + (gsize) i * m->n_outputs;
+      int t = labels[start + i], p = predicted_class(m, z);
       if (t >= 0 && t < e->n_classes)
         e->confusion[t * e->n_classes + p]++;
+      e->predicted[start + i] = p;
+      e->probability[start + i] = predicted_probability(m, z, p);
     }
   }
   e->loss = n ? loss_sum / n : NAN;
@@ -253,6 +274,12 @@ static char *hyperparameters_json(const PatinaTrainConfig *cfg, int epoch)
   json_builder_add_int_value(b, cfg->threads);
   json_builder_set_member_name(b, "class_weighting");
   json_builder_add_boolean_value(b, cfg->class_weighting);
+  json_builder_set_member_name(b, "dropout");
+  json_builder_add_double_value(b, cfg->dropout);
+  if (cfg->folds >= 2) {
+    json_builder_set_member_name(b, "folds");
+    json_builder_add_int_value(b, cfg->folds);
+  }
   /* every augmentation field, all off when there was none, so the checkpoint says exactly
    * what the model saw */
   PatinaAugment none;
@@ -313,6 +340,8 @@ static gboolean check_config(const PatinaTrainConfig *cfg, GError **error)
     bad = "--size must be 16 to 2048";
   else if (cfg->threads < 1 || cfg->threads > 256)
     bad = "--threads must be 1 to 256";
+  else if (!(cfg->dropout >= 0.0 && cfg->dropout < 1.0))
+    bad = "--dropout must be at least 0 and below 1";
   else if (!cfg->output || !*cfg->output)
     bad = "an output path is needed";
   if (bad)
@@ -482,7 +511,12 @@ gboolean patina_train(const PatinaTrainConfig *cfg, PatinaDataset *ds, PatinaPro
   /* filled from the training images once the split is known */
   float weights[n_classes > 0 ? n_classes : 1];
   const float *class_weights = cfg->class_weighting ? weights : NULL;
-  g_autofree char *spec = patina_spec_by_name(cfg->model, n_classes, cfg->size, 3, error);
+  g_autofree char *spec_default = patina_spec_by_name(cfg->model, n_classes, cfg->size, 3,
+                                                      error);
+  if (!spec_default)
+    return FALSE;
+  /* in the spec, not patched into the model, so the checkpoint's spec says what was trained */
+  g_autofree char *spec = patina_spec_set_dropout(spec_default, cfg->dropout, error);
   if (!spec)
     return FALSE;
   PatinaModel *m = patina_model_new(spec, error);
@@ -631,6 +665,7 @@ gboolean patina_train(const PatinaTrainConfig *cfg, PatinaDataset *ds, PatinaPro
           .val_loss = NAN, .val_acc = NAN,
           .images_per_second = images_done / MAX(elapsed, 1e-9),
           .eta_seconds = elapsed / images_done * (total - images_done),
+          .images_done = images_done,
         };
         progress(&p, user_data);
       }
@@ -679,6 +714,7 @@ gboolean patina_train(const PatinaTrainConfig *cfg, PatinaDataset *ds, PatinaPro
         .train_loss = rec.train_loss, .train_acc = rec.train_acc, .val_loss = rec.val_loss,
         .val_acc = rec.val_acc, .images_per_second = images_done / MAX(elapsed, 1e-9),
         .eta_seconds = elapsed / epoch * (cfg->epochs - epoch), .epoch_done = TRUE,
+        .images_done = images_done,
       };
       progress(&p, user_data);
     }

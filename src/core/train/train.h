@@ -29,6 +29,9 @@ typedef struct {
                              the history to <stem>.csv */
   gboolean class_weighting; /* weight each class's loss by n / (classes · count), so a rare
                                class counts as much as a common one */
+  double dropout;         /* p of every dropout layer of the model (both specs: 0.5) */
+  int folds;              /* 0: one run; k >= 2: patina_train_folds trains k (patina_train
+                             ignores it) */
   /* An explicit split (sample indices into the data set), e.g. a manifest's or a fold's; when
    * train_indices is NULL the data set is split by val_fraction and seed. */
   const int *train_indices, *val_indices;
@@ -51,6 +54,7 @@ typedef struct {
   double images_per_second;
   double eta_seconds;
   gboolean epoch_done;
+  gint64 images_done;     /* training images of this run so far, epochs before included */
 } PatinaProgress;
 
 typedef void (*PatinaProgressFunc)(const PatinaProgress *progress, gpointer user_data);
@@ -90,6 +94,8 @@ typedef struct {
   int n;
   double loss, accuracy;
   int *confusion;         /* [true class][predicted class] */
+  int *predicted;         /* [n]: the predicted class of each image, in input order */
+  float *probability;     /* [n]: the model's probability of that predicted class */
 } PatinaEvaluation;
 
 void patina_evaluation_clear(PatinaEvaluation *e);
@@ -103,5 +109,42 @@ gboolean patina_evaluate_planes(PatinaModel *model, const float *planes, const i
 
 /* Expands n gray planes into the model's channels (the paper feeds gray images as RGB). */
 void patina_planes_to_input(const float *planes, int n, int size, int channels, float *x);
+
+/* ---- k-fold cross-validation ---- */
+
+/* <stem>.fold<fold>.safetensors beside output (fold is 1-based). */
+char *patina_fold_path(const char *output, int fold);
+
+/* What a fold callback is told: before a fold trains (done FALSE), and after (done TRUE, with
+ * its result). */
+typedef struct {
+  int fold, folds;        /* 1-based */
+  int n_train, n_val;
+  const char *output;     /* this fold's best checkpoint */
+  gboolean done;
+  const PatinaTrainResult *result; /* when done */
+  const int *val_indices; /* this fold's validation samples (indices into the data set) */
+} PatinaFoldEvent;
+
+typedef void (*PatinaFoldFunc)(const PatinaFoldEvent *event, gpointer user_data);
+
+typedef struct {
+  int folds;
+  double *best_val_acc;   /* [folds] */
+  int *best_epoch;        /* [folds] */
+  double mean, sd;        /* of best_val_acc; sd with k - 1 */
+  int failed_fold;        /* 1-based fold that failed or was cancelled; 0 when all ran */
+  char *failed_last_path; /* its last checkpoint (the model trained so far) */
+} PatinaFoldsResult;
+
+void patina_folds_result_clear(PatinaFoldsResult *r);
+
+/* Trains cfg->folds models on stratified, group-aware folds of the samples in pool (all of
+ * them when pool is NULL), one after the other, each saved as patina_fold_path(cfg->output,
+ * f). progress reports each fold's own epochs; fold_func (may be NULL) brackets each fold. */
+gboolean patina_train_folds(const PatinaTrainConfig *cfg, PatinaDataset *ds, const int *pool,
+                            int n_pool, PatinaFoldFunc fold_func, PatinaProgressFunc progress,
+                            gpointer user_data, GCancellable *cancellable,
+                            PatinaFoldsResult *result, GError **error);
 
 G_END_DECLS
