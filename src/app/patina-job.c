@@ -39,6 +39,7 @@ struct _PatinaJob {
   char *dataset_root;
   char *model, *output;
   PatinaTrainConfig cfg;
+  PatinaAugment augment; /* cfg.augment points here when the run augments */
 
   GCancellable *cancellable;
   Shared shared;
@@ -181,6 +182,10 @@ PatinaJob *patina_job_new_train(const char *dataset_root, const PatinaTrainConfi
   self->cfg.train_indices = self->cfg.val_indices = NULL;
   self->cfg.n_train_indices = self->cfg.n_val_indices = 0;
   self->cfg.augment = NULL;
+  if (cfg->augment) {
+    self->augment = *cfg->augment;
+    self->cfg.augment = &self->augment;
+  }
   return self;
 }
 

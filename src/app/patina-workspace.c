@@ -13,11 +13,23 @@ struct _PatinaWorkspace {
   PatinaJob *job;
   int loading; /* open/generate requests in flight */
   guint open_serial; /* the latest open request wins */
+  PatinaLoadedModel *model;
+  int model_loading;       /* model loads in flight */
+  guint model_serial;      /* the latest model request wins */
 };
 
 G_DEFINE_FINAL_TYPE(PatinaWorkspace, patina_workspace, G_TYPE_OBJECT)
 
-enum { PROP_0, PROP_DATASET, PROP_DATASET_PATH, PROP_JOB, PROP_LOADING, N_PROPS };
+enum {
+  PROP_0,
+  PROP_DATASET,
+  PROP_DATASET_PATH,
+  PROP_JOB,
+  PROP_LOADING,
+  PROP_MODEL,
+  PROP_MODEL_LOADING,
+  N_PROPS
+};
 static GParamSpec *props[N_PROPS];
 
 static void patina_workspace_dispose(GObject *object)
@@ -26,6 +38,7 @@ static void patina_workspace_dispose(GObject *object)
   if (self->job)
     patina_job_cancel(self->job);
   g_clear_object(&self->job);
+  g_clear_object(&self->model);
   G_OBJECT_CLASS(patina_workspace_parent_class)->dispose(object);
 }
 
@@ -46,6 +59,8 @@ static void patina_workspace_get_property(GObject *object, guint prop_id, GValue
   case PROP_DATASET_PATH: g_value_set_string(value, self->dataset_path); break;
   case PROP_JOB: g_value_set_object(value, self->job); break;
   case PROP_LOADING: g_value_set_boolean(value, self->loading > 0); break;
+  case PROP_MODEL: g_value_set_object(value, self->model); break;
+  case PROP_MODEL_LOADING: g_value_set_boolean(value, self->model_loading > 0); break;
   default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
   }
 }
@@ -61,6 +76,8 @@ static void patina_workspace_class_init(PatinaWorkspaceClass *klass)
   props[PROP_DATASET_PATH] = g_param_spec_string("dataset-path", NULL, NULL, NULL, f);
   props[PROP_JOB] = g_param_spec_object("job", NULL, NULL, PATINA_TYPE_JOB, f);
   props[PROP_LOADING] = g_param_spec_boolean("loading", NULL, NULL, FALSE, f);
+  props[PROP_MODEL] = g_param_spec_object("model", NULL, NULL, PATINA_TYPE_LOADED_MODEL, f);
+  props[PROP_MODEL_LOADING] = g_param_spec_boolean("model-loading", NULL, NULL, FALSE, f);
   g_object_class_install_properties(object_class, N_PROPS, props);
 }
 
@@ -218,7 +235,99 @@ gboolean patina_workspace_open_demo_finish(PatinaWorkspace *self, GAsyncResult *
   return g_task_propagate_boolean(G_TASK(result), error);
 }
 
+/* ---- the current model ---- */
+
+PatinaLoadedModel *patina_workspace_get_model(PatinaWorkspace *self) { return self->model; }
+const char *patina_workspace_get_model_path(PatinaWorkspace *self)
+{
+  return self->model ? patina_loaded_model_get_path(self->model) : NULL;
+}
+const PatinaCheckpointMeta *patina_workspace_get_model_meta(PatinaWorkspace *self)
+{
+  return self->model ? patina_loaded_model_get_meta(self->model) : NULL;
+}
+gboolean patina_workspace_get_model_loading(PatinaWorkspace *self)
+{
+  return self->model_loading > 0;
+}
+
+static void model_loading_changed(PatinaWorkspace *self, int delta)
+{
+  gboolean before = self->model_loading > 0;
+  self->model_loading += delta;
+  if (before != (self->model_loading > 0))
+    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_MODEL_LOADING]);
+}
+
+static void model_worker(GTask *task, gpointer source, gpointer task_data,
+                         GCancellable *cancellable)
+{
+  (void) source;
+  (void) cancellable;
+  GError *error = NULL;
+  PatinaLoadedModel *model = patina_loaded_model_load(task_data, &error);
+  if (!model)
+    g_task_return_error(task, error);
+  else
+    g_task_return_pointer(task, model, g_object_unref);
+}
+
+static void model_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  PatinaWorkspace *self = PATINA_WORKSPACE(source);
+  GTask *outer = user_data; /* owned */
+  guint serial = GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(res), "patina-serial"));
+  GError *error = NULL;
+  PatinaLoadedModel *model = g_task_propagate_pointer(G_TASK(res), &error);
+  model_loading_changed(self, -1);
+  if (!model) {
+    g_task_return_error(outer, error);
+  } else if (serial != self->model_serial) {
+    g_object_unref(model); /* a later request superseded this one */
+    g_task_return_new_error(outer, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                            _("Superseded by a later request"));
+  } else {
+    g_clear_object(&self->model);
+    self->model = model;
+    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_MODEL]);
+    g_task_return_boolean(outer, TRUE);
+  }
+  g_object_unref(outer);
+}
+
+void patina_workspace_open_model_async(PatinaWorkspace *self, const char *path,
+                                       GCancellable *cancellable, GAsyncReadyCallback callback,
+                                       gpointer user_data)
+{
+  g_return_if_fail(PATINA_IS_WORKSPACE(self) && path != NULL);
+  GTask *outer = g_task_new(self, cancellable, callback, user_data);
+  g_task_set_source_tag(outer, patina_workspace_open_model_async);
+  model_loading_changed(self, +1);
+  g_autoptr(GTask) task = g_task_new(self, cancellable, model_done, outer);
+  g_object_set_data(G_OBJECT(task), "patina-serial", GUINT_TO_POINTER(++self->model_serial));
+  g_task_set_task_data(task, g_canonicalize_filename(path, NULL), g_free);
+  g_task_run_in_thread(task, model_worker);
+}
+
+gboolean patina_workspace_open_model_finish(PatinaWorkspace *self, GAsyncResult *result,
+                                            GError **error)
+{
+  g_return_val_if_fail(g_task_is_valid(result, self), FALSE);
+  return g_task_propagate_boolean(G_TASK(result), error);
+}
+
 /* ---- training ---- */
+
+/* Predict right after training: the run's best checkpoint becomes the current model. A run
+ * stopped before its first epoch ended wrote none, and a failed one keeps the model it had. */
+static void on_job_finished(PatinaWorkspace *self, PatinaJob *job)
+{
+  PatinaJobState state = patina_job_get_state(job);
+  const char *output = patina_job_get_output(job);
+  if ((state == PATINA_JOB_DONE || state == PATINA_JOB_CANCELLED) && output &&
+      g_file_test(output, G_FILE_TEST_IS_REGULAR))
+    patina_workspace_open_model_async(self, output, NULL, NULL, NULL);
+}
 
 static char *new_run_output(void)
 {
@@ -253,6 +362,8 @@ gboolean patina_workspace_start_training(PatinaWorkspace *self, const PatinaTrai
     c.output = output = new_run_output();
   g_clear_object(&self->job);
   self->job = patina_job_new_train(self->dataset->root, &c);
+  g_signal_connect_object(self->job, "finished", G_CALLBACK(on_job_finished), self,
+                          G_CONNECT_SWAPPED);
   g_object_notify_by_pspec(G_OBJECT(self), props[PROP_JOB]);
   patina_job_start(self->job);
   return TRUE;

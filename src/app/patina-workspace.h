@@ -1,10 +1,12 @@
-/* What is open: the data set, the running (or last) job. Pages observe its properties
- * ("dataset", "dataset-path", "job", "loading") and never talk to each other. */
+/* What is open: the data set, the running (or last) job, the current model. Pages observe its
+ * properties ("dataset", "dataset-path", "job", "loading", "model", "model-loading") and never
+ * talk to each other. */
 #pragma once
 #include <gio/gio.h>
 
 #include "data/dataset.h"
 #include "patina-job.h"
+#include "patina-loaded-model.h"
 
 G_BEGIN_DECLS
 
@@ -46,5 +48,24 @@ gboolean patina_workspace_start_training(PatinaWorkspace *self, const PatinaTrai
                                          GError **error);
 /* Asks the running job to stop (keeping what was trained so far). */
 void patina_workspace_stop(PatinaWorkspace *self);
+
+/* The current model ("model" property; NULL until one is opened). A training run that ends
+ * (done, or stopped after at least one epoch) makes its best checkpoint the current model.
+ * Workers that run it keep a reference (see patina-loaded-model.h). */
+PatinaLoadedModel *patina_workspace_get_model(PatinaWorkspace *self);
+/* Shortcuts into the current model; NULL without one. */
+const char *patina_workspace_get_model_path(PatinaWorkspace *self);
+const PatinaCheckpointMeta *patina_workspace_get_model_meta(PatinaWorkspace *self);
+/* TRUE while a model is being loaded ("model-loading"). */
+gboolean patina_workspace_get_model_loading(PatinaWorkspace *self);
+/* Loads the .safetensors checkpoint at path on a worker; on success it becomes the current
+ * model, on failure (not a checkpoint, corrupt, unreadable: the error names the file) the
+ * current one stays. The latest request wins: an earlier one still loading fails with
+ * G_IO_ERROR_CANCELLED. */
+void patina_workspace_open_model_async(PatinaWorkspace *self, const char *path,
+                                       GCancellable *cancellable, GAsyncReadyCallback callback,
+                                       gpointer user_data);
+gboolean patina_workspace_open_model_finish(PatinaWorkspace *self, GAsyncResult *result,
+                                            GError **error);
 
 G_END_DECLS
