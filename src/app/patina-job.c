@@ -1,5 +1,6 @@
 #include "patina-job.h"
 
+#include "patina-run.h"
 #include "patina-util.h"
 #include "train/checkpoint.h"
 
@@ -378,7 +379,14 @@ static void train_worker(GTask *task, gpointer source, gpointer task_data,
   }
   PatinaTrainResult result = {0};
   int priority = patina_thread_lower_priority(); /* its pool threads inherit it */
+  gint64 started = g_get_real_time() / G_USEC_PER_SEC;
   gboolean ok = patina_train(&self->cfg, ds, on_progress, self, cancellable, &result, &error);
+  /* The Runs page lists the run from this record; a run that cannot be listed still trained,
+   * so a failure here is only reported. */
+  g_autoptr(GError) record_error = NULL;
+  if (!patina_run_record_save(&self->cfg, self->dataset_root, started, &result, error,
+                              &record_error))
+    g_warning("Cannot record the run: %s", record_error->message);
   patina_train_result_clear(&result);
   if (!ok) {
     patina_thread_restore_priority(priority);

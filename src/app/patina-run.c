@@ -1,0 +1,542 @@
+#include "patina-run.h"
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+#define RECORD_NAME "run.json"
+#define RECORD_VERSION 1
+
+struct _PatinaRun {
+  GObject parent_instance;
+  char *id, *dir, *damage;
+  char *model, *dataset, *optimizer, *augmentation, *augmentation_json, *state;
+  int size, epochs, batch;
+  double lr, momentum, val_fraction;
+  gint64 seed, started;
+  double best_val_acc, final_val_acc;
+  GArray *history;
+  char *search_text;
+  gboolean ticked;
+};
+
+G_DEFINE_FINAL_TYPE(PatinaRun, patina_run, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_ID,
+  PROP_STARTED,
+  PROP_MODEL,
+  PROP_SIZE,
+  PROP_EPOCHS,
+  PROP_BATCH,
+  PROP_LR,
+  PROP_OPTIMIZER,
+  PROP_AUGMENTATION,
+  PROP_SEED,
+  PROP_BEST_VAL_ACC,
+  PROP_FINAL_VAL_ACC,
+  PROP_SEARCH_TEXT,
+  PROP_TICKED,
+  N_PROPS
+};
+static GParamSpec *props[N_PROPS];
+
+static void patina_run_finalize(GObject *object)
+{
+  PatinaRun *self = PATINA_RUN(object);
+  g_free(self->id);
+  g_free(self->dir);
+  g_free(self->damage);
+  g_free(self->model);
+  g_free(self->dataset);
+  g_free(self->optimizer);
+  g_free(self->augmentation);
+  g_free(self->augmentation_json);
+  g_free(self->state);
+  g_free(self->search_text);
+  g_array_unref(self->history);
+  G_OBJECT_CLASS(patina_run_parent_class)->finalize(object);
+}
+
+static void patina_run_get_property(GObject *object, guint prop_id, GValue *value,
+                                    GParamSpec *pspec)
+{
+  PatinaRun *self = PATINA_RUN(object);
+  switch (prop_id) {
+  case PROP_ID: g_value_set_string(value, self->id); break;
+  case PROP_STARTED: g_value_set_int64(value, self->started); break;
+  case PROP_MODEL: g_value_set_string(value, self->model); break;
+  case PROP_SIZE: g_value_set_int(value, self->size); break;
+  case PROP_EPOCHS: g_value_set_int(value, self->epochs); break;
+  case PROP_BATCH: g_value_set_int(value, self->batch); break;
+  case PROP_LR: g_value_set_double(value, self->lr); break;
+  case PROP_OPTIMIZER: g_value_set_string(value, self->optimizer); break;
+  case PROP_AUGMENTATION: g_value_set_string(value, self->augmentation); break;
+  case PROP_SEED: g_value_set_int64(value, self->seed); break;
+  case PROP_BEST_VAL_ACC: g_value_set_double(value, self->best_val_acc); break;
+  case PROP_FINAL_VAL_ACC: g_value_set_double(value, self->final_val_acc); break;
+  case PROP_SEARCH_TEXT: g_value_set_string(value, self->search_text); break;
+  case PROP_TICKED: g_value_set_boolean(value, self->ticked); break;
+  default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+  }
+}
+
+static void patina_run_set_property(GObject *object, guint prop_id, const GValue *value,
+                                    GParamSpec *pspec)
+{
+  PatinaRun *self = PATINA_RUN(object);
+  switch (prop_id) {
+  case PROP_TICKED: patina_run_set_ticked(self, g_value_get_boolean(value)); break;
+  default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+  }
+}
+
+static void patina_run_class_init(PatinaRunClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS(klass);
+  object_class->finalize = patina_run_finalize;
+  object_class->get_property = patina_run_get_property;
+  object_class->set_property = patina_run_set_property;
+  /* Read-only properties exist so GtkColumnView sorters and the search filter can reach the
+   * fields through property expressions. */
+  const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+  props[PROP_ID] = g_param_spec_string("id", NULL, NULL, NULL, ro);
+  props[PROP_STARTED] = g_param_spec_int64("started", NULL, NULL, G_MININT64, G_MAXINT64, 0, ro);
+  props[PROP_MODEL] = g_param_spec_string("model", NULL, NULL, NULL, ro);
+  props[PROP_SIZE] = g_param_spec_int("size", NULL, NULL, 0, G_MAXINT, 0, ro);
+  props[PROP_EPOCHS] = g_param_spec_int("epochs", NULL, NULL, 0, G_MAXINT, 0, ro);
+  props[PROP_BATCH] = g_param_spec_int("batch", NULL, NULL, 0, G_MAXINT, 0, ro);
+  props[PROP_LR] = g_param_spec_double("lr", NULL, NULL, 0, G_MAXDOUBLE, 0, ro);
+  props[PROP_OPTIMIZER] = g_param_spec_string("optimizer", NULL, NULL, NULL, ro);
+  props[PROP_AUGMENTATION] = g_param_spec_string("augmentation", NULL, NULL, NULL, ro);
+  props[PROP_SEED] = g_param_spec_int64("seed", NULL, NULL, G_MININT64, G_MAXINT64, 0, ro);
+  props[PROP_BEST_VAL_ACC] = g_param_spec_double("best-val-acc", NULL, NULL, -1, 1, -1, ro);
+  props[PROP_FINAL_VAL_ACC] = g_param_spec_double("final-val-acc", NULL, NULL, -1, 1, -1, ro);
+  props[PROP_SEARCH_TEXT] = g_param_spec_string("search-text", NULL, NULL, NULL, ro);
+  props[PROP_TICKED] = g_param_spec_boolean("ticked", NULL, NULL, FALSE,
+                                            G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                                              G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties(object_class, N_PROPS, props);
+}
+
+static void patina_run_init(PatinaRun *self)
+{
+  self->history = g_array_new(FALSE, FALSE, sizeof(PatinaEpochRecord));
+  self->best_val_acc = self->final_val_acc = -1;
+  self->lr = self->momentum = self->val_fraction = NAN;
+}
+
+char *patina_runs_dir(void)
+{
+  return g_build_filename(g_get_user_data_dir(), "patina", "runs", NULL);
+}
+
+/* ---- writing ---- */
+
+static void add_double(JsonBuilder *b, const char *name, double v)
+{
+  json_builder_set_member_name(b, name);
+  if (isfinite(v))
+    json_builder_add_double_value(b, v);
+  else
+    json_builder_add_null_value(b); /* JSON has no NaN */
+}
+
+static void add_string(JsonBuilder *b, const char *name, const char *v)
+{
+  json_builder_set_member_name(b, name);
+  json_builder_add_string_value(b, v ? v : "");
+}
+
+static void add_int(JsonBuilder *b, const char *name, gint64 v)
+{
+  json_builder_set_member_name(b, name);
+  json_builder_add_int_value(b, v);
+}
+
+gboolean patina_run_record_save(const PatinaTrainConfig *cfg, const char *dataset_root,
+                                gint64 started_unix, const PatinaTrainResult *result,
+                                const GError *train_error, GError **error)
+{
+  g_return_val_if_fail(cfg != NULL && cfg->output != NULL, FALSE);
+  const char *state = !train_error ? "done"
+                      : g_error_matches(train_error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+                        ? "cancelled"
+                        : "failed";
+  GArray *h = result ? result->history : NULL;
+  double best_acc = NAN, best_loss = NAN, final_acc = NAN, final_loss = NAN;
+  int best_epoch = 0;
+  for (guint i = 0; h && i < h->len; i++) {
+    const PatinaEpochRecord *r = &g_array_index(h, PatinaEpochRecord, i);
+    if (isfinite(r->val_acc) && !(r->val_acc <= best_acc))
+      best_acc = r->val_acc, best_loss = r->val_loss, best_epoch = r->epoch;
+    final_acc = r->val_acc, final_loss = r->val_loss;
+  }
+
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  add_int(b, "version", RECORD_VERSION);
+  g_autoptr(GDateTime) started = g_date_time_new_from_unix_local(started_unix);
+  g_autofree char *started_text = started ? g_date_time_format_iso8601(started) : NULL;
+  add_string(b, "started", started_text);
+  add_int(b, "started_unix", started_unix);
+  add_string(b, "state", state);
+  add_string(b, "error", state[0] == 'f' ? train_error->message : "");
+  add_string(b, "dataset", dataset_root);
+  add_string(b, "model", cfg->model);
+  add_int(b, "size", cfg->size);
+  add_int(b, "epochs", cfg->epochs);
+  add_int(b, "batch", cfg->batch);
+  add_double(b, "lr", cfg->lr);
+  add_string(b, "optimizer", cfg->optimizer == PATINA_OPTIMIZER_SGD ? "sgd" : "adam");
+  add_double(b, "momentum", cfg->momentum);
+  add_int(b, "seed", (gint64) cfg->seed);
+  add_double(b, "val_fraction", cfg->val_fraction);
+  add_int(b, "threads", cfg->threads);
+  json_builder_set_member_name(b, "class_weighting");
+  json_builder_add_boolean_value(b, cfg->class_weighting);
+  json_builder_set_member_name(b, "augmentation");
+  if (cfg->augment && !patina_augment_is_identity(cfg->augment))
+    json_builder_add_value(b, patina_augment_to_json_node(cfg->augment));
+  else
+    json_builder_add_null_value(b);
+  add_int(b, "best_epoch", best_epoch);
+  add_double(b, "best_val_acc", best_acc);
+  add_double(b, "best_val_loss", best_loss);
+  add_double(b, "final_val_acc", final_acc);
+  add_double(b, "final_val_loss", final_loss);
+  json_builder_set_member_name(b, "history");
+  json_builder_begin_array(b);
+  for (guint i = 0; h && i < h->len; i++) {
+    const PatinaEpochRecord *r = &g_array_index(h, PatinaEpochRecord, i);
+    json_builder_begin_object(b);
+    add_int(b, "epoch", r->epoch);
+    add_double(b, "train_loss", r->train_loss);
+    add_double(b, "train_acc", r->train_acc);
+    add_double(b, "val_loss", r->val_loss);
+    add_double(b, "val_acc", r->val_acc);
+    add_double(b, "lr", r->lr);
+    add_double(b, "seconds", r->seconds);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  json_builder_end_object(b);
+
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  json_generator_set_root(gen, root);
+  json_generator_set_pretty(gen, TRUE);
+  g_autofree char *text = json_generator_to_data(gen, NULL);
+  g_autofree char *dir = g_path_get_dirname(cfg->output);
+  g_autofree char *path = g_build_filename(dir, RECORD_NAME, NULL);
+  /* g_file_set_contents writes a temporary file and renames it: never half a record. */
+  return g_file_set_contents(path, text, -1, error);
+}
+
+/* ---- reading ---- */
+
+static PatinaRun *run_new(const char *dir)
+{
+  PatinaRun *self = g_object_new(PATINA_TYPE_RUN, NULL);
+  self->dir = g_strdup(dir);
+  self->id = g_path_get_basename(dir);
+  return self;
+}
+
+static PatinaRun *damaged(PatinaRun *self, char *message)
+{
+  self->damage = message;
+  g_free(self->search_text);
+  self->search_text = g_strdup_printf("%s %s", self->id, message);
+  return self;
+}
+
+/* The member as the type the record promises, or an error naming the field. */
+static JsonNode *member(JsonObject *o, const char *name, GType type, gboolean nullable,
+                        GError **error)
+{
+  JsonNode *n = json_object_get_member(o, name);
+  if (n && nullable && JSON_NODE_HOLDS_NULL(n))
+    return n;
+  if (!n || json_node_get_value_type(n) != type) {
+    /* JSON integers are fine where a number is expected */
+    if (n && type == G_TYPE_DOUBLE && json_node_get_value_type(n) == G_TYPE_INT64)
+      return n;
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                _("the field “%s” is missing or not a %s"), name,
+                type == G_TYPE_STRING ? _("string") : type == G_TYPE_INT64 ? _("whole number")
+                                                                            : _("number"));
+    return NULL;
+  }
+  return n;
+}
+
+static gboolean get_string(JsonObject *o, const char *name, char **out, GError **error)
+{
+  JsonNode *n = member(o, name, G_TYPE_STRING, FALSE, error);
+  if (n)
+    *out = g_strdup(json_node_get_string(n));
+  return n != NULL;
+}
+
+static gboolean get_int(JsonObject *o, const char *name, gint64 lo, gint64 hi, gint64 *out,
+                        GError **error)
+{
+  JsonNode *n = member(o, name, G_TYPE_INT64, FALSE, error);
+  if (!n)
+    return FALSE;
+  gint64 v = json_node_get_int(n);
+  if (v < lo || v > hi) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                _("the field “%s” is %" G_GINT64_FORMAT ", outside %" G_GINT64_FORMAT
+                  "–%" G_GINT64_FORMAT),
+                name, v, lo, hi);
+    return FALSE;
+  }
+  *out = v;
+  return TRUE;
+}
+
+static gboolean get_double(JsonObject *o, const char *name, double *out, GError **error)
+{
+  JsonNode *n = member(o, name, G_TYPE_DOUBLE, TRUE, error);
+  if (n)
+    *out = JSON_NODE_HOLDS_NULL(n) ? NAN : json_node_get_double(n);
+  return n != NULL;
+}
+
+static gboolean read_history(PatinaRun *self, JsonObject *o, GError **error)
+{
+  JsonNode *n = json_object_get_member(o, "history");
+  if (!n || !JSON_NODE_HOLDS_ARRAY(n)) {
+    g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                        _("the field “history” is missing or not a list"));
+    return FALSE;
+  }
+  JsonArray *a = json_node_get_array(n);
+  for (guint i = 0; i < json_array_get_length(a); i++) {
+    JsonNode *e = json_array_get_element(a, i);
+    if (!JSON_NODE_HOLDS_OBJECT(e)) {
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                  _("history entry %u is not an object"), i + 1);
+      return FALSE;
+    }
+    JsonObject *eo = json_node_get_object(e);
+    PatinaEpochRecord r = {0};
+    gint64 epoch;
+    if (!get_int(eo, "epoch", 1, G_MAXINT, &epoch, error) ||
+        !get_double(eo, "train_loss", &r.train_loss, error) ||
+        !get_double(eo, "train_acc", &r.train_acc, error) ||
+        !get_double(eo, "val_loss", &r.val_loss, error) ||
+        !get_double(eo, "val_acc", &r.val_acc, error))
+      return FALSE;
+    r.epoch = (int) epoch;
+    r.lr = self->lr;
+    r.seconds = NAN;
+    g_array_append_val(self->history, r);
+  }
+  return TRUE;
+}
+
+static gboolean read_record(PatinaRun *self, JsonObject *o, GError **error)
+{
+  gint64 size, epochs, batch, seed, started;
+  double best, final;
+  if (!get_string(o, "model", &self->model, error) ||
+      !get_string(o, "dataset", &self->dataset, error) ||
+      !get_string(o, "state", &self->state, error) ||
+      !get_string(o, "optimizer", &self->optimizer, error) ||
+      !get_int(o, "started_unix", 0, G_MAXINT64, &started, error) ||
+      !get_int(o, "size", 1, 65536, &size, error) ||
+      !get_int(o, "epochs", 1, G_MAXINT, &epochs, error) ||
+      !get_int(o, "batch", 1, G_MAXINT, &batch, error) ||
+      !get_int(o, "seed", 0, G_MAXINT64, &seed, error) ||
+      !get_double(o, "lr", &self->lr, error) ||
+      !get_double(o, "momentum", &self->momentum, error) ||
+      !get_double(o, "val_fraction", &self->val_fraction, error) ||
+      !get_double(o, "best_val_acc", &best, error) ||
+      !get_double(o, "final_val_acc", &final, error) || !read_history(self, o, error))
+    return FALSE;
+  if (!(self->lr > 0)) {
+    g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                        _("the learning rate is not a positive number"));
+    return FALSE;
+  }
+  self->size = (int) size, self->epochs = (int) epochs, self->batch = (int) batch;
+  self->seed = seed, self->started = started;
+  self->best_val_acc = isfinite(best) ? CLAMP(best, 0, 1) : -1;
+  self->final_val_acc = isfinite(final) ? CLAMP(final, 0, 1) : -1;
+
+  JsonNode *aug = json_object_get_member(o, "augmentation");
+  if (aug && JSON_NODE_HOLDS_OBJECT(aug)) {
+    PatinaAugment a;
+    if (!patina_augment_from_json_node(&a, aug, error))
+      return FALSE;
+    self->augmentation = patina_augment_describe(&a);
+    self->augmentation_json = json_to_string(aug, FALSE);
+  } else {
+    self->augmentation = g_strdup(_("none"));
+  }
+  return TRUE;
+}
+
+/* A checkpoint's safetensors header must at least announce a size the file holds: enough to
+ * catch a truncated or foreign file without reading megabytes of weights on every scan. */
+static gboolean check_checkpoint(const char *path, GError **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path(path);
+  g_autoptr(GFileInputStream) in = g_file_read(file, NULL, error);
+  if (!in)
+    return FALSE;
+  g_autoptr(GFileInfo) info =
+    g_file_input_stream_query_info(in, G_FILE_ATTRIBUTE_STANDARD_SIZE, NULL, error);
+  if (!info)
+    return FALSE;
+  guint8 head[9];
+  gsize got = 0;
+  if (!g_input_stream_read_all(G_INPUT_STREAM(in), head, sizeof head, &got, NULL, error))
+    return FALSE;
+  guint64 header_len = 0;
+  for (int i = 7; i >= 0 && got >= 8; i--)
+    header_len = header_len << 8 | head[i];
+  goffset size = g_file_info_get_size(info);
+  if (got < sizeof head || header_len + 8 > (guint64) size || head[8] != '{') {
+    g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                        _("not a complete .safetensors file"));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+PatinaRun *patina_run_load(const char *dir)
+{
+  g_return_val_if_fail(dir != NULL, NULL);
+  PatinaRun *self = run_new(dir);
+  g_autofree char *path = g_build_filename(dir, RECORD_NAME, NULL);
+  if (!g_file_test(path, G_FILE_TEST_EXISTS))
+    return damaged(self, g_strdup_printf(_("%s has no run.json: the run was interrupted or "
+                                           "made by an older version"),
+                                         dir));
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_autoptr(GError) error = NULL;
+  if (!json_parser_load_from_file(parser, path, &error))
+    return damaged(self, g_strdup_printf(_("%s: %s"), path, error->message));
+  JsonNode *root = json_parser_get_root(parser);
+  if (!root || !JSON_NODE_HOLDS_OBJECT(root))
+    return damaged(self, g_strdup_printf(_("%s: not a JSON object"), path));
+  if (!read_record(self, json_node_get_object(root), &error))
+    return damaged(self, g_strdup_printf(_("%s: %s"), path, error->message));
+  if (self->history->len > 0) {
+    /* Every run with an epoch behind it has saved its best model. */
+    g_autofree char *model = g_build_filename(dir, "model.safetensors", NULL);
+    if (!check_checkpoint(model, &error))
+      return damaged(self, g_strdup_printf(_("%s: %s"), model, error->message));
+  }
+  self->search_text = g_strdup_printf("%s %s %s %s %s lr %g batch %d size %d seed %" G_GINT64_FORMAT
+                                      " epochs %d %s %s",
+                                      self->id, self->model, self->dataset, self->optimizer,
+                                      self->augmentation, self->lr, self->batch, self->size,
+                                      self->seed, self->epochs, self->state,
+                                      self->augmentation_json ? "augmented" : "");
+  return self;
+}
+
+static int compare_newest_first(gconstpointer a, gconstpointer b)
+{
+  PatinaRun *ra = *(PatinaRun **) a, *rb = *(PatinaRun **) b;
+  return -g_strcmp0(ra->id, rb->id);
+}
+
+GPtrArray *patina_runs_scan(const char *runs_dir, GCancellable *cancellable, GError **error)
+{
+  GPtrArray *runs = g_ptr_array_new_with_free_func(g_object_unref);
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GDir) d = g_dir_open(runs_dir, 0, &local);
+  if (!d) {
+    if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+      return runs; /* no run yet */
+    g_propagate_error(error, g_steal_pointer(&local));
+    g_ptr_array_unref(runs);
+    return NULL;
+  }
+  const char *name;
+  while ((name = g_dir_read_name(d))) {
+    if (g_cancellable_set_error_if_cancelled(cancellable, error)) {
+      g_ptr_array_unref(runs);
+      return NULL;
+    }
+    g_autofree char *dir = g_build_filename(runs_dir, name, NULL);
+    if (name[0] == '.' || !g_file_test(dir, G_FILE_TEST_IS_DIR))
+      continue;
+    g_ptr_array_add(runs, patina_run_load(dir));
+  }
+  g_ptr_array_sort(runs, compare_newest_first);
+  return runs;
+}
+
+static gboolean delete_tree(GFile *file, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(GFileEnumerator) e =
+    g_file_enumerate_children(file, G_FILE_ATTRIBUTE_STANDARD_NAME "," G_FILE_ATTRIBUTE_STANDARD_TYPE,
+                              G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, cancellable, NULL);
+  if (e) {
+    GFileInfo *info;
+    GFile *child;
+    while (g_file_enumerator_iterate(e, &info, &child, cancellable, error) && info) {
+      gboolean ok = g_file_info_get_file_type(info) == G_FILE_TYPE_DIRECTORY
+                      ? delete_tree(child, cancellable, error)
+                      : g_file_delete(child, cancellable, error);
+      if (!ok)
+        return FALSE;
+    }
+  }
+  return g_file_delete(file, cancellable, error);
+}
+
+gboolean patina_run_delete_folder(const char *dir, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path(dir);
+  return delete_tree(file, cancellable, error);
+}
+
+const char *patina_run_get_id(PatinaRun *self) { return self->id; }
+const char *patina_run_get_dir(PatinaRun *self) { return self->dir; }
+const char *patina_run_get_damage(PatinaRun *self) { return self->damage; }
+const char *patina_run_get_model(PatinaRun *self) { return self->model; }
+const char *patina_run_get_dataset(PatinaRun *self) { return self->dataset; }
+const char *patina_run_get_optimizer(PatinaRun *self) { return self->optimizer; }
+const char *patina_run_get_augmentation(PatinaRun *self) { return self->augmentation; }
+const char *patina_run_get_augmentation_json(PatinaRun *self) { return self->augmentation_json; }
+const char *patina_run_get_state(PatinaRun *self) { return self->state; }
+int patina_run_get_size(PatinaRun *self) { return self->size; }
+int patina_run_get_epochs(PatinaRun *self) { return self->epochs; }
+int patina_run_get_batch(PatinaRun *self) { return self->batch; }
+double patina_run_get_lr(PatinaRun *self) { return self->lr; }
+double patina_run_get_momentum(PatinaRun *self) { return self->momentum; }
+double patina_run_get_val_fraction(PatinaRun *self) { return self->val_fraction; }
+gint64 patina_run_get_seed(PatinaRun *self) { return self->seed; }
+gint64 patina_run_get_started(PatinaRun *self) { return self->started; }
+double patina_run_get_best_val_acc(PatinaRun *self) { return self->best_val_acc; }
+double patina_run_get_final_val_acc(PatinaRun *self) { return self->final_val_acc; }
+GArray *patina_run_get_history(PatinaRun *self) { return self->history; }
+gboolean patina_run_get_ticked(PatinaRun *self) { return self->ticked; }
+
+void patina_run_set_ticked(PatinaRun *self, gboolean ticked)
+{
+  g_return_if_fail(PATINA_IS_RUN(self));
+  ticked = ticked && !self->damage; /* a damaged run has no curves to show */
+  if (self->ticked == ticked)
+    return;
+  self->ticked = ticked;
+  g_object_notify_by_pspec(G_OBJECT(self), props[PROP_TICKED]);
+}
+
+char *patina_run_get_label(PatinaRun *self)
+{
+  if (self->damage)
+    return g_strdup(self->id);
+  return g_strdup_printf(_("%s · %s, lr %g, batch %d"), self->id, self->model, self->lr,
+                         self->batch);
+}
