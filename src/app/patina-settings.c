@@ -19,3 +19,20 @@ GSettings *patina_settings_new(void)
             PATINA_APP_ID);
   return g_settings_new_full(schema, NULL, NULL);
 }
+
+gboolean patina_settings_get_augment(GSettings *settings, PatinaAugment *a, GError **error)
+{
+  g_autofree char *json = g_settings_get_string(settings, "augment");
+  if (!patina_augment_from_json(a, json, -1, error)) {
+    patina_augment_init(a);
+    g_prefix_error(error, "augment setting: ");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+void patina_settings_set_augment(GSettings *settings, const PatinaAugment *a)
+{
+  g_autofree char *json = patina_augment_to_json(a);
+  g_settings_set_string(settings, "augment", json);
+}

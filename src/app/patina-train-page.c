@@ -18,6 +18,7 @@ struct _PatinaTrainPage {
   GtkSpinButton *lr_spin;
   GtkSpinButton *seed_spin;
   GtkSpinButton *threads_spin;
+  GtkSwitch *augment_switch;
   GtkButton *pause_button;
   GtkLabel *status_label;
   GtkProgressBar *progress;
@@ -34,7 +35,8 @@ struct _PatinaTrainPage {
 
 G_DEFINE_FINAL_TYPE(PatinaTrainPage, patina_train_page, GTK_TYPE_WIDGET)
 
-void patina_train_config_from_settings(GSettings *settings, PatinaTrainConfig *cfg)
+gboolean patina_train_config_from_settings(GSettings *settings, PatinaTrainConfig *cfg,
+                                           PatinaAugment *augment, GError **error)
 {
   patina_train_config_default(cfg);
   int m = g_settings_get_enum(settings, "train-model");
@@ -46,6 +48,12 @@ void patina_train_config_from_settings(GSettings *settings, PatinaTrainConfig *c
   cfg->seed = (guint64) g_settings_get_int(settings, "train-seed");
   int threads = g_settings_get_int(settings, "train-threads");
   cfg->threads = threads > 0 ? threads : CLAMP((int) g_get_num_processors(), 1, 64);
+  if (g_settings_get_boolean(settings, "train-augment")) {
+    if (!patina_settings_get_augment(settings, augment, error))
+      return FALSE;
+    cfg->augment = augment;
+  }
+  return TRUE;
 }
 
 /* ---- settings <-> widgets ---- */
@@ -266,6 +274,7 @@ static void patina_train_page_class_init(PatinaTrainPageClass *klass)
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, lr_spin);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, seed_spin);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, threads_spin);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, augment_switch);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, pause_button);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, status_label);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, progress);
@@ -289,6 +298,8 @@ static void patina_train_page_init(PatinaTrainPage *self)
   bind_int(self, "train-batch", self->batch_spin);
   bind_int(self, "train-seed", self->seed_spin);
   bind_int(self, "train-threads", self->threads_spin);
+  g_settings_bind(self->settings, "train-augment", self->augment_switch, "active",
+                  G_SETTINGS_BIND_DEFAULT);
   g_settings_bind(self->settings, "train-lr", gtk_spin_button_get_adjustment(self->lr_spin),
                   "value", G_SETTINGS_BIND_DEFAULT);
   update_progress(self);

@@ -18,7 +18,10 @@ PatinaChart *patina_train_page_get_chart(PatinaTrainPage *self);
 /* The confusion matrix of the last finished run (empty until then). */
 PatinaConfusion *patina_train_page_get_confusion(PatinaTrainPage *self);
 
-/* Fills cfg from the settings the page edits (cfg->model points to a static string). */
-void patina_train_config_from_settings(GSettings *settings, PatinaTrainConfig *cfg);
+/* Fills cfg from the settings the page edits (cfg->model points to a static string). With
+ * train-augment on, the Augment page's parameters (the "augment" key) go into augment and
+ * cfg->augment points there; FALSE when that key does not parse. */
+gboolean patina_train_config_from_settings(GSettings *settings, PatinaTrainConfig *cfg,
+                                           PatinaAugment *augment, GError **error);
 
 G_END_DECLS

@@ -251,9 +251,10 @@ static void train_start_action(GtkWidget *widget, const char *name, GVariant *pa
   (void) param;
   PatinaWindow *self = PATINA_WINDOW(widget);
   PatinaTrainConfig cfg;
-  patina_train_config_from_settings(self->settings, &cfg);
+  PatinaAugment augment;
   g_autoptr(GError) error = NULL;
-  if (!patina_workspace_start_training(self->workspace, &cfg, &error)) {
+  if (!patina_train_config_from_settings(self->settings, &cfg, &augment, &error) ||
+      !patina_workspace_start_training(self->workspace, &cfg, &error)) {
     patina_window_toast(self, error->message);
     return;
   }
