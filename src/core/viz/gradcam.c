@@ -1,0 +1,297 @@
+/* Grad-CAM and Grad-CAM++ (see gradcam.h for which tensor and which score).
+ *
+ * model.c keeps no per-layer output gradients (backward ping-pongs two buffers, with ReLU and
+ * pooling fused into the conv pass), so the gradient at the activation is taken from a second
+ * model built from the layers after it: its input is the activation, its parameters a copy of
+ * the original's, and its input gradient (patina_model_backward's dinput) is dScore/dA. */
+#include "gradcam.h"
+
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "data/image.h"
+
+static gboolean is_activation_after_conv(PatinaLayerType t)
+{
+  return t == PATINA_LAYER_RELU || t == PATINA_LAYER_LEAKY_RELU;
+}
+
+PatinaCamLayer *patina_cam_layers(const PatinaModel *m, int *n_out)
+{
+  GArray *a = g_array_new(FALSE, TRUE, sizeof(PatinaCamLayer));
+  for (int i = 0; i < m->n_layers; i++) {
+    if (m->layers[i].type != PATINA_LAYER_CONV2D)
+      continue;
+    int act = i;
+    if (act + 1 < m->n_layers && m->layers[act + 1].type == PATINA_LAYER_BATCHNORM2D &&
+        act + 2 < m->n_layers && is_activation_after_conv(m->layers[act + 2].type))
+      act += 2;
+    else if (act + 1 < m->n_layers && is_activation_after_conv(m->layers[act + 1].type))
+      act += 1;
+    const PatinaLayer *l = &m->layers[act];
+    PatinaCamLayer c = {
+      .name = g_strdup_printf("conv%u", a->len + 1), .conv_index = i, .act_index = act,
+      .channels = l->out_c, .height = l->out_h, .width = l->out_w,
+    };
+    g_array_append_val(a, c);
+  }
+  *n_out = (int) a->len;
+  return (PatinaCamLayer *) g_array_free(a, FALSE);
+}
+
+void patina_cam_layers_free(PatinaCamLayer *layers, int n)
+{
+  for (int i = 0; layers && i < n; i++)
+    g_free(layers[i].name);
+  g_free(layers);
+}
+
+static char *describe_layers(const PatinaCamLayer *layers, int n)
+{
+  GString *s = g_string_new(NULL);
+  for (int i = 0; i < n; i++)
+    g_string_append_printf(s, "%s%s (layer %d, %d×%d×%d)", i ? ", " : "", layers[i].name,
+                           layers[i].conv_index, layers[i].channels, layers[i].height,
+                           layers[i].width);
+  return g_string_free(s, FALSE);
+}
+
+int patina_cam_find_layer(const PatinaModel *m, const char *name, GError **error)
+{
+  int n;
+  PatinaCamLayer *layers = patina_cam_layers(m, &n);
+  int found = -1;
+  if (n == 0) {
+    g_set_error(error, PATINA_ERROR, PATINA_ERROR_INVALID,
+                "model \"%s\" has no conv layers: Grad-CAM needs one", m->name);
+    goto out;
+  }
+  if (!name) {
+    found = n - 1;
+    goto out;
+  }
+  for (int i = 0; i < n; i++)
+    if (!g_ascii_strcasecmp(name, layers[i].name))
+      found = i;
+  guint64 index;
+  if (found < 0 && g_ascii_string_to_unsigned(name, 10, 0, G_MAXINT, &index, NULL)) {
+    for (int i = 0; i < n; i++)
+      if (layers[i].conv_index == (int) index)
+        found = i;
+    if (found < 0) {
+      g_autofree char *valid = describe_layers(layers, n);
+      if ((int) index < m->n_layers)
+        g_set_error(error, PATINA_ERROR, PATINA_ERROR_INVALID,
+                    "layer %d is %s, not a convolution; Grad-CAM takes %s", (int) index,
+                    patina_layer_type_name(m->layers[index].type), valid);
+      else
+        g_set_error(error, PATINA_ERROR, PATINA_ERROR_INVALID,
+                    "model \"%s\" has no layer %d (it has %d); Grad-CAM takes %s", m->name,
+                    (int) index, m->n_layers, valid);
+      goto out;
+    }
+  }
+  if (found < 0) {
+    g_autofree char *valid = describe_layers(layers, n);
+    g_set_error(error, PATINA_ERROR, PATINA_ERROR_INVALID,
+                "no layer \"%s\" in model \"%s\"; Grad-CAM takes %s", name, m->name, valid);
+  }
+out:
+  patina_cam_layers_free(layers, n);
+  return found;
+}
+
+/* The layers after index `after` as a model of their own, parameters and buffers copied. */
+static PatinaModel *tail_model(const PatinaModel *m, int after, GError **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new();
+  if (!json_parser_load_from_data(parser, m->spec_json, -1, error))
+    return NULL;
+  JsonObject *spec = json_node_get_object(json_parser_get_root(parser));
+  JsonArray *layers = json_object_get_array_member(spec, "layers");
+  const PatinaLayer *a = &m->layers[after];
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "name");
+  json_builder_add_string_value(b, "tail");
+  json_builder_set_member_name(b, "input");
+  json_builder_begin_array(b);
+  json_builder_add_int_value(b, a->out_c);
+  json_builder_add_int_value(b, a->out_h);
+  json_builder_add_int_value(b, a->out_w);
+  json_builder_end_array(b);
+  json_builder_set_member_name(b, "layers");
+  json_builder_begin_array(b);
+  for (int i = after + 1; i < m->n_layers; i++)
+    json_builder_add_value(b, json_node_copy(json_array_get_element(layers, i)));
+  json_builder_end_array(b);
+  json_builder_end_object(b);
+  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  g_autofree char *json = json_to_string(root, FALSE);
+  PatinaModel *t = patina_model_new(json, error);
+  if (!t)
+    return NULL;
+  gsize param_off = 0, buffer_off = 0;
+  for (int i = 0; i <= after; i++) {
+    param_off += m->layers[i].weight_len + m->layers[i].bias_len;
+    if (m->layers[i].type == PATINA_LAYER_BATCHNORM2D)
+      buffer_off += 2 * (gsize) m->layers[i].in_c;
+  }
+  g_assert(param_off + t->n_params == m->n_params && buffer_off + t->n_buffers == m->n_buffers);
+  memcpy(t->params, m->params + param_off, sizeof(float) * t->n_params);
+  memcpy(t->buffers, m->buffers + buffer_off, sizeof(float) * t->n_buffers);
+  return t;
+}
+
+static void compute_weights(PatinaCamMethod method, const float *act, const float *grad, int c,
+                            int hw, float *weights)
+{
+  for (int k = 0; k < c; k++) {
+    const float *ak = act + (gsize) k * hw, *gk = grad + (gsize) k * hw;
+    double w = 0.0;
+    if (method == PATINA_CAM_GRADCAM) {
+      for (int j = 0; j < hw; j++)
+        w += gk[j];
+      w /= hw;
+    } else {
+      double sum_a = 0.0;
+      for (int j = 0; j < hw; j++)
+        sum_a += ak[j];
+      for (int j = 0; j < hw; j++) {
+        double g = gk[j];
+        if (g <= 0.0) /* relu(g) = 0, and g = 0 is defined as 0 */
+          continue;
+        double g2 = g * g;
+        w += g * g2 / (2.0 * g2 + sum_a * g2 * g + 1e-6);
+      }
+    }
+    weights[k] = (float) w;
+  }
+}
+
+gboolean patina_cam_compute(PatinaModel *m, const float *x, int layer, int klass,
+                            PatinaCamMethod method, PatinaCam *cam, GError **error)
+{
+  memset(cam, 0, sizeof *cam);
+  int n_layers;
+  PatinaCamLayer *layers = patina_cam_layers(m, &n_layers);
+  if (layer < 0 || layer >= n_layers) {
+    g_autofree char *valid = describe_layers(layers, n_layers);
+    g_set_error(error, PATINA_ERROR, PATINA_ERROR_INVALID,
+                n_layers ? "Grad-CAM layer %d out of range; the model has %s"
+                         : "Grad-CAM layer %d: the model has no conv layers%s",
+                layer, valid);
+    patina_cam_layers_free(layers, n_layers);
+    return FALSE;
+  }
+  PatinaCamLayer chosen = layers[layer];
+  chosen.name = g_strdup(chosen.name);
+  patina_cam_layers_free(layers, n_layers);
+  int classes = patina_model_n_classes(m);
+  if (klass < 0 || klass >= classes) {
+    g_set_error(error, PATINA_ERROR, PATINA_ERROR_INVALID,
+                "class %d out of range: the model has %d classes (0 to %d)", klass, classes,
+                classes - 1);
+    g_free(chosen.name);
+    return FALSE;
+  }
+  cam->layer = chosen;
+  cam->klass = klass;
+  cam->method = method;
+  g_autofree float *probs = g_new(float, classes);
+  g_autofree float *dlogits = g_new0(float, m->n_outputs);
+  g_autofree float *act = NULL;
+
+  const float *logits = patina_model_forward(m, x, 1, FALSE, NULL, error);
+  if (!logits)
+    goto fail;
+  patina_model_probabilities(m, logits, 1, probs);
+  cam->probability = probs[klass];
+  if (m->n_outputs == 1) {
+    dlogits[0] = klass == 1 ? 1.0f : -1.0f;
+    cam->score = klass == 1 ? logits[0] : -logits[0];
+  } else {
+    dlogits[klass] = 1.0f;
+    cam->score = logits[klass];
+  }
+  int c = chosen.channels, hw = chosen.height * chosen.width;
+  /* the model's buffers change with its next forward; the tail's forward is its own */
+  act = g_memdup2(m->layers[chosen.act_index].out, sizeof(float) * c * hw);
+
+  PatinaModel *tail = tail_model(m, chosen.act_index, error);
+  if (!tail)
+    goto fail;
+  if (!patina_model_forward(tail, act, 1, FALSE, NULL, error)) {
+    patina_model_free(tail);
+    goto fail;
+  }
+  patina_model_backward(tail, act, dlogits, 1, TRUE);
+  cam->weights = g_new(float, c);
+  compute_weights(method, act, tail->dinput, c, hw, cam->weights);
+  patina_model_free(tail);
+
+  cam->map = g_new(float, hw);
+  for (int j = 0; j < hw; j++) {
+    double s = 0.0;
+    for (int k = 0; k < c; k++)
+      s += (double) cam->weights[k] * act[(gsize) k * hw + j];
+    cam->map[j] = s > 0.0 ? (float) s : 0.0f;
+  }
+  return TRUE;
+fail:
+  patina_cam_clear(cam);
+  return FALSE;
+}
+
+void patina_cam_clear(PatinaCam *cam)
+{
+  g_clear_pointer(&cam->layer.name, g_free);
+  g_clear_pointer(&cam->map, g_free);
+  g_clear_pointer(&cam->weights, g_free);
+}
+
+float *patina_cam_upsample(const PatinaCam *cam, int width, int height)
+{
+  float *up = g_new(float, (gsize) width * height);
+  patina_resize_bilinear(cam->map, cam->layer.width, cam->layer.height, up, width, height);
+  float mx = 0.0f;
+  for (gsize i = 0; i < (gsize) width * height; i++)
+    mx = MAX(mx, up[i]);
+  if (mx > 0.0f)
+    for (gsize i = 0; i < (gsize) width * height; i++)
+      up[i] /= mx;
+  return up;
+}
+
+cairo_surface_t *patina_overlay_render(const float *gray, const float *values, int width,
+                                       int height, float lo, float hi,
+                                       const PatinaColormap *cmap, double opacity)
+{
+  cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
+  if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
+    cairo_surface_destroy(s);
+    return NULL;
+  }
+  opacity = CLAMP(opacity, 0.0, 1.0);
+  float span = hi > lo ? hi - lo : 1.0f;
+  guint8 *data = cairo_image_surface_get_data(s);
+  int stride = cairo_image_surface_get_stride(s);
+  for (int y = 0; y < height; y++) {
+    guint32 *row = (guint32 *) (data + (gsize) y * stride);
+    for (int x = 0; x < width; x++) {
+      gsize i = (gsize) y * width + x;
+      guint8 rgb[3];
+      patina_colormap_map(cmap, (values[i] - lo) / span, FALSE, rgb);
+      double g = CLAMP(gray[i], 0.0f, 1.0f) * 255.0;
+      guint32 px = 0xFF000000u;
+      for (int ch = 0; ch < 3; ch++) {
+        double v = (1.0 - opacity) * g + opacity * rgb[ch];
+        px |= (guint32) lround(CLAMP(v, 0.0, 255.0)) << (16 - 8 * ch);
+      }
+      row[x] = px;
+    }
+  }
+  cairo_surface_mark_dirty(s);
+  return s;
+}

@@ -1,0 +1,244 @@
+/* Grad-CAM and Grad-CAM++: the paper CNN against PyTorch (tests/make_golden.py, gradcam
+ * fixture: paper_cnn.safetensors's weights and x[0], conv layers 3 and 9, both classes of the
+ * binary head), layer lookup and its errors, and the overlay. */
+#include <math.h>
+#include <string.h>
+
+#include "gradcheck.h"
+#include "nn/model.h"
+#include "viz/gradcam.h"
+
+#define RTOL 1e-4
+#define SIZE 46
+
+static void load_params(PatinaModel *m, const PatinaSafetensors *st)
+{
+  for (int i = 0; i < m->n_layers; i++) {
+    PatinaLayer *l = &m->layers[i];
+    if (l->weight == NULL)
+      continue;
+    g_autofree char *wn = g_strdup_printf("%d.weight", l->index);
+    g_autofree char *bn = g_strdup_printf("%d.bias", l->index);
+    g_autofree float *w = pt_tensor(st, wn, l->weight_len);
+    g_autofree float *b = pt_tensor(st, bn, l->bias_len);
+    memcpy(l->weight, w, l->weight_len * sizeof(float));
+    memcpy(l->bias, b, l->bias_len * sizeof(float));
+  }
+}
+
+static PatinaModel *paper_model(int classes, int size)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *spec = patina_spec_paper(classes, size, 3);
+  PatinaModel *m = patina_model_new(spec, &error);
+  g_assert_no_error(error);
+  return m;
+}
+
+static void test_golden(void)
+{
+  g_autoptr(PatinaSafetensors) weights = pt_fixture_load("paper_cnn");
+  g_autoptr(PatinaSafetensors) st = pt_fixture_load("gradcam");
+  if (!weights || !st)
+    return;
+  PatinaModel *m = paper_model(2, SIZE);
+  load_params(m, weights);
+  const gsize xlen = (gsize) 3 * SIZE * SIZE;
+  g_autofree float *x2 = pt_tensor(weights, "x", 2 * xlen);
+  g_autofree float *logit_ref = pt_tensor(st, "logit", 1);
+
+  static const struct { const char *name; int index; } layers[] = { { "conv2", 3 },
+                                                                    { "conv4", 9 } };
+  int checked = 0;
+  for (guint li = 0; li < G_N_ELEMENTS(layers); li++) {
+    g_autoptr(GError) error = NULL;
+    int layer = patina_cam_find_layer(m, layers[li].name, &error);
+    g_assert_no_error(error);
+    for (int klass = 0; klass < 2; klass++) {
+      for (int plus = 0; plus < 2; plus++) {
+        PatinaCam cam;
+        g_assert_true(patina_cam_compute(m, x2, layer, klass,
+                                         plus ? PATINA_CAM_GRADCAM_PLUS_PLUS : PATINA_CAM_GRADCAM,
+                                         &cam, &error));
+        g_assert_no_error(error);
+        g_assert_cmpint(cam.layer.conv_index, ==, layers[li].index);
+        g_assert_cmpint(cam.layer.act_index, ==, layers[li].index + 1); /* the ReLU after it */
+        float logit = klass == 1 ? cam.score : -cam.score;
+        pt_close("logit", &logit, logit_ref, 1, RTOL);
+        float p1 = 1.0f / (1.0f + expf(-logit_ref[0]));
+        g_assert_cmpfloat_with_epsilon(cam.probability, klass ? p1 : 1.0f - p1, 1e-5);
+
+        g_autofree char *key = g_strdup_printf("%d.class%d.%s", layers[li].index, klass,
+                                               plus ? "gradcam++" : "gradcam");
+        g_autofree char *up_key = g_strconcat(key, ".up", NULL);
+        const PatinaTensorView *v = pt_view(st, key);
+        g_assert_cmpint(v->shape[0], ==, cam.layer.height);
+        g_assert_cmpint(v->shape[1], ==, cam.layer.width);
+        gsize hw = (gsize) cam.layer.height * cam.layer.width;
+        g_autofree float *want = pt_tensor(st, key, hw);
+        g_autofree float *want_up = pt_tensor(st, up_key, SIZE * SIZE);
+        pt_close(key, cam.map, want, hw, RTOL);
+        g_autofree float *up = patina_cam_upsample(&cam, SIZE, SIZE);
+        pt_close(up_key, up, want_up, SIZE * SIZE, RTOL);
+        patina_cam_clear(&cam);
+        checked++;
+      }
+    }
+  }
+  g_assert_cmpint(checked, ==, 8);
+  patina_model_free(m);
+}
+
+/* The tail model gets copies of the parameters after the layer (and batchnorm's running
+ * statistics): with them, Grad-CAM's score equals the full model's logit and the map does not
+ * depend on which conv the model keeps in front. paper5 has conv → batchnorm → ReLU blocks. */
+static void test_batchnorm_model(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *spec = patina_spec_paper5(3, 153, 3);
+  PatinaModel *m = patina_model_new(spec, &error);
+  g_assert_no_error(error);
+  PatinaRng rng;
+  patina_rng_init(&rng, 5);
+  patina_model_init(m, &rng);
+  for (int i = 0; i < m->n_layers; i++) {
+    PatinaLayer *l = &m->layers[i];
+    for (int ch = 0; l->type == PATINA_LAYER_BATCHNORM2D && ch < l->in_c; ch++) {
+      l->running_mean[ch] = 0.05f * (ch % 7);
+      l->running_var[ch] = 0.5f + 0.1f * (ch % 5);
+    }
+  }
+  gsize xlen = (gsize) 3 * 153 * 153;
+  g_autofree float *x = g_new(float, xlen);
+  for (gsize i = 0; i < xlen; i++)
+    x[i] = patina_rng_uniform(&rng);
+  const float *lg = patina_model_forward(m, x, 1, FALSE, NULL, &error);
+  g_assert_no_error(error);
+  float logits[3];
+  memcpy(logits, lg, sizeof logits);
+  memset(m->grads, 0, sizeof(float) * m->n_params);
+  int n;
+  PatinaCamLayer *layers = patina_cam_layers(m, &n);
+  g_assert_cmpint(n, ==, 5);
+  for (int i = 0; i < n; i++) {
+    g_assert_cmpint(m->layers[layers[i].act_index].type, ==, PATINA_LAYER_RELU);
+    g_assert_cmpint(layers[i].act_index, ==, layers[i].conv_index + 2);
+    for (int klass = 0; klass < 3; klass++) {
+      PatinaCam cam;
+      g_assert_true(patina_cam_compute(m, x, i, klass, PATINA_CAM_GRADCAM, &cam, &error));
+      g_assert_no_error(error);
+      g_assert_cmpfloat_with_epsilon(cam.score, logits[klass], 1e-4 * MAX(1.0, fabsf(logits[klass])));
+      for (int j = 0; j < cam.layer.height * cam.layer.width; j++)
+        g_assert_true(cam.map[j] >= 0.0f && isfinite(cam.map[j]));
+      patina_cam_clear(&cam);
+    }
+  }
+  patina_cam_layers_free(layers, n);
+  for (gsize i = 0; i < m->n_params; i++)
+    g_assert_cmpfloat(m->grads[i], ==, 0.0f); /* the model's own gradients are not touched */
+  patina_model_free(m);
+}
+
+static void test_layer_lookup(void)
+{
+  PatinaModel *m = paper_model(2, SIZE);
+  g_autoptr(GError) error = NULL;
+  int n;
+  PatinaCamLayer *layers = patina_cam_layers(m, &n);
+  g_assert_cmpint(n, ==, 4);
+  g_assert_cmpstr(layers[0].name, ==, "conv1");
+  g_assert_cmpint(layers[0].channels, ==, 32);
+  g_assert_cmpint(layers[0].height, ==, 44);
+  g_assert_cmpint(layers[3].conv_index, ==, 9);
+  patina_cam_layers_free(layers, n);
+
+  g_assert_cmpint(patina_cam_find_layer(m, NULL, &error), ==, 3); /* default: the last conv */
+  g_assert_cmpint(patina_cam_find_layer(m, "CONV2", &error), ==, 1);
+  g_assert_cmpint(patina_cam_find_layer(m, "6", &error), ==, 2);
+  g_assert_no_error(error);
+
+  g_assert_cmpint(patina_cam_find_layer(m, "conv9", &error), ==, -1);
+  g_assert_error(error, PATINA_ERROR, PATINA_ERROR_INVALID);
+  g_assert_nonnull(strstr(error->message, "conv9"));
+  g_assert_nonnull(strstr(error->message, "conv1 (layer 0, 32×44×44)"));
+  g_assert_nonnull(strstr(error->message, "conv4 (layer 9"));
+  g_clear_error(&error);
+
+  g_assert_cmpint(patina_cam_find_layer(m, "4", &error), ==, -1);
+  g_assert_error(error, PATINA_ERROR, PATINA_ERROR_INVALID);
+  g_assert_nonnull(strstr(error->message, "layer 4 is relu, not a convolution"));
+  g_clear_error(&error);
+
+  g_assert_cmpint(patina_cam_find_layer(m, "99", &error), ==, -1);
+  g_assert_nonnull(strstr(error->message, "no layer 99"));
+  g_clear_error(&error);
+
+  gsize xlen = (gsize) 3 * SIZE * SIZE;
+  g_autofree float *x = g_new0(float, xlen);
+  PatinaCam cam;
+  g_assert_false(patina_cam_compute(m, x, 0, 2, PATINA_CAM_GRADCAM, &cam, &error));
+  g_assert_nonnull(strstr(error->message, "class 2 out of range"));
+  g_clear_error(&error);
+  g_assert_false(patina_cam_compute(m, x, 4, 0, PATINA_CAM_GRADCAM, &cam, &error));
+  g_assert_error(error, PATINA_ERROR, PATINA_ERROR_INVALID);
+  g_clear_error(&error);
+  patina_model_free(m);
+
+  /* a model without conv layers */
+  const char *dense = "{\"input\": [1, 4, 4], \"layers\": [{\"type\": \"flatten\"}, "
+                      "{\"type\": \"dense\", \"out_features\": 1}]}";
+  m = patina_model_new(dense, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(patina_cam_find_layer(m, NULL, &error), ==, -1);
+  g_assert_error(error, PATINA_ERROR, PATINA_ERROR_INVALID);
+  g_assert_nonnull(strstr(error->message, "no conv layers"));
+  g_clear_error(&error);
+  g_assert_false(patina_cam_compute(m, x, 0, 0, PATINA_CAM_GRADCAM, &cam, &error));
+  g_assert_nonnull(strstr(error->message, "no conv layers"));
+  patina_model_free(m);
+}
+
+static void test_overlay(void)
+{
+  g_autoptr(GError) error = NULL;
+  const PatinaColormap *cmap = patina_colormap_lookup("viridis", &error);
+  g_assert_no_error(error);
+  const int w = 5, h = 3;
+  float gray[15], values[15];
+  for (int i = 0; i < w * h; i++) {
+    gray[i] = i / 14.0f;
+    values[i] = (float) (i % 5) / 4.0f;
+  }
+  for (int k = 0; k <= 2; k++) {
+    double opacity = k / 2.0;
+    cairo_surface_t *s = patina_overlay_render(gray, values, w, h, 0.0f, 1.0f, cmap, opacity);
+    g_assert_nonnull(s);
+    g_assert_cmpint(cairo_image_surface_get_width(s), ==, w);
+    g_assert_cmpint(cairo_image_surface_get_height(s), ==, h);
+    const guint8 *data = cairo_image_surface_get_data(s);
+    int stride = cairo_image_surface_get_stride(s);
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        guint32 px = ((const guint32 *) (data + y * stride))[x];
+        guint8 rgb[3];
+        patina_colormap_map(cmap, values[y * w + x], FALSE, rgb);
+        for (int ch = 0; ch < 3; ch++) {
+          double want = (1 - opacity) * gray[y * w + x] * 255.0 + opacity * rgb[ch];
+          int got = (px >> (16 - 8 * ch)) & 0xFF;
+          g_assert_cmpfloat(fabs(got - want), <=, 0.5 + 1e-9);
+        }
+      }
+    }
+    cairo_surface_destroy(s);
+  }
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/gradcam/golden", test_golden);
+  g_test_add_func("/gradcam/batchnorm-model", test_batchnorm_model);
+  g_test_add_func("/gradcam/layer-lookup", test_layer_lookup);
+  g_test_add_func("/gradcam/overlay", test_overlay);
+  return g_test_run();
+}
