@@ -1,5 +1,6 @@
 #include "patina-job.h"
 
+#include "patina-job-eval.h"
 #include "patina-run.h"
 #include "patina-util.h"
 #include "train/checkpoint.h"
@@ -31,6 +32,10 @@ typedef struct {
   PatinaProgress progress;
   GArray *new_epochs; /* PatinaEpochRecord not yet seen by the main loop */
   GArray *new_batches; /* PatinaBatchPoint not yet seen */
+  gint64 paused_us;    /* how long the worker has waited paused, in all */
+  PatinaRate rate;     /* over working time; reset at each fold's start */
+  double images_per_second, eta_seconds; /* from rate; 0 and NaN until known */
+  int fold;            /* the fold being trained (1-based), 0 for a single run */
 } Shared;
 
 struct _PatinaJob {
@@ -55,6 +60,17 @@ struct _PatinaJob {
   PatinaEvaluation *evaluation; /* of the best model on the validation images, once done */
   GStrv class_names;
   char *evaluation_error;
+  GArray *misclassified; /* PatinaMisclassified */
+  int fold;              /* as the main loop last saw it */
+  double *fold_accuracies, fold_mean, fold_sd;
+  double paused_seconds;
+
+  /* worker only, while it runs */
+  PatinaDataset *worker_ds;
+  PatinaEvaluation *worker_evaluation; /* merged over folds */
+  GArray *worker_misclassified;
+  GError *worker_evaluation_error;
+  gint64 started_unix;
 };
 
 G_DEFINE_FINAL_TYPE(PatinaJob, patina_job, G_TYPE_OBJECT)
@@ -101,6 +117,8 @@ static void patina_job_finalize(GObject *object)
   }
   g_strfreev(self->class_names);
   g_free(self->evaluation_error);
+  g_array_unref(self->misclassified);
+  g_free(self->fold_accuracies);
   G_OBJECT_CLASS(patina_job_parent_class)->finalize(object);
 }
 
@@ -166,7 +184,10 @@ static void patina_job_init(PatinaJob *self)
   self->batches = g_array_new(FALSE, FALSE, sizeof(PatinaBatchPoint));
   self->history = g_array_new(FALSE, FALSE, sizeof(PatinaEpochRecord));
   self->eta_seconds = NAN;
+  self->shared.eta_seconds = NAN;
   self->status = g_strdup("");
+  self->misclassified = patina_misclassified_array_new();
+  self->fold_mean = self->fold_sd = NAN;
 }
 
 PatinaJob *patina_job_new_train(const char *dataset_root, const PatinaTrainConfig *cfg)
@@ -207,15 +228,47 @@ static void set_status(PatinaJob *self, const char *status)
   g_object_notify_by_pspec(G_OBJECT(self), props[PROP_STATUS]);
 }
 
+gboolean patina_rate_update(PatinaRate *rate, gint64 now, gint64 paused_total, gint64 images,
+                            double fraction, double *images_per_second, double *eta_seconds)
+{
+  if (!rate->started) {
+    *rate = (PatinaRate){TRUE, now, images, paused_total, fraction};
+    return FALSE;
+  }
+  double working = (now - rate->t0 - (paused_total - rate->paused0)) / 1e6;
+  if (!(working > 0) || images <= rate->images0 || !(fraction > rate->fraction0))
+    return FALSE;
+  *images_per_second = (images - rate->images0) / working;
+  *eta_seconds = working / (fraction - rate->fraction0) * (1.0 - fraction);
+  return TRUE;
+}
+
+/* The share of the whole job done after p, folds included. */
+static double job_fraction(const PatinaJob *self, const PatinaProgress *p, int fold)
+{
+  int folds = MAX(self->cfg.folds, 1);
+  double per_fold = (double) p->epochs * MAX(p->batches, 1);
+  double done = (MAX(fold, 1) - 1) * per_fold + (double) (p->epoch - 1) * MAX(p->batches, 1) +
+                p->batch;
+  return per_fold > 0 ? CLAMP(done / (folds * per_fold), 0.0, 1.0) : 0.0;
+}
+
 /* Worker thread: store, never call into GTK or emit signals. */
 static void on_progress(const PatinaProgress *p, gpointer user_data)
 {
   PatinaJob *self = user_data;
+  gint64 now = g_get_monotonic_time();
   g_mutex_lock(&self->shared.lock);
   self->shared.progress = *p;
   self->shared.have_progress = TRUE;
+  if (!p->epoch_done)
+    patina_rate_update(&self->shared.rate, now, self->shared.paused_us, p->images_done,
+                       job_fraction(self, p, self->shared.fold),
+                       &self->shared.images_per_second, &self->shared.eta_seconds);
   if (!p->epoch_done && p->batches > 0) {
-    PatinaBatchPoint b = {p->epoch - 1 + (double) p->batch / p->batches, p->train_loss,
+    /* folds follow each other along the x axis */
+    int before = (MAX(self->shared.fold, 1) - 1) * p->epochs;
+    PatinaBatchPoint b = {before + p->epoch - 1 + (double) p->batch / p->batches, p->train_loss,
                           p->train_acc};
     g_array_append_val(self->shared.new_batches, b);
   }
@@ -230,10 +283,15 @@ static void on_progress(const PatinaProgress *p, gpointer user_data)
     g_array_append_val(self->shared.new_epochs, rec);
   }
   /* Pausing: wait here, between batches, until resumed or cancelled. */
+  gint64 pause_start = g_get_monotonic_time();
+  gboolean waited = FALSE;
   while (self->shared.pause_requested && !g_cancellable_is_cancelled(self->cancellable)) {
     self->shared.worker_paused = TRUE;
+    waited = TRUE;
     g_cond_wait(&self->shared.cond, &self->shared.lock);
   }
+  if (waited)
+    self->shared.paused_us += g_get_monotonic_time() - pause_start;
   self->shared.worker_paused = FALSE;
   g_mutex_unlock(&self->shared.lock);
 }
@@ -243,12 +301,18 @@ static void drain(PatinaJob *self)
 {
   PatinaProgress p;
   gboolean have, worker_paused;
+  double images_per_second, eta_seconds;
+  int fold;
   g_autoptr(GArray) epochs = g_array_new(FALSE, FALSE, sizeof(PatinaEpochRecord));
   g_mutex_lock(&self->shared.lock);
   have = self->shared.have_progress;
   p = self->shared.progress;
   self->shared.have_progress = FALSE;
   worker_paused = self->shared.worker_paused;
+  images_per_second = self->shared.images_per_second;
+  eta_seconds = self->shared.eta_seconds;
+  fold = self->shared.fold;
+  self->paused_seconds = self->shared.paused_us / 1e6;
   if (self->shared.new_epochs->len)
     g_array_append_vals(epochs, self->shared.new_epochs->data, self->shared.new_epochs->len);
   g_array_set_size(self->shared.new_epochs, 0);
@@ -260,24 +324,26 @@ static void drain(PatinaJob *self)
 
   g_object_freeze_notify(G_OBJECT(self));
   if (have) {
-    double total = (double) p.epochs * MAX(p.batches, 1);
-    double done = (double) (p.epoch - 1) * MAX(p.batches, 1) + p.batch;
-    double fraction = total > 0 ? CLAMP(done / total, 0.0, 1.0) : 0.0;
+    self->fold = fold;
+    double fraction = job_fraction(self, &p, fold);
     if (fraction != self->fraction) {
       self->fraction = fraction;
       g_object_notify_by_pspec(G_OBJECT(self), props[PROP_FRACTION]);
     }
-    if (p.images_per_second != self->images_per_second) {
-      self->images_per_second = p.images_per_second;
+    if (images_per_second != self->images_per_second) {
+      self->images_per_second = images_per_second;
       g_object_notify_by_pspec(G_OBJECT(self), props[PROP_IMAGES_PER_SECOND]);
     }
-    if (!(p.eta_seconds == self->eta_seconds)) {
-      self->eta_seconds = p.eta_seconds;
+    if (!(eta_seconds == self->eta_seconds)) {
+      self->eta_seconds = eta_seconds;
       g_object_notify_by_pspec(G_OBJECT(self), props[PROP_ETA_SECONDS]);
     }
     if (self->state == PATINA_JOB_RUNNING) {
-      g_autofree char *s = g_strdup_printf(_("Epoch %d of %d, batch %d of %d"), p.epoch, p.epochs,
-                                           p.batch, p.batches);
+      g_autofree char *s =
+        fold ? g_strdup_printf(_("Fold %d of %d · epoch %d of %d, batch %d of %d"), fold,
+                               self->cfg.folds, p.epoch, p.epochs, p.batch, p.batches)
+             : g_strdup_printf(_("Epoch %d of %d, batch %d of %d"), p.epoch, p.epochs, p.batch,
+                               p.batches);
       set_status(self, s);
     }
   }
@@ -306,6 +372,8 @@ typedef struct {
   PatinaEvaluation *evaluation; /* NULL when it could not be made */
   char *evaluation_error;
   GStrv class_names;
+  GArray *misclassified;
+  PatinaFoldsResult folds;
 } TrainOutcome;
 
 static void train_outcome_free(gpointer p)
@@ -317,46 +385,70 @@ static void train_outcome_free(gpointer p)
   }
   g_free(o->evaluation_error);
   g_strfreev(o->class_names);
+  if (o->misclassified)
+    g_array_unref(o->misclassified);
+  patina_folds_result_clear(&o->folds);
   g_free(o);
 }
 
-/* Worker: the best checkpoint on the validation images of the run's own split. */
-static PatinaEvaluation *evaluate_best(PatinaJob *self, PatinaDataset *ds, GError **error)
+/* Worker: a checkpoint on validation images, merged into what earlier folds gave. The first
+ * failure is kept to be shown; training goes on regardless. */
+static void evaluate_into(PatinaJob *self, const char *path, const int *indices, int n)
 {
-  if (!(self->cfg.val_fraction > 0)) {
-    g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+  if (self->worker_evaluation_error)
+    return;
+  if (n == 0) {
+    g_set_error_literal(&self->worker_evaluation_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                         _("No validation images to evaluate on"));
-    return NULL;
+    return;
   }
-  g_autoptr(GArray) train = g_array_new(FALSE, FALSE, sizeof(int));
-  g_autoptr(GArray) val = g_array_new(FALSE, FALSE, sizeof(int));
-  patina_dataset_split(ds, self->cfg.val_fraction, self->cfg.seed, train, val);
-  if (val->len == 0) {
-    g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                        _("No validation images to evaluate on"));
-    return NULL;
+  patina_job_evaluate_append(path, self->worker_ds, indices, n, self->cfg.threads,
+                             self->cfg.batch, self->cancellable, &self->worker_evaluation,
+                             self->worker_misclassified, &self->worker_evaluation_error);
+}
+
+/* Worker: brackets each fold; a finished fold's best model is evaluated on its own
+ * validation images and recorded as a run. */
+static void on_fold(const PatinaFoldEvent *ev, gpointer user_data)
+{
+  PatinaJob *self = user_data;
+  if (!ev->done) {
+    g_mutex_lock(&self->shared.lock);
+    self->shared.fold = ev->fold;
+    self->shared.rate.started = FALSE; /* each fold loads its images first */
+    g_mutex_unlock(&self->shared.lock);
+    return;
   }
-  PatinaModel *model = patina_checkpoint_load(self->output, NULL, error);
-  if (!model)
-    return NULL;
-  patina_model_set_threads(model, self->cfg.threads);
-  PatinaEvaluation *e = NULL;
-  float *planes = patina_load_planes(ds, (int *) val->data, (int) val->len, model->in_h,
-                                     self->cfg.threads, self->cancellable, error);
-  if (planes) {
-    g_autofree int *labels = g_new(int, val->len);
-    for (guint i = 0; i < val->len; i++)
-      labels[i] = g_array_index(ds->samples, PatinaSample, g_array_index(val, int, i)).label;
-    e = g_new0(PatinaEvaluation, 1);
-    if (!patina_evaluate_planes(model, planes, labels, (int) val->len, self->cfg.batch, e,
-                                error)) {
-      patina_evaluation_clear(e);
-      g_clear_pointer(&e, g_free);
-    }
-    g_free(planes);
+  PatinaTrainConfig c = self->cfg;
+  c.output = ev->output;
+  g_autoptr(GError) record_error = NULL;
+  if (!patina_run_record_save(&c, self->dataset_root, self->started_unix, ev->result, NULL,
+                              &record_error))
+    g_warning("Cannot record the run: %s", record_error->message);
+  evaluate_into(self, ev->output, ev->val_indices, ev->n_val);
+}
+
+static gboolean train_single(PatinaJob *self, GCancellable *cancellable, GError **error)
+{
+  PatinaTrainResult result = {0};
+  gboolean ok = patina_train(&self->cfg, self->worker_ds, on_progress, self, cancellable,
+                             &result, error);
+  /* The Runs page lists the run from this record; a run that cannot be listed still trained,
+   * so a failure here is only reported. */
+  g_autoptr(GError) record_error = NULL;
+  if (!patina_run_record_save(&self->cfg, self->dataset_root, self->started_unix, &result,
+                              ok ? NULL : *error, &record_error))
+    g_warning("Cannot record the run: %s", record_error->message);
+  patina_train_result_clear(&result);
+  if (ok) {
+    /* the best checkpoint on the validation images of the run's own split */
+    g_autoptr(GArray) train = g_array_new(FALSE, FALSE, sizeof(int));
+    g_autoptr(GArray) val = g_array_new(FALSE, FALSE, sizeof(int));
+    if (self->cfg.val_fraction > 0)
+      patina_dataset_split(self->worker_ds, self->cfg.val_fraction, self->cfg.seed, train, val);
+    evaluate_into(self, self->output, (const int *) val->data, (int) val->len);
   }
-  patina_model_free(model);
-  return e;
+  return ok;
 }
 
 static void train_worker(GTask *task, gpointer source, gpointer task_data,
@@ -377,33 +469,30 @@ static void train_worker(GTask *task, gpointer source, gpointer task_data,
                             _("Cannot create the folder %s: %s"), dir, g_strerror(errsv));
     return;
   }
-  PatinaTrainResult result = {0};
   int priority = patina_thread_lower_priority(); /* its pool threads inherit it */
-  gint64 started = g_get_real_time() / G_USEC_PER_SEC;
-  gboolean ok = patina_train(&self->cfg, ds, on_progress, self, cancellable, &result, &error);
-  /* The Runs page lists the run from this record; a run that cannot be listed still trained,
-   * so a failure here is only reported. */
-  g_autoptr(GError) record_error = NULL;
-  if (!patina_run_record_save(&self->cfg, self->dataset_root, started, &result, error,
-                              &record_error))
-    g_warning("Cannot record the run: %s", record_error->message);
-  patina_train_result_clear(&result);
+  self->started_unix = g_get_real_time() / G_USEC_PER_SEC;
+  self->worker_ds = ds;
+  self->worker_misclassified = patina_misclassified_array_new();
+  TrainOutcome *o = g_new0(TrainOutcome, 1);
+  gboolean ok = self->cfg.folds >= 2
+                  ? patina_train_folds(&self->cfg, ds, NULL, 0, on_fold, on_progress, self,
+                                       cancellable, &o->folds, &error)
+                  : train_single(self, cancellable, &error);
+  o->evaluation = g_steal_pointer(&self->worker_evaluation);
+  o->misclassified = g_steal_pointer(&self->worker_misclassified);
+  if (self->worker_evaluation_error)
+    o->evaluation_error = g_strdup(self->worker_evaluation_error->message);
+  g_clear_error(&self->worker_evaluation_error);
+  self->worker_ds = NULL;
+  patina_thread_restore_priority(priority);
   if (!ok) {
-    patina_thread_restore_priority(priority);
+    train_outcome_free(o);
     g_task_return_error(task, error);
     return;
-  }
-  TrainOutcome *o = g_new0(TrainOutcome, 1);
-  GError *eval_error = NULL;
-  o->evaluation = evaluate_best(self, ds, &eval_error);
-  if (!o->evaluation) {
-    o->evaluation_error = g_strdup(eval_error->message);
-    g_error_free(eval_error);
   }
   o->class_names = g_new0(char *, ds->class_names->len + 1);
   for (guint k = 0; k < ds->class_names->len; k++)
     o->class_names[k] = g_strdup(g_ptr_array_index(ds->class_names, k));
-  patina_thread_restore_priority(priority);
   g_task_return_pointer(task, o, train_outcome_free);
 }
 
@@ -418,6 +507,13 @@ static void train_done(GObject *source, GAsyncResult *res, gpointer user_data)
     self->evaluation = g_steal_pointer(&outcome->evaluation);
     self->evaluation_error = g_steal_pointer(&outcome->evaluation_error);
     self->class_names = g_steal_pointer(&outcome->class_names);
+    g_array_unref(self->misclassified);
+    self->misclassified = g_steal_pointer(&outcome->misclassified);
+    if (outcome->folds.folds) {
+      self->fold_accuracies = g_steal_pointer(&outcome->folds.best_val_acc);
+      self->fold_mean = outcome->folds.mean;
+      self->fold_sd = outcome->folds.sd;
+    }
     train_outcome_free(outcome);
   }
   g_clear_handle_id(&self->poll_id, g_source_remove);
@@ -516,3 +612,10 @@ const char *const *patina_job_get_class_names(PatinaJob *self)
   return (const char *const *) self->class_names;
 }
 const char *patina_job_get_evaluation_error(PatinaJob *self) { return self->evaluation_error; }
+GArray *patina_job_get_misclassified(PatinaJob *self) { return self->misclassified; }
+int patina_job_get_folds(PatinaJob *self) { return self->cfg.folds >= 2 ? self->cfg.folds : 0; }
+int patina_job_get_fold(PatinaJob *self) { return self->fold; }
+const double *patina_job_get_fold_accuracies(PatinaJob *self) { return self->fold_accuracies; }
+double patina_job_get_fold_mean(PatinaJob *self) { return self->fold_mean; }
+double patina_job_get_fold_sd(PatinaJob *self) { return self->fold_sd; }
+double patina_job_get_paused_seconds(PatinaJob *self) { return self->paused_seconds; }

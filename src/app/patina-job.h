@@ -68,4 +68,39 @@ const PatinaEvaluation *patina_job_get_evaluation(PatinaJob *self);
 const char *patina_job_get_evaluation_error(PatinaJob *self);
 const char *const *patina_job_get_class_names(PatinaJob *self);
 
+/* A validation image the evaluated model got wrong. */
+typedef struct {
+  char *path;
+  int true_class, predicted;
+  float probability;  /* of the predicted class */
+  int size;           /* thumbnail: size × size RGB, 8 bits, as the model saw the image */
+  GBytes *pixels;
+} PatinaMisclassified;
+/* Once DONE: PatinaMisclassified, in the order of the evaluation (empty when all were right). */
+GArray *patina_job_get_misclassified(PatinaJob *self);
+
+/* Cross-validation: the folds of the run (0 for a single run with a holdout), the fold being
+ * trained (1-based; 0 before the first), and once DONE each fold's best validation accuracy
+ * with their mean and sd. With folds the evaluation is out-of-fold: each fold's best model on
+ * that fold's validation images, merged. */
+int patina_job_get_folds(PatinaJob *self);
+int patina_job_get_fold(PatinaJob *self);
+const double *patina_job_get_fold_accuracies(PatinaJob *self); /* [folds], or NULL */
+double patina_job_get_fold_mean(PatinaJob *self);
+double patina_job_get_fold_sd(PatinaJob *self);
+/* Time the worker has spent paused, in seconds. */
+double patina_job_get_paused_seconds(PatinaJob *self);
+
+/* Throughput over working time only: pauses are left out of images/s and the ETA. The first
+ * observation (after a run's or a fold's first batch) is the reference; times in µs,
+ * paused_total the pause time so far, fraction the share of the whole job done. */
+typedef struct {
+  gboolean started;
+  gint64 t0, images0, paused0;
+  double fraction0;
+} PatinaRate;
+/* FALSE for the reference observation (nothing to report yet). */
+gboolean patina_rate_update(PatinaRate *rate, gint64 now, gint64 paused_total, gint64 images,
+                            double fraction, double *images_per_second, double *eta_seconds);
+
 G_END_DECLS
