@@ -5,15 +5,17 @@
 #include <math.h>
 #include <string.h>
 
-#define RECORD_NAME "run.json"
 #define RECORD_VERSION 1
 
 struct _PatinaRun {
   GObject parent_instance;
   char *id, *dir, *damage;
+  char *record;     /* run.json, or run.fold2.json for a fold of a cross-validation */
+  char *checkpoint; /* the best model beside it */
   char *model, *dataset, *optimizer, *augmentation, *augmentation_json, *state;
   int size, epochs, batch;
-  double lr, momentum, val_fraction;
+  double lr, momentum, val_fraction, dropout;
+  gboolean class_weighting;
   gint64 seed, started;
   double best_val_acc, final_val_acc;
   GArray *history;
@@ -49,6 +51,8 @@ static void patina_run_finalize(GObject *object)
   g_free(self->id);
   g_free(self->dir);
   g_free(self->damage);
+  g_free(self->record);
+  g_free(self->checkpoint);
   g_free(self->model);
   g_free(self->dataset);
   g_free(self->optimizer);
@@ -133,6 +137,17 @@ char *patina_runs_dir(void)
   return g_build_filename(g_get_user_data_dir(), "patina", "runs", NULL);
 }
 
+/* The part of a checkpoint's name between "model" and ".safetensors" (".fold2" for a fold,
+ * "" for a single run), which also names its record: run.fold2.json. */
+static char *output_tag(const char *output_base)
+{
+  const char *ext = ".safetensors";
+  g_autofree char *stem = g_str_has_suffix(output_base, ext)
+                            ? g_strndup(output_base, strlen(output_base) - strlen(ext))
+                            : g_strdup(output_base);
+  return g_strdup(g_str_has_prefix(stem, "model") ? stem + strlen("model") : "");
+}
+
 /* ---- writing ---- */
 
 static void add_double(JsonBuilder *b, const char *name, double v)
@@ -185,6 +200,8 @@ gboolean patina_run_record_save(const PatinaTrainConfig *cfg, const char *datase
   add_string(b, "state", state);
   add_string(b, "error", state[0] == 'f' ? train_error->message : "");
   add_string(b, "dataset", dataset_root);
+  g_autofree char *checkpoint = g_path_get_basename(cfg->output);
+  add_string(b, "checkpoint", checkpoint);
   add_string(b, "model", cfg->model);
   add_int(b, "size", cfg->size);
   add_int(b, "epochs", cfg->epochs);
@@ -192,6 +209,7 @@ gboolean patina_run_record_save(const PatinaTrainConfig *cfg, const char *datase
   add_double(b, "lr", cfg->lr);
   add_string(b, "optimizer", cfg->optimizer == PATINA_OPTIMIZER_SGD ? "sgd" : "adam");
   add_double(b, "momentum", cfg->momentum);
+  add_double(b, "dropout", cfg->dropout);
   add_int(b, "seed", (gint64) cfg->seed);
   add_double(b, "val_fraction", cfg->val_fraction);
   add_int(b, "threads", cfg->threads);
@@ -230,18 +248,26 @@ gboolean patina_run_record_save(const PatinaTrainConfig *cfg, const char *datase
   json_generator_set_pretty(gen, TRUE);
   g_autofree char *text = json_generator_to_data(gen, NULL);
   g_autofree char *dir = g_path_get_dirname(cfg->output);
-  g_autofree char *path = g_build_filename(dir, RECORD_NAME, NULL);
+  g_autofree char *tag = output_tag(checkpoint);
+  g_autofree char *record = g_strdup_printf("run%s.json", tag);
+  g_autofree char *path = g_build_filename(dir, record, NULL);
   /* g_file_set_contents writes a temporary file and renames it: never half a record. */
   return g_file_set_contents(path, text, -1, error);
 }
 
 /* ---- reading ---- */
 
-static PatinaRun *run_new(const char *dir)
+/* A run of folder dir recorded in record (NULL: the folder has no record). */
+static PatinaRun *run_new(const char *dir, const char *record)
 {
   PatinaRun *self = g_object_new(PATINA_TYPE_RUN, NULL);
   self->dir = g_strdup(dir);
-  self->id = g_path_get_basename(dir);
+  self->record = g_strdup(record ? record : "run.json");
+  g_autofree char *folder = g_path_get_basename(dir);
+  /* "run.fold2.json" -> tag ".fold2": the id tells the folds of one cross-validation apart */
+  g_autofree char *tag = g_strndup(self->record + 3, strlen(self->record) - strlen("run.json"));
+  self->id = g_strconcat(folder, tag, NULL);
+  self->checkpoint = g_strdup_printf("model%s.safetensors", tag);
   return self;
 }
 
@@ -369,6 +395,14 @@ static gboolean read_record(PatinaRun *self, JsonObject *o, GError **error)
   self->best_val_acc = isfinite(best) ? CLAMP(best, 0, 1) : -1;
   self->final_val_acc = isfinite(final) ? CLAMP(final, 0, 1) : -1;
 
+  /* Fields added after the first records: optional. */
+  self->dropout = NAN;
+  if (json_object_has_member(o, "dropout") && !get_double(o, "dropout", &self->dropout, error))
+    return FALSE;
+  JsonNode *cw = json_object_get_member(o, "class_weighting");
+  self->class_weighting = cw && json_node_get_value_type(cw) == G_TYPE_BOOLEAN &&
+                          json_node_get_boolean(cw);
+
   JsonNode *aug = json_object_get_member(o, "augmentation");
   if (aug && JSON_NODE_HOLDS_OBJECT(aug)) {
     PatinaAugment a;
@@ -410,12 +444,11 @@ static gboolean check_checkpoint(const char *path, GError **error)
   return TRUE;
 }
 
-PatinaRun *patina_run_load(const char *dir)
+static PatinaRun *load_record(const char *dir, const char *record)
 {
-  g_return_val_if_fail(dir != NULL, NULL);
-  PatinaRun *self = run_new(dir);
-  g_autofree char *path = g_build_filename(dir, RECORD_NAME, NULL);
-  if (!g_file_test(path, G_FILE_TEST_EXISTS))
+  PatinaRun *self = run_new(dir, record);
+  g_autofree char *path = g_build_filename(dir, self->record, NULL);
+  if (!record)
     return damaged(self, g_strdup_printf(_("%s has no run.json: the run was interrupted or "
                                            "made by an older version"),
                                          dir));
@@ -430,7 +463,7 @@ PatinaRun *patina_run_load(const char *dir)
     return damaged(self, g_strdup_printf(_("%s: %s"), path, error->message));
   if (self->history->len > 0) {
     /* Every run with an epoch behind it has saved its best model. */
-    g_autofree char *model = g_build_filename(dir, "model.safetensors", NULL);
+    g_autofree char *model = g_build_filename(dir, self->checkpoint, NULL);
     if (!check_checkpoint(model, &error))
       return damaged(self, g_strdup_printf(_("%s: %s"), model, error->message));
   }
@@ -441,6 +474,31 @@ PatinaRun *patina_run_load(const char *dir)
                                       self->seed, self->epochs, self->state,
                                       self->augmentation_json ? "augmented" : "");
   return self;
+}
+
+static gboolean is_record_name(const char *name)
+{
+  return g_str_has_prefix(name, "run") && g_str_has_suffix(name, ".json") &&
+         (g_str_equal(name, "run.json") || name[3] == '.');
+}
+
+/* The records in dir (run.json, or run.fold1.json ... of a cross-validation). */
+static GPtrArray *records_in(const char *dir)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name(d)))
+    if (is_record_name(name))
+      g_ptr_array_add(names, g_strdup(name));
+  return names;
+}
+
+PatinaRun *patina_run_load(const char *dir)
+{
+  g_return_val_if_fail(dir != NULL, NULL);
+  g_autofree char *path = g_build_filename(dir, "run.json", NULL);
+  return load_record(dir, g_file_test(path, G_FILE_TEST_EXISTS) ? "run.json" : NULL);
 }
 
 static int compare_newest_first(gconstpointer a, gconstpointer b)
@@ -470,7 +528,11 @@ GPtrArray *patina_runs_scan(const char *runs_dir, GCancellable *cancellable, GEr
     g_autofree char *dir = g_build_filename(runs_dir, name, NULL);
     if (name[0] == '.' || !g_file_test(dir, G_FILE_TEST_IS_DIR))
       continue;
-    g_ptr_array_add(runs, patina_run_load(dir));
+    g_autoptr(GPtrArray) records = records_in(dir);
+    if (records->len == 0)
+      g_ptr_array_add(runs, load_record(dir, NULL));
+    for (guint i = 0; i < records->len; i++)
+      g_ptr_array_add(runs, load_record(dir, g_ptr_array_index(records, i)));
   }
   g_ptr_array_sort(runs, compare_newest_first);
   return runs;
@@ -495,10 +557,33 @@ static gboolean delete_tree(GFile *file, GCancellable *cancellable, GError **err
   return g_file_delete(file, cancellable, error);
 }
 
-gboolean patina_run_delete_folder(const char *dir, GCancellable *cancellable, GError **error)
+gboolean patina_run_delete(PatinaRun *self, GCancellable *cancellable, GError **error)
 {
-  g_autoptr(GFile) file = g_file_new_for_path(dir);
-  return delete_tree(file, cancellable, error);
+  g_return_val_if_fail(PATINA_IS_RUN(self), FALSE);
+  g_autoptr(GPtrArray) records = records_in(self->dir);
+  gboolean others = FALSE;
+  for (guint i = 0; i < records->len; i++)
+    others |= !g_str_equal(g_ptr_array_index(records, i), self->record);
+  if (!others) {
+    g_autoptr(GFile) folder = g_file_new_for_path(self->dir);
+    return delete_tree(folder, cancellable, error);
+  }
+  /* One fold of several: only its own files (model.fold2.safetensors, .last, .csv, record). */
+  g_autofree char *stem = g_strndup(self->checkpoint,
+                                    strlen(self->checkpoint) - strlen("safetensors"));
+  g_autoptr(GDir) d = g_dir_open(self->dir, 0, error);
+  if (!d)
+    return FALSE;
+  const char *name;
+  while ((name = g_dir_read_name(d))) {
+    if (!g_str_has_prefix(name, stem) && !g_str_equal(name, self->record))
+      continue;
+    g_autofree char *path = g_build_filename(self->dir, name, NULL);
+    g_autoptr(GFile) file = g_file_new_for_path(path);
+    if (!g_file_delete(file, cancellable, error))
+      return FALSE;
+  }
+  return TRUE;
 }
 
 const char *patina_run_get_id(PatinaRun *self) { return self->id; }
@@ -516,6 +601,8 @@ int patina_run_get_batch(PatinaRun *self) { return self->batch; }
 double patina_run_get_lr(PatinaRun *self) { return self->lr; }
 double patina_run_get_momentum(PatinaRun *self) { return self->momentum; }
 double patina_run_get_val_fraction(PatinaRun *self) { return self->val_fraction; }
+double patina_run_get_dropout(PatinaRun *self) { return self->dropout; }
+gboolean patina_run_get_class_weighting(PatinaRun *self) { return self->class_weighting; }
 gint64 patina_run_get_seed(PatinaRun *self) { return self->seed; }
 gint64 patina_run_get_started(PatinaRun *self) { return self->started; }
 double patina_run_get_best_val_acc(PatinaRun *self) { return self->best_val_acc; }

@@ -19,7 +19,7 @@ G_DECLARE_FINAL_TYPE(PatinaRun, patina_run, PATINA, RUN, GObject)
 /* Where the app keeps its runs. */
 char *patina_runs_dir(void);
 
-/* Worker: writes run.json beside cfg->output. train_error is the error patina_train returned
+/* Worker: writes run.json beside cfg->output (run.fold2.json beside model.fold2.safetensors). train_error is the error patina_train returned
  * (NULL when it succeeded); cancelled runs are recorded as "cancelled". */
 gboolean patina_run_record_save(const PatinaTrainConfig *cfg, const char *dataset_root,
                                 gint64 started_unix, const PatinaTrainResult *result,
@@ -30,10 +30,11 @@ gboolean patina_run_record_save(const PatinaTrainConfig *cfg, const char *datase
 PatinaRun *patina_run_load(const char *dir);
 /* Worker: every run folder under runs_dir, newest first (a missing runs_dir has none). */
 GPtrArray *patina_runs_scan(const char *runs_dir, GCancellable *cancellable, GError **error);
-/* Worker: removes a run folder and everything in it. */
-gboolean patina_run_delete_folder(const char *dir, GCancellable *cancellable, GError **error);
+/* Worker: removes the run: its folder, or only its own files when the folder holds other
+ * folds of the same cross-validation. */
+gboolean patina_run_delete(PatinaRun *self, GCancellable *cancellable, GError **error);
 
-const char *patina_run_get_id(PatinaRun *self);   /* the folder's name */
+const char *patina_run_get_id(PatinaRun *self);   /* the folder's name (+ ".fold2") */
 const char *patina_run_get_dir(PatinaRun *self);
 /* Why the run cannot be used (names the file and the problem), or NULL. */
 const char *patina_run_get_damage(PatinaRun *self);
@@ -50,6 +51,8 @@ int patina_run_get_batch(PatinaRun *self);
 double patina_run_get_lr(PatinaRun *self);
 double patina_run_get_momentum(PatinaRun *self);
 double patina_run_get_val_fraction(PatinaRun *self);
+double patina_run_get_dropout(PatinaRun *self);        /* NaN when not recorded */
+gboolean patina_run_get_class_weighting(PatinaRun *self);
 gint64 patina_run_get_seed(PatinaRun *self);
 gint64 patina_run_get_started(PatinaRun *self);       /* Unix time, seconds */
 /* Validation accuracy (0..1) of the best and the last epoch; -1 when there is none. */
