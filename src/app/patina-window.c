@@ -517,6 +517,8 @@ static void patina_window_class_init(PatinaWindowClass *klass)
   gtk_widget_class_add_binding_action(widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-page",
                                       "s", "data");
   gtk_widget_class_add_binding_action(widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.show-page",
+                                      "s", "augment");
+  gtk_widget_class_add_binding_action(widget_class, GDK_KEY_3, GDK_ALT_MASK, "win.show-page",
                                       "s", "train");
 }
 

@@ -1,0 +1,808 @@
+#include "patina-augment-page.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "data/image.h"
+#include "patina-augment-controls.h"
+#include "patina-settings.h"
+#include "patina-util.h"
+#include "patina-window.h"
+#include "viz/augment-grid.h"
+
+#define N_VARIANTS 8 /* with the original, a 3×3 grid */
+#define COLUMNS 3
+#define EXPORT_TILE_PX 200
+
+static const char *const preset_names[] = {"none", "paper", "mild"}; /* then "Custom" */
+#define PRESET_CUSTOM G_N_ELEMENTS(preset_names)
+
+/* Render workers running right now, across pages; the page records the most it saw. */
+static gint workers_running;
+
+typedef struct {
+  char *path;
+  int size;
+  PatinaAugment params;
+  guint64 seed;
+  GBytes *source; /* the decoded size×size plane when the page has it already */
+  /* results */
+  GArray *tiles;  /* PatinaAugmentTile */
+  GPtrArray *rgb; /* GBytes, R8G8B8, one per tile */
+  int concurrent; /* workers running when this one started, itself included */
+} Render;
+
+static void render_free(gpointer p)
+{
+  Render *r = p;
+  g_free(r->path);
+  g_clear_pointer(&r->source, g_bytes_unref);
+  g_clear_pointer(&r->tiles, g_array_unref);
+  g_clear_pointer(&r->rgb, g_ptr_array_unref);
+  g_free(r);
+}
+
+struct _PatinaAugmentPage {
+  GtkWidget parent_instance;
+
+  GtkStack *stack;
+  AdwComboRow *image_row;
+  AdwComboRow *preset_row;
+  AdwPreferencesGroup *geometry_group, *intensity_group, *noise_group;
+  GtkLabel *title_label, *caption_label;
+  GtkSpinner *spinner;
+  GtkStack *grid_stack;
+  GtkGrid *tile_grid;
+  AdwStatusPage *error_status;
+  GtkPicture *pictures[N_VARIANTS + 1];
+  GtkLabel *captions[N_VARIANTS + 1];
+
+  PatinaWorkspace *workspace;
+  GSettings *settings;
+  PatinaAugmentControls *controls;
+  PatinaAugment params;
+  guint64 seed;
+  GtkStringList *image_names; /* "class/file" of the data set's images */
+  GPtrArray *image_paths;
+  char *path;                 /* the image shown: one of image_paths or a file picked */
+  gboolean syncing;
+
+  /* latest request wins: at most one render in flight */
+  GCancellable *render_cancellable; /* the render in flight, NULL when none */
+  gboolean render_again;            /* parameters changed while it ran */
+  guint render_idle;
+  char *source_path;                /* what source_plane was decoded from, at source_size */
+  int source_size;
+  GBytes *source_plane;
+  PatinaAugmentRenderStats stats;
+
+  /* what the grid shows */
+  char *shown_json, *shown_path;
+  guint64 shown_seed;
+  int shown_size;
+  GArray *shown_tiles;
+
+  GtkFileChooserNative *chooser;
+};
+
+G_DEFINE_FINAL_TYPE(PatinaAugmentPage, patina_augment_page, GTK_TYPE_WIDGET)
+
+static void toast(PatinaAugmentPage *self, const char *message)
+{
+  GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
+  if (PATINA_IS_WINDOW(root))
+    patina_window_toast(PATINA_WINDOW(root), message);
+  else
+    g_warning("%s", message);
+}
+
+/* ---- rendering on a worker ---- */
+
+static GBytes *plane_to_rgb(const float *plane, int size)
+{
+  gsize n = (gsize) size * size;
+  guint8 *rgb = g_malloc(n * 3);
+  for (gsize i = 0; i < n; i++) {
+    float v = plane[i];
+    guint8 g = (guint8) ((v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f) * 255.0f + 0.5f);
+    rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = g;
+  }
+  return g_bytes_new_take(rgb, n * 3);
+}
+
+static void render_worker(GTask *task, gpointer source, gpointer task_data,
+                          GCancellable *cancellable)
+{
+  (void) source;
+  Render *r = task_data;
+  r->concurrent = g_atomic_int_add(&workers_running, 1) + 1;
+  int priority = patina_thread_lower_priority();
+  GError *error = NULL;
+  gsize plane = (gsize) r->size * r->size;
+  if (!r->source) {
+    float *pixels = g_new(float, plane);
+    if (!patina_image_load_input(r->path, r->size, 1, pixels, &error)) {
+      g_free(pixels);
+      goto out;
+    }
+    r->source = g_bytes_new_take(pixels, plane * sizeof(float));
+  }
+  r->tiles = patina_augment_tiles(&r->params, g_bytes_get_data(r->source, NULL), r->size, r->seed,
+                                  N_VARIANTS, cancellable, &error);
+  if (!r->tiles)
+    goto out;
+  r->rgb = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
+  for (guint i = 0; i < r->tiles->len; i++)
+    g_ptr_array_add(r->rgb, plane_to_rgb(g_array_index(r->tiles, PatinaAugmentTile, i).plane,
+                                         r->size));
+out:
+  patina_thread_restore_priority(priority);
+  g_atomic_int_add(&workers_running, -1);
+  if (error)
+    g_task_return_error(task, error);
+  else
+    g_task_return_boolean(task, TRUE);
+}
+
+static void start_render(PatinaAugmentPage *self);
+
+static void show_render(PatinaAugmentPage *self, Render *r)
+{
+  for (guint i = 0; i < r->tiles->len && i <= N_VARIANTS; i++) {
+    g_autoptr(GdkTexture) tex = gdk_memory_texture_new(
+      r->size, r->size, GDK_MEMORY_R8G8B8, g_ptr_array_index(r->rgb, i), (gsize) r->size * 3);
+    gtk_picture_set_paintable(self->pictures[i], GDK_PAINTABLE(tex));
+    GStrv units = g_array_index(r->tiles, PatinaAugmentTile, i).label;
+    g_autofree char *text = i == 0 ? g_strdup(_("Original")) : g_strjoinv(" ", units);
+    gtk_label_set_label(self->captions[i], text);
+  }
+  g_clear_pointer(&self->shown_tiles, g_array_unref);
+  self->shown_tiles = g_array_ref(r->tiles);
+  g_free(self->shown_json);
+  self->shown_json = patina_augment_to_json(&r->params);
+  g_free(self->shown_path);
+  self->shown_path = g_strdup(r->path);
+  self->shown_seed = r->seed;
+  self->shown_size = r->size;
+  self->stats.shown++;
+
+  g_autofree char *base = g_path_get_basename(r->path);
+  gtk_label_set_label(self->title_label, base);
+  gtk_widget_set_tooltip_text(GTK_WIDGET(self->title_label), r->path);
+  g_autofree char *what = patina_augment_describe(&r->params);
+  g_autofree char *caption = g_strdup_printf(_("%d px · seed %" G_GUINT64_FORMAT " · %s"),
+                                             r->size, r->seed, what);
+  gtk_label_set_label(self->caption_label, caption);
+  gtk_widget_set_tooltip_text(GTK_WIDGET(self->caption_label), caption);
+  gtk_stack_set_visible_child_name(self->grid_stack, "grid");
+}
+
+static void render_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  (void) source;
+  g_autoptr(PatinaAugmentPage) self = user_data;
+  Render *r = g_task_get_task_data(G_TASK(res));
+  g_autoptr(GError) error = NULL;
+  gboolean ok = g_task_propagate_boolean(G_TASK(res), &error);
+  if (!self->settings)
+    return; /* disposed while it ran */
+  self->stats.max_concurrent = MAX(self->stats.max_concurrent, r->concurrent);
+  gboolean superseded = g_cancellable_is_cancelled(g_task_get_cancellable(G_TASK(res)));
+  g_clear_object(&self->render_cancellable);
+  if (r->source && !superseded) {
+    g_free(self->source_path);
+    self->source_path = g_strdup(r->path);
+    self->source_size = r->size;
+    g_clear_pointer(&self->source_plane, g_bytes_unref);
+    self->source_plane = g_bytes_ref(r->source);
+  }
+  if (ok && !superseded && !self->render_again) {
+    show_render(self, r);
+  } else if (!ok && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !superseded) {
+    self->stats.failed++;
+    g_autofree char *msg = g_strdup_printf(_("Cannot show the image: %s"), error->message);
+    adw_status_page_set_description(self->error_status, error->message);
+    gtk_stack_set_visible_child_name(self->grid_stack, "error");
+    g_autofree char *base = g_path_get_basename(r->path);
+    gtk_label_set_label(self->title_label, base);
+    gtk_label_set_label(self->caption_label, "");
+    toast(self, msg);
+  }
+  if (self->render_again && gtk_widget_get_parent(GTK_WIDGET(self)))
+    start_render(self);
+  else
+    gtk_spinner_stop(self->spinner);
+  self->stats.busy = self->render_cancellable != NULL || self->render_idle;
+}
+
+static void start_render(PatinaAugmentPage *self)
+{
+  self->render_again = FALSE;
+  if (!self->path) {
+    self->stats.busy = FALSE;
+    return;
+  }
+  Render *r = g_new0(Render, 1);
+  r->path = g_strdup(self->path);
+  r->size = g_settings_get_int(self->settings, "train-size");
+  r->params = self->params;
+  r->seed = self->seed;
+  if (self->source_plane && self->source_size == r->size &&
+      g_strcmp0(self->source_path, r->path) == 0)
+    r->source = g_bytes_ref(self->source_plane);
+  self->render_cancellable = g_cancellable_new();
+  self->stats.started++;
+  self->stats.busy = TRUE;
+  gtk_spinner_start(self->spinner);
+  g_autoptr(GTask) task = g_task_new(NULL, self->render_cancellable, render_done,
+                                     g_object_ref(self));
+  g_task_set_task_data(task, r, render_free);
+  g_task_run_in_thread(task, render_worker);
+}
+
+static gboolean render_idle_cb(gpointer user_data)
+{
+  PatinaAugmentPage *self = user_data;
+  self->render_idle = 0;
+  if (self->render_cancellable) {
+    /* it stops at its next tile; render_done then starts the newest request */
+    g_cancellable_cancel(self->render_cancellable);
+    self->render_again = TRUE;
+  } else {
+    start_render(self);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* Changes of one main-loop turn (a preset sets many controls) become one request. */
+static void queue_render(PatinaAugmentPage *self)
+{
+  if (!self->render_idle)
+    self->render_idle = g_idle_add(render_idle_cb, self);
+  self->stats.busy = TRUE;
+}
+
+/* ---- parameters ---- */
+
+static void update_preset_row(PatinaAugmentPage *self)
+{
+  g_autofree char *mine = patina_augment_to_json(&self->params);
+  guint selected = PRESET_CUSTOM;
+  for (guint i = 0; i < G_N_ELEMENTS(preset_names); i++) {
+    PatinaAugment p;
+    patina_augment_preset(&p, preset_names[i], NULL);
+    g_autofree char *json = patina_augment_to_json(&p);
+    if (g_str_equal(json, mine))
+      selected = i;
+  }
+  self->syncing = TRUE;
+  adw_combo_row_set_selected(self->preset_row, selected);
+  self->syncing = FALSE;
+}
+
+/* New parameters from anywhere: saved with the training settings, shown, rendered. */
+static void params_changed(PatinaAugmentPage *self)
+{
+  self->syncing = TRUE;
+  patina_settings_set_augment(self->settings, &self->params);
+  self->syncing = FALSE;
+  update_preset_row(self);
+  queue_render(self);
+}
+
+static void set_params(PatinaAugmentPage *self, const PatinaAugment *a)
+{
+  self->params = *a;
+  patina_augment_controls_set(self->controls, a);
+  params_changed(self);
+}
+
+static void on_controls_changed(const PatinaAugment *a, gpointer user_data)
+{
+  PatinaAugmentPage *self = user_data;
+  self->params = *a;
+  params_changed(self);
+}
+
+static void on_preset_selected(PatinaAugmentPage *self)
+{
+  guint i = adw_combo_row_get_selected(self->preset_row);
+  if (self->syncing || i >= G_N_ELEMENTS(preset_names))
+    return;
+  gtk_widget_activate_action(GTK_WIDGET(self), "augment.preset", "s", preset_names[i]);
+}
+
+/* The key changed elsewhere (another window, a restored run): follow it. */
+static void on_settings_augment(PatinaAugmentPage *self)
+{
+  PatinaAugment a;
+  g_autoptr(GError) error = NULL;
+  if (!patina_settings_get_augment(self->settings, &a, &error))
+    g_warning("%s", error->message); /* a is all off then */
+  g_autofree char *theirs = patina_augment_to_json(&a);
+  g_autofree char *mine = patina_augment_to_json(&self->params);
+  if (self->syncing || g_str_equal(theirs, mine))
+    return; /* our own write coming back */
+  set_params(self, &a);
+}
+
+static void preset_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  PatinaAugmentPage *self = PATINA_AUGMENT_PAGE(widget);
+  PatinaAugment a;
+  g_autoptr(GError) error = NULL;
+  if (!patina_augment_preset(&a, g_variant_get_string(param, NULL), &error)) {
+    toast(self, error->message);
+    return;
+  }
+  set_params(self, &a);
+}
+
+static void reset_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  (void) param;
+  PatinaAugment none;
+  patina_augment_init(&none);
+  set_params(PATINA_AUGMENT_PAGE(widget), &none);
+}
+
+static void set_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  PatinaAugmentPage *self = PATINA_AUGMENT_PAGE(widget);
+  const char *field, *value;
+  g_variant_get(param, "(&s&s)", &field, &value);
+  PatinaAugment a = self->params;
+  g_autoptr(GError) error = NULL;
+  if (!patina_augment_set(&a, field, value, &error)) {
+    toast(self, error->message);
+    return;
+  }
+  set_params(self, &a);
+}
+
+static void new_seed_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  (void) param;
+  PatinaAugmentPage *self = PATINA_AUGMENT_PAGE(widget);
+  guint64 seed;
+  do
+    seed = (guint64) g_random_int_range(1, G_MAXINT32);
+  while (seed == self->seed);
+  self->seed = seed;
+  queue_render(self);
+}
+
+/* ---- the image ---- */
+
+static void show_path(PatinaAugmentPage *self, const char *path)
+{
+  if (g_strcmp0(self->path, path) == 0)
+    return;
+  g_free(self->path);
+  self->path = g_strdup(path);
+  gtk_stack_set_visible_child_name(self->stack, path ? "preview" : "empty");
+  queue_render(self);
+}
+
+static void on_image_selected(PatinaAugmentPage *self)
+{
+  guint i = adw_combo_row_get_selected(self->image_row);
+  if (self->syncing || i >= self->image_paths->len)
+    return;
+  show_path(self, g_ptr_array_index(self->image_paths, i));
+}
+
+static void on_dataset_changed(PatinaAugmentPage *self)
+{
+  const PatinaDataset *ds = patina_workspace_get_dataset(self->workspace);
+  gboolean picked_file = self->path && !g_ptr_array_find_with_equal_func(
+                                         self->image_paths, self->path, g_str_equal, NULL);
+  g_ptr_array_set_size(self->image_paths, 0);
+  guint n_old = g_list_model_get_n_items(G_LIST_MODEL(self->image_names));
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; ds && i < ds->samples->len; i++) {
+    const PatinaSample *s = &g_array_index(ds->samples, PatinaSample, i);
+    g_autofree char *base = g_path_get_basename(s->path);
+    g_ptr_array_add(names, g_strdup_printf("%s/%s", (char *) g_ptr_array_index(ds->class_names,
+                                                                               s->label),
+                                           base));
+    g_ptr_array_add(self->image_paths, g_strdup(s->path));
+  }
+  g_ptr_array_add(names, NULL);
+  self->syncing = TRUE;
+  gtk_string_list_splice(self->image_names, 0, n_old, (const char *const *) names->pdata);
+  adw_combo_row_set_selected(self->image_row, picked_file ? GTK_INVALID_LIST_POSITION : 0);
+  self->syncing = FALSE;
+  gtk_widget_set_sensitive(GTK_WIDGET(self->image_row), self->image_paths->len > 0);
+  gboolean have = self->image_paths->len > 0;
+  gtk_widget_action_set_enabled(GTK_WIDGET(self), "augment.next-image", have);
+  gtk_widget_action_set_enabled(GTK_WIDGET(self), "augment.previous-image", have);
+  if (!picked_file)
+    show_path(self, have ? g_ptr_array_index(self->image_paths, 0) : NULL);
+}
+
+static void step_image(PatinaAugmentPage *self, int delta)
+{
+  guint n = self->image_paths->len;
+  if (!n)
+    return;
+  guint i = adw_combo_row_get_selected(self->image_row);
+  i = i == GTK_INVALID_LIST_POSITION ? 0 : (i + n + (guint) delta) % n;
+  adw_combo_row_set_selected(self->image_row, i); /* on_image_selected shows it */
+}
+
+static void next_image_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  (void) param;
+  step_image(PATINA_AUGMENT_PAGE(widget), 1);
+}
+
+static void previous_image_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  (void) param;
+  step_image(PATINA_AUGMENT_PAGE(widget), -1);
+}
+
+/* A file from outside the data set: the combo row no longer names the image shown. */
+static void show_file(PatinaAugmentPage *self, GFile *file)
+{
+  g_autofree char *path = g_file_get_path(file);
+  if (!path) {
+    toast(self, _("Only local image files can be previewed"));
+    return;
+  }
+  self->syncing = TRUE;
+  adw_combo_row_set_selected(self->image_row, GTK_INVALID_LIST_POSITION);
+  self->syncing = FALSE;
+  show_path(self, path);
+}
+
+static void open_image_path_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  g_autoptr(GFile) file = g_file_new_for_path(g_variant_get_string(param, NULL));
+  show_file(PATINA_AUGMENT_PAGE(widget), file);
+}
+
+static void image_chosen(GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  PatinaAugmentPage *self = user_data;
+  if (response == GTK_RESPONSE_ACCEPT) {
+    g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
+    if (file)
+      show_file(self, file);
+  }
+  g_clear_object(&self->chooser);
+}
+
+static void open_image_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  (void) param;
+  PatinaAugmentPage *self = PATINA_AUGMENT_PAGE(widget);
+  if (self->chooser)
+    return;
+  GtkRoot *root = gtk_widget_get_root(widget);
+  self->chooser = gtk_file_chooser_native_new(_("Pick an Image"), GTK_IS_WINDOW(root) ?
+                                              GTK_WINDOW(root) : NULL,
+                                              GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"),
+                                              _("_Cancel"));
+  gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(self->chooser), TRUE);
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new();
+  gtk_file_filter_set_name(filter, _("Images"));
+  gtk_file_filter_add_pixbuf_formats(filter);
+  gtk_file_filter_add_mime_type(filter, "image/tiff");
+  gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(self->chooser), filter);
+  g_signal_connect(self->chooser, "response", G_CALLBACK(image_chosen), self);
+  gtk_native_dialog_show(GTK_NATIVE_DIALOG(self->chooser));
+}
+
+/* A folder dropped here opens as a data set, as anywhere in the window; a file is previewed
+ * (a bad one gets the same toast as a bad file picked). */
+static gboolean on_drop(GtkDropTarget *target, const GValue *value, double x, double y,
+                        gpointer user_data)
+{
+  (void) target;
+  (void) x;
+  (void) y;
+  PatinaAugmentPage *self = user_data;
+  GSList *files = g_value_get_boxed(value);
+  if (!files)
+    return FALSE;
+  GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
+  g_autofree char *path = g_file_get_path(files->data);
+  if (path && g_file_test(path, G_FILE_TEST_IS_DIR) && PATINA_IS_WINDOW(root))
+    patina_window_open_file(PATINA_WINDOW(root), files->data);
+  else
+    show_file(self, files->data);
+  return TRUE;
+}
+
+/* ---- export ---- */
+
+typedef struct {
+  GArray *tiles;
+  int size;
+  GStrv title;
+  GFile *dest;
+} Export;
+
+static void export_free(gpointer p)
+{
+  Export *e = p;
+  g_array_unref(e->tiles);
+  g_strfreev(e->title);
+  g_object_unref(e->dest);
+  g_free(e);
+}
+
+static void export_worker(GTask *task, gpointer source, gpointer task_data,
+                          GCancellable *cancellable)
+{
+  (void) source;
+  Export *e = task_data;
+  GError *error = NULL;
+  g_autoptr(GBytes) png = patina_augment_grid_png(e->tiles, e->size, EXPORT_TILE_PX, COLUMNS,
+                                                  e->title, &error);
+  /* through a temporary file and a rename, so a failed write leaves an older grid intact */
+  gsize len;
+  const void *data = png ? g_bytes_get_data(png, &len) : NULL;
+  if (png && g_file_replace_contents(e->dest, data, len, NULL, FALSE,
+                                     G_FILE_CREATE_REPLACE_DESTINATION, NULL, cancellable,
+                                     &error))
+    g_task_return_boolean(task, TRUE);
+  else
+    g_task_return_error(task, error);
+}
+
+static void export_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  PatinaAugmentPage *self = PATINA_AUGMENT_PAGE(source);
+  (void) user_data;
+  Export *e = g_task_get_task_data(G_TASK(res));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = g_file_get_parse_name(e->dest);
+  g_autofree char *msg = NULL;
+  if (g_task_propagate_boolean(G_TASK(res), &error))
+    msg = g_strdup_printf(_("Saved the grid to %s"), name);
+  else
+    msg = g_strdup_printf(_("Cannot save %s: %s"), name, error->message);
+  toast(self, msg);
+}
+
+static void export_to(PatinaAugmentPage *self, GFile *dest)
+{
+  if (!self->shown_tiles) {
+    toast(self, _("There is no grid to export yet"));
+    return;
+  }
+  Export *e = g_new0(Export, 1);
+  e->tiles = g_array_ref(self->shown_tiles);
+  e->size = self->shown_size;
+  PatinaAugment shown;
+  patina_augment_from_json(&shown, self->shown_json, -1, NULL);
+  g_autofree char *base = g_path_get_basename(self->shown_path);
+  e->title = patina_augment_grid_title(base, e->size, self->shown_seed, &shown);
+  e->dest = g_object_ref(dest);
+  g_autoptr(GTask) task = g_task_new(self, NULL, export_done, NULL);
+  g_task_set_task_data(task, e, export_free);
+  g_task_run_in_thread(task, export_worker);
+}
+
+static void export_path_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  g_autoptr(GFile) file = g_file_new_for_path(g_variant_get_string(param, NULL));
+  export_to(PATINA_AUGMENT_PAGE(widget), file);
+}
+
+static void export_chosen(GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  PatinaAugmentPage *self = user_data;
+  if (response == GTK_RESPONSE_ACCEPT) {
+    g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
+    if (file)
+      export_to(self, file);
+  }
+  g_clear_object(&self->chooser);
+}
+
+static void export_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  (void) param;
+  PatinaAugmentPage *self = PATINA_AUGMENT_PAGE(widget);
+  if (self->chooser)
+    return;
+  GtkRoot *root = gtk_widget_get_root(widget);
+  self->chooser = gtk_file_chooser_native_new(_("Export Augmentation Grid"),
+                                              GTK_IS_WINDOW(root) ? GTK_WINDOW(root) : NULL,
+                                              GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"),
+                                              _("_Cancel"));
+  gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(self->chooser), TRUE);
+  g_autofree char *base = self->shown_path ? g_path_get_basename(self->shown_path) : NULL;
+  char *dot = base ? strrchr(base, '.') : NULL;
+  if (dot)
+    *dot = '\0';
+  g_autofree char *suggested = g_strdup_printf("%s-augmented.png", base ? base : "grid");
+  gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(self->chooser), suggested);
+  g_signal_connect(self->chooser, "response", G_CALLBACK(export_chosen), self);
+  gtk_native_dialog_show(GTK_NATIVE_DIALOG(self->chooser));
+}
+
+/* ---- public ---- */
+
+void patina_augment_page_set_workspace(PatinaAugmentPage *self, PatinaWorkspace *workspace)
+{
+  g_return_if_fail(PATINA_IS_AUGMENT_PAGE(self) && PATINA_IS_WORKSPACE(workspace));
+  g_return_if_fail(self->workspace == NULL);
+  self->workspace = g_object_ref(workspace);
+  g_signal_connect_object(workspace, "notify::dataset", G_CALLBACK(on_dataset_changed), self,
+                          G_CONNECT_SWAPPED);
+  on_dataset_changed(self);
+}
+
+char *patina_augment_page_get_params_json(PatinaAugmentPage *self)
+{
+  return patina_augment_to_json(&self->params);
+}
+
+const char *patina_augment_page_get_shown_json(PatinaAugmentPage *self)
+{
+  return self->shown_json;
+}
+
+guint64 patina_augment_page_get_shown_seed(PatinaAugmentPage *self) { return self->shown_seed; }
+const char *patina_augment_page_get_shown_path(PatinaAugmentPage *self)
+{
+  return self->shown_path;
+}
+GArray *patina_augment_page_get_shown_tiles(PatinaAugmentPage *self)
+{
+  return self->shown_tiles;
+}
+
+void patina_augment_page_get_render_stats(PatinaAugmentPage *self, PatinaAugmentRenderStats *s)
+{
+  *s = self->stats;
+}
+
+GtkSpinButton *patina_augment_page_get_spin(PatinaAugmentPage *self, const char *name,
+                                            gboolean high)
+{
+  return patina_augment_controls_get_spin(self->controls, name, high);
+}
+
+/* ---- lifecycle ---- */
+
+static void patina_augment_page_dispose(GObject *object)
+{
+  PatinaAugmentPage *self = PATINA_AUGMENT_PAGE(object);
+  if (self->render_cancellable)
+    g_cancellable_cancel(self->render_cancellable);
+  g_clear_object(&self->render_cancellable);
+  g_clear_handle_id(&self->render_idle, g_source_remove);
+  if (self->chooser)
+    gtk_native_dialog_destroy(GTK_NATIVE_DIALOG(self->chooser));
+  g_clear_object(&self->chooser);
+  if (self->settings)
+    g_signal_handlers_disconnect_by_data(self->settings, self);
+  gtk_widget_dispose_template(GTK_WIDGET(self), PATINA_TYPE_AUGMENT_PAGE);
+  GtkWidget *child;
+  while ((child = gtk_widget_get_first_child(GTK_WIDGET(self))))
+    gtk_widget_unparent(child);
+  g_clear_pointer(&self->controls, patina_augment_controls_free);
+  g_clear_object(&self->workspace);
+  g_clear_object(&self->settings);
+  g_clear_object(&self->image_names);
+  g_clear_pointer(&self->image_paths, g_ptr_array_unref);
+  g_clear_pointer(&self->path, g_free);
+  g_clear_pointer(&self->source_path, g_free);
+  g_clear_pointer(&self->source_plane, g_bytes_unref);
+  g_clear_pointer(&self->shown_json, g_free);
+  g_clear_pointer(&self->shown_path, g_free);
+  g_clear_pointer(&self->shown_tiles, g_array_unref);
+  G_OBJECT_CLASS(patina_augment_page_parent_class)->dispose(object);
+}
+
+static void patina_augment_page_class_init(PatinaAugmentPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS(klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
+  object_class->dispose = patina_augment_page_dispose;
+
+  gtk_widget_class_set_template_from_resource(widget_class,
+                                              "/org/patina/Patina/ui/patina-augment-page.ui");
+  gtk_widget_class_bind_template_child(widget_class, PatinaAugmentPage, stack);
+  gtk_widget_class_bind_template_child(widget_class, PatinaAugmentPage, image_row);
+  gtk_widget_class_bind_template_child(widget_class, PatinaAugmentPage, preset_row);
+  gtk_widget_class_bind_template_child(widget_class, PatinaAugmentPage, geometry_group);
+  gtk_widget_class_bind_template_child(widget_class, PatinaAugmentPage, intensity_group);
+  gtk_widget_class_bind_template_child(widget_class, PatinaAugmentPage, noise_group);
+  gtk_widget_class_bind_template_child(widget_class, PatinaAugmentPage, title_label);
+  gtk_widget_class_bind_template_child(widget_class, PatinaAugmentPage, caption_label);
+  gtk_widget_class_bind_template_child(widget_class, PatinaAugmentPage, spinner);
+  gtk_widget_class_bind_template_child(widget_class, PatinaAugmentPage, grid_stack);
+  gtk_widget_class_bind_template_child(widget_class, PatinaAugmentPage, tile_grid);
+  gtk_widget_class_bind_template_child(widget_class, PatinaAugmentPage, error_status);
+  gtk_widget_class_bind_template_callback(widget_class, on_image_selected);
+  gtk_widget_class_bind_template_callback(widget_class, on_preset_selected);
+
+  gtk_widget_class_install_action(widget_class, "augment.new-seed", NULL, new_seed_action);
+  gtk_widget_class_install_action(widget_class, "augment.export", NULL, export_action);
+  gtk_widget_class_install_action(widget_class, "augment.export-path", "s", export_path_action);
+  gtk_widget_class_install_action(widget_class, "augment.preset", "s", preset_action);
+  gtk_widget_class_install_action(widget_class, "augment.reset", NULL, reset_action);
+  gtk_widget_class_install_action(widget_class, "augment.set", "(ss)", set_action);
+  gtk_widget_class_install_action(widget_class, "augment.open-image", NULL, open_image_action);
+  gtk_widget_class_install_action(widget_class, "augment.open-image-path", "s",
+                                  open_image_path_action);
+  gtk_widget_class_install_action(widget_class, "augment.next-image", NULL, next_image_action);
+  gtk_widget_class_install_action(widget_class, "augment.previous-image", NULL,
+                                  previous_image_action);
+  gtk_widget_class_add_binding_action(widget_class, GDK_KEY_r, GDK_CONTROL_MASK,
+                                      "augment.new-seed", NULL);
+  gtk_widget_class_add_binding_action(widget_class, GDK_KEY_e, GDK_CONTROL_MASK,
+                                      "augment.export", NULL);
+  gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Page_Down, GDK_CONTROL_MASK,
+                                      "augment.next-image", NULL);
+  gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Page_Up, GDK_CONTROL_MASK,
+                                      "augment.previous-image", NULL);
+  gtk_widget_class_set_layout_manager_type(widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void build_tiles(PatinaAugmentPage *self)
+{
+  for (int i = 0; i <= N_VARIANTS; i++) {
+    GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 4);
+    self->pictures[i] = GTK_PICTURE(gtk_picture_new());
+    gtk_picture_set_can_shrink(self->pictures[i], TRUE);
+    gtk_widget_set_vexpand(GTK_WIDGET(self->pictures[i]), TRUE);
+    gtk_widget_set_size_request(GTK_WIDGET(self->pictures[i]), 96, 96);
+    gtk_widget_add_css_class(GTK_WIDGET(self->pictures[i]), "card");
+    self->captions[i] = GTK_LABEL(gtk_label_new(""));
+    gtk_label_set_ellipsize(self->captions[i], PANGO_ELLIPSIZE_END);
+    gtk_widget_add_css_class(GTK_WIDGET(self->captions[i]), "caption");
+    if (i == 0)
+      gtk_widget_add_css_class(GTK_WIDGET(self->captions[i]), "heading");
+    gtk_box_append(GTK_BOX(box), GTK_WIDGET(self->pictures[i]));
+    gtk_box_append(GTK_BOX(box), GTK_WIDGET(self->captions[i]));
+    gtk_grid_attach(self->tile_grid, box, i % COLUMNS, i / COLUMNS, 1, 1);
+  }
+}
+
+static void patina_augment_page_init(PatinaAugmentPage *self)
+{
+  gtk_widget_init_template(GTK_WIDGET(self));
+  self->settings = patina_settings_new();
+  self->image_paths = g_ptr_array_new_with_free_func(g_free);
+  self->image_names = gtk_string_list_new(NULL);
+  self->syncing = TRUE;
+  adw_combo_row_set_model(self->image_row, G_LIST_MODEL(self->image_names));
+  self->syncing = FALSE;
+  build_tiles(self);
+  self->controls = patina_augment_controls_new(self->geometry_group, self->intensity_group,
+                                               self->noise_group, on_controls_changed, self);
+  PatinaAugment a;
+  g_autoptr(GError) error = NULL;
+  if (!patina_settings_get_augment(self->settings, &a, &error))
+    g_warning("%s", error->message);
+  self->params = a;
+  patina_augment_controls_set(self->controls, &a);
+  update_preset_row(self);
+  g_signal_connect_swapped(self->settings, "changed::augment", G_CALLBACK(on_settings_augment),
+                           self);
+  g_signal_connect_swapped(self->settings, "changed::train-size", G_CALLBACK(queue_render),
+                           self);
+
+  GtkDropTarget *drop = gtk_drop_target_new(GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect(drop, "drop", G_CALLBACK(on_drop), self);
+  gtk_widget_add_controller(GTK_WIDGET(self), GTK_EVENT_CONTROLLER(drop));
+  gtk_stack_set_visible_child_name(self->stack, "empty");
+}
