@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "data/demo.h"
+#include "patina-augment-page.h"
 #include "patina-data-page.h"
 #include "patina-settings.h"
 #include "patina-train-page.h"
@@ -15,6 +16,7 @@ struct _PatinaWindow {
   AdwToastOverlay *toast_overlay;
   AdwViewStack *view_stack;
   PatinaDataPage *data_page;
+  PatinaAugmentPage *augment_page;
   PatinaTrainPage *train_page;
 
   GSettings *settings;
@@ -483,12 +485,14 @@ static void patina_window_class_init(PatinaWindowClass *klass)
   window_class->close_request = patina_window_close_request;
 
   g_type_ensure(PATINA_TYPE_DATA_PAGE);
+  g_type_ensure(PATINA_TYPE_AUGMENT_PAGE);
   g_type_ensure(PATINA_TYPE_TRAIN_PAGE);
   gtk_widget_class_set_template_from_resource(widget_class,
                                               "/org/patina/Patina/ui/patina-window.ui");
   gtk_widget_class_bind_template_child(widget_class, PatinaWindow, toast_overlay);
   gtk_widget_class_bind_template_child(widget_class, PatinaWindow, view_stack);
   gtk_widget_class_bind_template_child(widget_class, PatinaWindow, data_page);
+  gtk_widget_class_bind_template_child(widget_class, PatinaWindow, augment_page);
   gtk_widget_class_bind_template_child(widget_class, PatinaWindow, train_page);
 
   gtk_widget_class_install_action(widget_class, "win.open-dataset", NULL, open_dataset_action);
@@ -538,6 +542,7 @@ static void patina_window_init(PatinaWindow *self)
 
   self->workspace = patina_workspace_new();
   patina_data_page_set_workspace(self->data_page, self->workspace);
+  patina_augment_page_set_workspace(self->augment_page, self->workspace);
   patina_train_page_set_workspace(self->train_page, self->workspace);
   g_signal_connect_object(self->workspace, "notify::job", G_CALLBACK(on_workspace_job), self,
                           G_CONNECT_SWAPPED);
