@@ -4,8 +4,13 @@
 #include <math.h>
 #include <string.h>
 
+#include <gdk-pixbuf/gdk-pixbuf.h>
+
+#include "cli-run.h"
+#include "data/demo.h"
 #include "gradcheck.h"
 #include "nn/model.h"
+#include "testutil.h"
 #include "viz/gradcam.h"
 
 #define RTOL 1e-4
@@ -233,6 +238,99 @@ static void test_overlay(void)
   }
 }
 
+/* ------------------------------------------------------------------ patina-cli gradcam */
+static char *tmp;
+
+static char *in_tmp(const char *name)
+{
+  return g_build_filename(tmp, name, NULL);
+}
+
+static void cli_setup(void)
+{
+  g_autoptr(GError) error = NULL;
+  tmp = g_dir_make_tmp("patina-gradcam-XXXXXX", &error);
+  g_assert_no_error(error);
+  g_autofree char *spec = patina_spec_paper(2, SIZE, 3);
+  g_autofree char *model = in_tmp("model.safetensors");
+  cli_fixture_model(model, spec, 3);
+  g_autofree char *dense = in_tmp("dense.safetensors");
+  cli_fixture_model(dense, "{\"input\": [3, 46, 46], \"layers\": [{\"type\": \"flatten\"}, "
+                           "{\"type\": \"dense\", \"out_features\": 1}]}", 3);
+  float px[160 * 120];
+  float full[160 * 160];
+  patina_demo_draw(1, 4, 160, full);
+  memcpy(px, full, sizeof px);
+  g_autofree char *png = in_tmp("az.png");
+  cli_fixture_png(png, px, 160, 120);
+}
+
+static void test_cli_happy(void)
+{
+  g_autoptr(CliRun) r = cli_run(tmp, "gradcam", "model.safetensors", "az.png", "-o", "cam.png",
+                                NULL);
+  g_assert_cmpint(r->status, ==, 0);
+  cli_run_assert_contains(r->out, "cam.png: Grad-CAM of conv4 (layer 9, 2×2) for class ");
+  g_autofree char *cam = in_tmp("cam.png");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkPixbuf) pb = gdk_pixbuf_new_from_file(cam, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(gdk_pixbuf_get_width(pb), ==, 160);
+  g_assert_cmpint(gdk_pixbuf_get_height(pb), ==, 120);
+
+  g_autoptr(CliRun) p = cli_run(tmp, "gradcam", "model.safetensors", "az.png", "--plus",
+                                "--layer", "conv2", "--class", "azb31b", "-o", "x.png", NULL);
+  cli_run_expect_fail(p, 2, "--class azb31b: the model's classes are 0 (316L), 1 (AZ31B)");
+  g_autoptr(CliRun) q = cli_run(tmp, "gradcam", "model.safetensors", "az.png", "--plus",
+                                "--layer", "conv2", "--class", "az31b", "--max-size", "80",
+                                "--colormap", "bronze", "-o", "plus.png", NULL);
+  g_assert_cmpint(q->status, ==, 0);
+  cli_run_assert_contains(q->out, "Grad-CAM++ of conv2 (layer 3, 20×20) for class AZ31B");
+  g_autofree char *plus = in_tmp("plus.png");
+  g_autoptr(GdkPixbuf) pb2 = gdk_pixbuf_new_from_file(plus, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(gdk_pixbuf_get_width(pb2), ==, 80);
+  g_assert_cmpint(gdk_pixbuf_get_height(pb2), ==, 60);
+
+  g_autoptr(CliRun) l = cli_run(tmp, "gradcam", "model.safetensors", "--list-layers", NULL);
+  g_assert_cmpint(l->status, ==, 0);
+  cli_run_assert_contains(l->out, "conv3  layer 6   128×8×8");
+}
+
+static void test_cli_bad_input(void)
+{
+  struct {
+    const char *args[8];
+    int code;
+    const char *what;
+  } cases[] = {
+    { { "model.safetensors", "az.png", "--layer", "conv7", "-o", "o.png" }, 2,
+      "no layer \"conv7\" in model \"paper\"; Grad-CAM takes conv1 (layer 0, 32×44×44), " },
+    { { "model.safetensors", "az.png", "--layer", "4", "-o", "o.png" }, 2,
+      "layer 4 is relu, not a convolution; Grad-CAM takes conv1" },
+    { { "model.safetensors", "az.png", "--class", "2", "-o", "o.png" }, 2,
+      "--class 2: the model's classes are 0 (316L), 1 (AZ31B)" },
+    { { "dense.safetensors", "az.png", "-o", "o.png" }, 1,
+      "dense.safetensors: model \"custom\" has no conv layers" },
+    { { "model.safetensors", "az.png", "-o", "/proc/patina-cam.png" }, 1,
+      "/proc/patina-cam.png: cannot write in folder /proc" },
+    { { "model.safetensors", "az.png", "-o", "missing/o.png" }, 1, "missing does not exist" },
+    { { "model.safetensors", "nothere.png", "-o", "o.png" }, 1, "nothere.png" },
+    { { "model.safetensors", "az.png", "--opacity", "1.5", "-o", "o.png" }, 2,
+      "--opacity must be 0 to 1" },
+    { { "model.safetensors", "az.png", "--colormap", "jet", "-o", "o.png" }, 2, "viridis" },
+    { { "model.safetensors", "az.png" }, 2, "-o FILE is required" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    const char **a = cases[i].args;
+    g_autoptr(CliRun) r = cli_run(tmp, "gradcam", a[0], a[1], a[2], a[3], a[4], a[5], a[6],
+                                  NULL);
+    cli_run_expect_fail(r, cases[i].code, cases[i].what);
+  }
+  g_autofree char *o = in_tmp("o.png");
+  g_assert_false(g_file_test(o, G_FILE_TEST_EXISTS)); /* nothing half-written */
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -240,5 +338,11 @@ int main(int argc, char **argv)
   g_test_add_func("/gradcam/batchnorm-model", test_batchnorm_model);
   g_test_add_func("/gradcam/layer-lookup", test_layer_lookup);
   g_test_add_func("/gradcam/overlay", test_overlay);
-  return g_test_run();
+  g_test_add_func("/gradcam/cli", test_cli_happy);
+  g_test_add_func("/gradcam/cli-bad-input", test_cli_bad_input);
+  cli_setup();
+  int rc = g_test_run();
+  test_remove_tree(tmp);
+  g_free(tmp);
+  return rc;
 }

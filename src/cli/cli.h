@@ -13,6 +13,11 @@ int cli_evaluate(int argc, char **argv);
 int cli_predict(int argc, char **argv);
 int cli_info(int argc, char **argv);
 int cli_augment(int argc, char **argv);
+int cli_gradcam(int argc, char **argv);
+int cli_scan(int argc, char **argv);
+/* --class by index or name (case-insensitive) among names; -1 after printing a usage message
+ * that lists the classes. cmd-gradcam.c. */
+int cli_parse_class(const char *command, const char *arg, char **names, int classes);
 
 /* Parses argv with entries; on a usage error prints it with the command's help hint and
  * returns FALSE. `params` names the positional arguments for --help. */

@@ -21,6 +21,8 @@ static const Command commands[] = {
   {"info", cli_info, "describe a model, an image or a data set"},
   {"dataset", cli_dataset, "data set manifest: init (split), check (duplicates, imbalance), update"},
   {"augment", cli_augment, "a labelled preview grid of augmented variants of an image"},
+  {"gradcam", cli_gradcam, "where the network looks: Grad-CAM or Grad-CAM++ over the image"},
+  {"scan", cli_scan, "classify a large micrograph tile by tile: class maps and area fractions"},
 };
 
 static void usage(FILE *out)

@@ -295,3 +295,61 @@ cairo_surface_t *patina_overlay_render(const float *gray, const float *values, i
   cairo_surface_mark_dirty(s);
   return s;
 }
+
+cairo_surface_t *patina_cam_file_overlay(PatinaModel *m, const char *path,
+                                         const PatinaLoadOptions *options, int layer, int klass,
+                                         PatinaCamMethod method, const PatinaColormap *cmap,
+                                         double opacity, int max_side, PatinaCam *cam,
+                                         GError **error)
+{
+  memset(cam, 0, sizeof *cam);
+  g_autoptr(PatinaGray) img = patina_gray_load_full(path, options, error);
+  if (!img)
+    return NULL;
+  gsize plane = (gsize) m->in_h * m->in_w;
+  g_autofree float *x = g_new(float, plane * m->in_c);
+  patina_resize_bilinear(img->pixels, img->width, img->height, x, m->in_w, m->in_h);
+  for (int c = 1; c < m->in_c; c++)
+    memcpy(x + c * plane, x, sizeof(float) * plane);
+  if (!patina_cam_compute(m, x, layer, klass, method, cam, error))
+    return NULL;
+  int w = img->width, h = img->height;
+  if (max_side > 0 && MAX(w, h) > max_side) {
+    double f = (double) max_side / MAX(w, h);
+    w = MAX(1, (int) lround(w * f));
+    h = MAX(1, (int) lround(h * f));
+  }
+  const float *gray = img->pixels;
+  g_autofree float *scaled = NULL;
+  if (w != img->width || h != img->height) {
+    scaled = g_new(float, (gsize) w * h);
+    patina_resize_bilinear(img->pixels, img->width, img->height, scaled, w, h);
+    gray = scaled;
+  }
+  g_autofree float *up = patina_cam_upsample(cam, w, h);
+  cairo_surface_t *s = patina_overlay_render(gray, up, w, h, 0.0f, 1.0f, cmap, opacity);
+  if (!s) {
+    g_set_error(error, PATINA_ERROR, PATINA_ERROR_FAILED,
+                "%s: not enough memory for a %d×%d overlay", path, w, h);
+    patina_cam_clear(cam);
+  }
+  return s;
+}
+
+static cairo_status_t append_png(void *closure, const unsigned char *data, unsigned int length)
+{
+  g_byte_array_append(closure, data, length);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+gboolean patina_surface_save_png(cairo_surface_t *surface, const char *path, GError **error)
+{
+  g_autoptr(GByteArray) png = g_byte_array_new();
+  cairo_status_t st = cairo_surface_write_to_png_stream(surface, append_png, png);
+  if (st != CAIRO_STATUS_SUCCESS) {
+    g_set_error(error, PATINA_ERROR, PATINA_ERROR_FAILED, "%s: cannot encode the PNG (%s)",
+                path, cairo_status_to_string(st));
+    return FALSE;
+  }
+  return g_file_set_contents(path, (const char *) png->data, png->len, error);
+}

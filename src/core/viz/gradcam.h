@@ -20,6 +20,7 @@
 #include <cairo.h>
 #include <glib.h>
 
+#include "data/image.h"
 #include "nn/model.h"
 #include "viz/colormap.h"
 
@@ -74,5 +75,19 @@ float *patina_cam_upsample(const PatinaCam *cam, int width, int height);
 cairo_surface_t *patina_overlay_render(const float *gray, const float *values, int width,
                                        int height, float lo, float hi,
                                        const PatinaColormap *cmap, double opacity);
+
+/* Grad-CAM of an image file as an overlay: loads path as the network sees it (gray, data bar
+ * cropped as `options` says, resized to the input), computes the CAM (cam receives it; clear
+ * it with patina_cam_clear), upsamples it to the image's size scaled down so its longer side is
+ * at most max_side (0: no limit) and blends it over the image. NULL with an error naming the
+ * file or the problem. */
+cairo_surface_t *patina_cam_file_overlay(PatinaModel *model, const char *path,
+                                         const PatinaLoadOptions *options, int layer, int klass,
+                                         PatinaCamMethod method, const PatinaColormap *cmap,
+                                         double opacity, int max_side, PatinaCam *cam,
+                                         GError **error);
+
+/* Writes surface as a PNG to path atomically (a temporary file renamed over it). */
+gboolean patina_surface_save_png(cairo_surface_t *surface, const char *path, GError **error);
 
 G_END_DECLS
