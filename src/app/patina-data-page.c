@@ -3,11 +3,18 @@
 #include <glib/gi18n.h>
 
 #include "data/image.h"
+#include "data/phash.h"
+#include "patina-data-scan.h"
+#include "patina-image-viewer.h"
+#include "patina-settings.h"
 #include "patina-thumbnail.h"
 #include "patina-util.h"
 
 #define THUMB_SIZE 128
 #define POLL_INTERVAL_MS 100
+/* The largest class may have this many times the images of the smallest before the summary
+ * calls the data set imbalanced. */
+#define IMBALANCE_NOTE_RATIO 1.5
 
 /* Decoded thumbnails handed from the worker to the main loop. Reference counted, because the
  * worker may outlive the page. */
@@ -21,6 +28,7 @@ typedef struct {
   GMutex lock;
   GArray *ready; /* Decoded, not yet taken by the main loop */
   gboolean finished;
+  GArray *near;  /* PatinaPhashPair, once finished */
 } ThumbShared;
 
 static void thumb_shared_clear(gpointer p)
@@ -29,6 +37,7 @@ static void thumb_shared_clear(gpointer p)
   for (guint i = 0; i < s->ready->len; i++)
     g_clear_pointer(&g_array_index(s->ready, Decoded, i).rgb, g_bytes_unref);
   g_array_unref(s->ready);
+  g_clear_pointer(&s->near, g_array_unref);
   g_mutex_clear(&s->lock);
 }
 
@@ -61,32 +70,51 @@ struct _PatinaDataPage {
   GtkStack *stack;
   GtkLabel *title_label;
   GtkLabel *summary_label;
+  GtkLabel *notes_label;
   GtkProgressBar *progress;
   GtkGridView *grid;
   GtkDropDown *class_dropdown;
+  GtkDropDown *split_dropdown;
+  GtkRevealer *banner;
+  GtkLabel *banner_label;
+  AdwPreferencesGroup *recent_group;
+  PatinaImageViewer *viewer;
 
   PatinaWorkspace *workspace;
+  GSettings *settings;
+  GPtrArray *recent_rows; /* the rows shown in recent_group */
   GListStore *thumbnails;
   GtkStringList *class_choices; /* "All Classes", then the class names */
   GtkCustomFilter *filter;
   GtkFilterListModel *filtered;
   char *class_filter; /* NULL: all classes */
+  int split_filter;   /* a PatinaSplit, or -1 for all */
   gboolean syncing;
   GCancellable *decode_cancellable;
   ThumbShared *shared;
   guint poll_id;
   guint n_decoded;
+
+  GCancellable *info_cancellable;
+  PatinaManifestInfo *manifest; /* NULL until read */
+  guint n_near_pairs;
+  GFileMonitor *monitor;
+  gboolean vanished;
 };
 
 G_DEFINE_FINAL_TYPE(PatinaDataPage, patina_data_page, GTK_TYPE_WIDGET)
 
+static const char *const split_ids[] = {"", "train", "val", "test"};
+
 /* ---- worker ---- */
 
-static GBytes *make_thumbnail(const char *path, int *tw, int *th)
+/* The image's pHash comes free with the decode the thumbnail needs anyway. */
+static GBytes *make_thumbnail(const char *path, int *tw, int *th, guint64 *hash)
 {
   g_autoptr(PatinaGray) g = patina_gray_load(path, NULL);
   if (!g || g->width < 1 || g->height < 1)
     return NULL;
+  *hash = patina_phash_gray(g);
   double scale = (double) THUMB_SIZE / MAX(g->width, g->height);
   *tw = MAX(1, (int) (g->width * scale + 0.5));
   *th = MAX(1, (int) (g->height * scale + 0.5));
@@ -106,29 +134,40 @@ static void decode_worker(GTask *task, gpointer source, gpointer task_data,
   (void) source;
   ThumbTask *t = task_data;
   int priority = patina_thread_lower_priority();
-  for (guint i = 0; t->paths[i]; i++) {
+  guint n = g_strv_length(t->paths);
+  g_autofree guint64 *hashes = g_new0(guint64, MAX(n, 1));
+  g_autofree gboolean *valid = g_new0(gboolean, MAX(n, 1));
+  for (guint i = 0; i < n; i++) {
     if (g_cancellable_is_cancelled(cancellable))
       break;
     Decoded d = {.index = i};
-    d.rgb = make_thumbnail(t->paths[i], &d.width, &d.height);
+    d.rgb = make_thumbnail(t->paths[i], &d.width, &d.height, &hashes[i]);
+    valid[i] = d.rgb != NULL;
     g_mutex_lock(&t->shared->lock);
     g_array_append_val(t->shared->ready, d);
     g_mutex_unlock(&t->shared->lock);
   }
+  GArray *near = g_cancellable_is_cancelled(cancellable)
+                   ? NULL
+                   : patina_phash_pairs(hashes, valid, (int) n, PATINA_PHASH_DEFAULT_DISTANCE);
   g_mutex_lock(&t->shared->lock);
+  t->shared->near = near;
   t->shared->finished = TRUE;
   g_mutex_unlock(&t->shared->lock);
   patina_thread_restore_priority(priority);
   g_task_return_boolean(task, TRUE);
 }
 
-/* ---- main loop ---- */
+/* ---- filters ---- */
 
 static gboolean filter_func(gpointer item, gpointer user_data)
 {
   PatinaDataPage *self = user_data;
-  return !self->class_filter ||
-         g_strcmp0(patina_thumbnail_get_class_name(item), self->class_filter) == 0;
+  if (self->class_filter &&
+      g_strcmp0(patina_thumbnail_get_class_name(item), self->class_filter) != 0)
+    return FALSE;
+  return self->split_filter < 0 ||
+         g_str_equal(patina_thumbnail_get_split(item), patina_split_name(self->split_filter));
 }
 
 static void set_class_filter(PatinaDataPage *self, const char *class_name)
@@ -168,10 +207,166 @@ static void on_dropdown_selected(PatinaDataPage *self)
   gtk_widget_activate_action(GTK_WIDGET(self), "data.filter-class", "s", name);
 }
 
+/* Without a manifest there is no split to choose: everything is shown. */
+static void set_split_filter(PatinaDataPage *self, int split)
+{
+  if (!self->manifest || !self->manifest->has_manifest)
+    split = -1;
+  self->split_filter = split;
+  gtk_filter_changed(GTK_FILTER(self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  self->syncing = TRUE;
+  gtk_drop_down_set_selected(self->split_dropdown, (guint) (split + 1));
+  self->syncing = FALSE;
+}
+
+static void filter_split_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  const char *id = g_variant_get_string(param, NULL);
+  int split = -1;
+  for (int k = 1; k < (int) G_N_ELEMENTS(split_ids); k++)
+    if (g_str_equal(id, split_ids[k]))
+      split = k - 1;
+  set_split_filter(PATINA_DATA_PAGE(widget), split);
+}
+
+static void on_split_dropdown_selected(PatinaDataPage *self)
+{
+  if (self->syncing)
+    return;
+  guint pos = gtk_drop_down_get_selected(self->split_dropdown);
+  if (pos >= G_N_ELEMENTS(split_ids))
+    pos = 0;
+  gtk_widget_activate_action(GTK_WIDGET(self), "data.filter-split", "s", split_ids[pos]);
+}
+
+/* ---- summary ---- */
+
+static void update_summary(PatinaDataPage *self)
+{
+  const PatinaDataset *ds = patina_workspace_get_dataset(self->workspace);
+  if (!ds)
+    return;
+  GString *line = g_string_new(NULL);
+  g_string_append_printf(line, ngettext("%u image: ", "%u images: ", ds->samples->len),
+                         ds->samples->len);
+  for (guint k = 0; k < ds->class_names->len; k++)
+    g_string_append_printf(line, "%s%s %d", k ? " · " : "",
+                           (char *) g_ptr_array_index(ds->class_names, k),
+                           patina_dataset_count_class(ds, (int) k));
+  const PatinaManifestInfo *m = self->manifest;
+  if (m && m->has_manifest)
+    g_string_append_printf(line, _(" — train %d / val %d / test %d"), m->split_counts[0],
+                           m->split_counts[1], m->split_counts[2]);
+  else if (m)
+    g_string_append(line, _(" — no manifest, so no fixed split"));
+  gtk_label_set_label(self->summary_label, line->str);
+  g_string_free(line, TRUE);
+
+  g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
+  int largest, smallest;
+  double ratio = patina_dataset_imbalance(ds, NULL, 0, NULL, &largest, &smallest);
+  if (ds->class_names->len > 1 && ratio >= IMBALANCE_NOTE_RATIO)
+    g_ptr_array_add(notes,
+                    g_strdup_printf(_("Imbalanced: %.1f× as many %s as %s images"), ratio,
+                                    (char *) g_ptr_array_index(ds->class_names, largest),
+                                    (char *) g_ptr_array_index(ds->class_names, smallest)));
+  if (ds->n_duplicate_groups > 0)
+    g_ptr_array_add(notes, g_strdup_printf(ngettext("%d group of byte-identical files",
+                                                    "%d groups of byte-identical files",
+                                                    ds->n_duplicate_groups),
+                                           ds->n_duplicate_groups));
+  if (self->n_near_pairs > 0)
+    g_ptr_array_add(notes, g_strdup_printf(ngettext("%u near-duplicate pair",
+                                                    "%u near-duplicate pairs",
+                                                    self->n_near_pairs),
+                                           self->n_near_pairs));
+  if (m && m->n_excluded > 0)
+    g_ptr_array_add(notes, g_strdup_printf(ngettext("%d image excluded by the manifest",
+                                                    "%d images excluded by the manifest",
+                                                    m->n_excluded),
+                                           m->n_excluded));
+  if (m && m->n_unlisted > 0)
+    g_ptr_array_add(notes, g_strdup_printf(ngettext("%d image not in the manifest",
+                                                    "%d images not in the manifest",
+                                                    m->n_unlisted),
+                                           m->n_unlisted));
+  if (m && m->problem)
+    g_ptr_array_add(notes, g_strdup(m->problem));
+  g_ptr_array_add(notes, NULL);
+  g_autofree char *text = g_strjoinv(" · ", (char **) notes->pdata);
+  gtk_label_set_label(self->notes_label, text);
+  gtk_widget_set_visible(GTK_WIDGET(self->notes_label), *text != '\0');
+}
+
+static void apply_manifest(PatinaDataPage *self)
+{
+  const PatinaManifestInfo *m = self->manifest;
+  guint n = g_list_model_get_n_items(G_LIST_MODEL(self->thumbnails));
+  for (guint i = 0; i < n && m && (int) i < m->n; i++) {
+    g_autoptr(PatinaThumbnail) t = g_list_model_get_item(G_LIST_MODEL(self->thumbnails), i);
+    patina_thumbnail_set_split(t, m->split[i] >= 0 ? patina_split_name(m->split[i]) : "");
+    patina_thumbnail_set_excluded(t, m->excluded[i]);
+  }
+  gboolean has = m && m->has_manifest;
+  gtk_widget_set_sensitive(GTK_WIDGET(self->split_dropdown), has);
+  gtk_widget_set_tooltip_text(GTK_WIDGET(self->split_dropdown),
+                              has ? _("Show the images of one split of the data set's manifest")
+                                  : _("This data set has no manifest (patina-dataset.json), so "
+                                      "it has no fixed split; saving a data bar crop makes one"));
+  set_split_filter(self, has ? self->split_filter : -1);
+  update_summary(self);
+}
+
+static void manifest_read(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  (void) source;
+  g_autoptr(PatinaDataPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  PatinaManifestInfo *info = patina_manifest_info_load_finish(res, &error);
+  if (!info)
+    return; /* cancelled: a newer data set or read replaced this one */
+  patina_manifest_info_free(self->manifest);
+  self->manifest = info;
+  apply_manifest(self);
+}
+
+static void read_manifest(PatinaDataPage *self)
+{
+  const PatinaDataset *ds = patina_workspace_get_dataset(self->workspace);
+  if (self->info_cancellable)
+    g_cancellable_cancel(self->info_cancellable);
+  g_clear_object(&self->info_cancellable);
+  if (!ds)
+    return;
+  self->info_cancellable = g_cancellable_new();
+  patina_manifest_info_load_async(ds, self->info_cancellable, manifest_read, g_object_ref(self));
+}
+
+static void on_manifest_saved(PatinaDataPage *self) { read_manifest(self); }
+
+static void apply_duplicates(PatinaDataPage *self, GArray *near)
+{
+  const PatinaDataset *ds = patina_workspace_get_dataset(self->workspace);
+  guint n = g_list_model_get_n_items(G_LIST_MODEL(self->thumbnails));
+  if (!ds || n != ds->samples->len)
+    return;
+  char **notes = patina_duplicate_notes_new(ds, near);
+  for (guint i = 0; i < n; i++) {
+    g_autoptr(PatinaThumbnail) t = g_list_model_get_item(G_LIST_MODEL(self->thumbnails), i);
+    patina_thumbnail_set_duplicate_note(t, notes[i]);
+  }
+  patina_duplicate_notes_free(notes, n);
+  self->n_near_pairs = patina_count_near_pairs(ds, near);
+  update_summary(self);
+}
+
+/* ---- thumbnails ---- */
+
 static void update_progress(PatinaDataPage *self)
 {
   guint n = g_list_model_get_n_items(G_LIST_MODEL(self->thumbnails));
-  gboolean busy = n > 0 && self->n_decoded < n;
+  gboolean busy = n > 0 && self->n_decoded < n && !self->vanished;
   gtk_widget_set_visible(GTK_WIDGET(self->progress), busy);
   if (busy) {
     gtk_progress_bar_set_fraction(self->progress, (double) self->n_decoded / n);
@@ -185,10 +380,12 @@ static gboolean poll_cb(gpointer user_data)
   PatinaDataPage *self = user_data;
   g_autoptr(GArray) batch = g_array_new(FALSE, FALSE, sizeof(Decoded));
   gboolean finished;
+  g_autoptr(GArray) near = NULL;
   g_mutex_lock(&self->shared->lock);
   g_array_append_vals(batch, self->shared->ready->data, self->shared->ready->len);
   g_array_set_size(self->shared->ready, 0);
   finished = self->shared->finished;
+  near = g_steal_pointer(&self->shared->near);
   g_mutex_unlock(&self->shared->lock);
 
   for (guint i = 0; i < batch->len; i++) {
@@ -205,6 +402,7 @@ static gboolean poll_cb(gpointer user_data)
   }
   update_progress(self);
   if (finished) {
+    apply_duplicates(self, near);
     self->poll_id = 0;
     return G_SOURCE_REMOVE;
   }
@@ -220,12 +418,159 @@ static void stop_decoding(PatinaDataPage *self)
   g_clear_pointer(&self->shared, thumb_shared_unref);
 }
 
+static void start_decoding(PatinaDataPage *self, const PatinaDataset *ds)
+{
+  ThumbTask *t = g_new0(ThumbTask, 1);
+  t->paths = g_new0(char *, ds->samples->len + 1);
+  for (guint i = 0; i < ds->samples->len; i++)
+    t->paths[i] = g_strdup(g_array_index(ds->samples, PatinaSample, i).path);
+  self->shared = thumb_shared_new();
+  t->shared = g_atomic_rc_box_acquire(self->shared);
+  self->decode_cancellable = g_cancellable_new();
+  g_autoptr(GTask) task = g_task_new(NULL, self->decode_cancellable, NULL, NULL);
+  g_task_set_task_data(task, t, thumb_task_free);
+  g_task_run_in_thread(task, decode_worker);
+  self->poll_id = g_timeout_add(POLL_INTERVAL_MS, poll_cb, self);
+}
+
+/* ---- the folder vanishing ---- */
+
+static void on_folder_changed(GFileMonitor *monitor, GFile *file, GFile *other,
+                              GFileMonitorEvent event, gpointer user_data)
+{
+  (void) monitor;
+  (void) file;
+  (void) other;
+  PatinaDataPage *self = user_data;
+  if (self->vanished || (event != G_FILE_MONITOR_EVENT_DELETED &&
+                         event != G_FILE_MONITOR_EVENT_MOVED_OUT &&
+                         event != G_FILE_MONITOR_EVENT_RENAMED &&
+                         event != G_FILE_MONITOR_EVENT_MOVED &&
+                         event != G_FILE_MONITOR_EVENT_UNMOUNTED))
+    return;
+  const PatinaDataset *ds = patina_workspace_get_dataset(self->workspace);
+  if (!ds || g_file_test(ds->root, G_FILE_TEST_IS_DIR))
+    return;
+  /* What is on screen stays; decoding the rest would only fail file by file. */
+  self->vanished = TRUE;
+  stop_decoding(self);
+  update_progress(self);
+  g_autofree char *msg =
+    g_strdup_printf(_("The data set folder %s was removed or renamed. The images shown stay "
+                      "until you open a data set; training needs the folder back."),
+                    ds->root);
+  gtk_label_set_label(self->banner_label, msg);
+  gtk_revealer_set_reveal_child(self->banner, TRUE);
+}
+
+static void watch_folder(PatinaDataPage *self, const char *root)
+{
+  if (self->monitor) {
+    g_signal_handlers_disconnect_by_data(self->monitor, self);
+    g_file_monitor_cancel(self->monitor);
+  }
+  g_clear_object(&self->monitor);
+  self->vanished = FALSE;
+  gtk_revealer_set_reveal_child(self->banner, FALSE);
+  if (!root)
+    return;
+  g_autoptr(GFile) dir = g_file_new_for_path(root);
+  /* without a monitor (unsupported file system) the page simply is not warned */
+  self->monitor = g_file_monitor_directory(dir, G_FILE_MONITOR_WATCH_MOVES, NULL, NULL);
+  if (self->monitor)
+    g_signal_connect(self->monitor, "changed", G_CALLBACK(on_folder_changed), self);
+}
+
+/* ---- the viewer ---- */
+
+static void show_image(PatinaDataPage *self, const char *path)
+{
+  const PatinaDataset *ds = patina_workspace_get_dataset(self->workspace);
+  const char *class_name = NULL;
+  guint n = g_list_model_get_n_items(G_LIST_MODEL(self->thumbnails));
+  for (guint i = 0; i < n && !class_name; i++) {
+    g_autoptr(PatinaThumbnail) t = g_list_model_get_item(G_LIST_MODEL(self->thumbnails), i);
+    if (g_str_equal(patina_thumbnail_get_path(t), path))
+      class_name = g_ptr_array_index(ds->class_names,
+                                     g_array_index(ds->samples, PatinaSample, i).label);
+  }
+  patina_image_viewer_open(self->viewer, path, class_name ? ds->root : NULL, class_name);
+  gtk_stack_set_visible_child_name(self->stack, "viewer");
+}
+
+void patina_data_page_show_image(PatinaDataPage *self, const char *path)
+{
+  g_return_if_fail(PATINA_IS_DATA_PAGE(self) && path != NULL);
+  show_image(self, path);
+}
+
+static void open_image_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  show_image(PATINA_DATA_PAGE(widget), g_variant_get_string(param, NULL));
+}
+
+static void close_image_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  (void) param;
+  PatinaDataPage *self = PATINA_DATA_PAGE(widget);
+  if (!g_str_equal(gtk_stack_get_visible_child_name(self->stack), "viewer"))
+    return;
+  patina_image_viewer_clear(self->viewer);
+  gtk_stack_set_visible_child_name(
+    self->stack, patina_workspace_get_dataset(self->workspace) ? "dataset" : "empty");
+  gtk_widget_grab_focus(GTK_WIDGET(self->grid));
+}
+
+static void on_grid_activate(PatinaDataPage *self, guint position)
+{
+  g_autoptr(PatinaThumbnail) t = g_list_model_get_item(G_LIST_MODEL(self->filtered), position);
+  if (t)
+    gtk_widget_activate_action(GTK_WIDGET(self), "data.open-image", "s",
+                               patina_thumbnail_get_path(t));
+}
+
+/* ---- recent data sets ---- */
+
+static void update_recent(PatinaDataPage *self)
+{
+  for (guint i = 0; i < self->recent_rows->len; i++)
+    adw_preferences_group_remove(self->recent_group, self->recent_rows->pdata[i]);
+  g_ptr_array_set_size(self->recent_rows, 0);
+  g_auto(GStrv) recent = g_settings_get_strv(self->settings, "recent-datasets");
+  for (guint i = 0; recent[i]; i++) {
+    g_autofree char *base = g_path_get_basename(recent[i]);
+    g_autofree char *dir = g_path_get_dirname(recent[i]);
+    GtkWidget *row = adw_action_row_new();
+    adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), base);
+    adw_action_row_set_subtitle(ADW_ACTION_ROW(row), dir);
+    gtk_list_box_row_set_activatable(GTK_LIST_BOX_ROW(row), TRUE);
+    gtk_actionable_set_action_name(GTK_ACTIONABLE(row), "win.open-recent");
+    gtk_actionable_set_action_target(GTK_ACTIONABLE(row), "s", recent[i]);
+    gtk_widget_set_tooltip_text(row, recent[i]);
+    adw_action_row_add_suffix(ADW_ACTION_ROW(row), gtk_image_new_from_icon_name("go-next-symbolic"));
+    adw_preferences_group_add(self->recent_group, row);
+    g_ptr_array_add(self->recent_rows, row);
+  }
+  gtk_widget_set_visible(GTK_WIDGET(self->recent_group), recent[0] != NULL);
+}
+
+/* ---- the data set ---- */
+
 static void on_dataset_changed(PatinaDataPage *self)
 {
   const PatinaDataset *ds = patina_workspace_get_dataset(self->workspace);
   stop_decoding(self);
+  if (self->info_cancellable)
+    g_cancellable_cancel(self->info_cancellable);
+  g_clear_object(&self->info_cancellable);
+  g_clear_pointer(&self->manifest, patina_manifest_info_free);
+  self->n_near_pairs = 0;
+  patina_image_viewer_clear(self->viewer);
   g_list_store_remove_all(self->thumbnails);
   self->n_decoded = 0;
+  watch_folder(self, ds ? ds->root : NULL);
   if (!ds) {
     gtk_stack_set_visible_child_name(self->stack, "empty");
     return;
@@ -240,47 +585,24 @@ static void on_dataset_changed(PatinaDataPage *self)
   gtk_string_list_splice(self->class_choices, 1, n_old - 1, names);
   self->syncing = FALSE;
   set_class_filter(self, NULL);
+  set_split_filter(self, -1);
+  gtk_widget_set_sensitive(GTK_WIDGET(self->split_dropdown), FALSE);
 
   g_autofree char *base = g_path_get_basename(ds->root);
   gtk_label_set_label(self->title_label, base);
   gtk_widget_set_tooltip_text(GTK_WIDGET(self->title_label), ds->root);
+  update_summary(self);
 
-  GString *summary = g_string_new(NULL);
-  g_string_append_printf(summary,
-                         ngettext("%u image", "%u images", ds->samples->len), ds->samples->len);
-  for (guint k = 0; k < ds->class_names->len; k++) {
-    int n = patina_dataset_count_class(ds, (int) k);
-    g_string_append_printf(summary, "  ·  %s: %d", (char *) g_ptr_array_index(ds->class_names, k),
-                           n);
-  }
-  if (ds->n_duplicate_groups > 0)
-    g_string_append_printf(summary,
-                           ngettext("  ·  %d group of identical files",
-                                    "  ·  %d groups of identical files", ds->n_duplicate_groups),
-                           ds->n_duplicate_groups);
-  gtk_label_set_label(self->summary_label, summary->str);
-  g_string_free(summary, TRUE);
-
-  char **paths = g_new0(char *, ds->samples->len + 1);
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(g_object_unref);
   for (guint i = 0; i < ds->samples->len; i++) {
     const PatinaSample *s = &g_array_index(ds->samples, PatinaSample, i);
-    paths[i] = g_strdup(s->path);
     g_ptr_array_add(items, patina_thumbnail_new(s->path, g_ptr_array_index(ds->class_names,
                                                                            s->label)));
   }
   g_list_store_splice(self->thumbnails, 0, 0, items->pdata, items->len);
   gtk_stack_set_visible_child_name(self->stack, "dataset");
-
-  ThumbTask *t = g_new0(ThumbTask, 1);
-  t->paths = paths;
-  self->shared = thumb_shared_new();
-  t->shared = g_atomic_rc_box_acquire(self->shared);
-  self->decode_cancellable = g_cancellable_new();
-  g_autoptr(GTask) task = g_task_new(NULL, self->decode_cancellable, NULL, NULL);
-  g_task_set_task_data(task, t, thumb_task_free);
-  g_task_run_in_thread(task, decode_worker);
-  self->poll_id = g_timeout_add(POLL_INTERVAL_MS, poll_cb, self);
+  start_decoding(self, ds);
+  read_manifest(self);
   update_progress(self);
 }
 
@@ -316,10 +638,51 @@ GListModel *patina_data_page_get_shown(PatinaDataPage *self)
 
 guint patina_data_page_get_n_decoded(PatinaDataPage *self) { return self->n_decoded; }
 
+gboolean patina_data_page_is_scanned(PatinaDataPage *self)
+{
+  guint n = g_list_model_get_n_items(G_LIST_MODEL(self->thumbnails));
+  return self->manifest != NULL && self->poll_id == 0 && self->n_decoded == n;
+}
+
+const char *patina_data_page_get_summary(PatinaDataPage *self)
+{
+  return gtk_label_get_label(self->summary_label);
+}
+
+const char *patina_data_page_get_notes(PatinaDataPage *self)
+{
+  return gtk_label_get_label(self->notes_label);
+}
+
+const char *patina_data_page_get_banner(PatinaDataPage *self)
+{
+  return gtk_revealer_get_reveal_child(self->banner) ? gtk_label_get_label(self->banner_label)
+                                                     : NULL;
+}
+
+PatinaImageViewer *patina_data_page_get_viewer(PatinaDataPage *self) { return self->viewer; }
+
+gboolean patina_data_page_get_viewer_visible(PatinaDataPage *self)
+{
+  return g_str_equal(gtk_stack_get_visible_child_name(self->stack), "viewer");
+}
+
 static void patina_data_page_dispose(GObject *object)
 {
   PatinaDataPage *self = PATINA_DATA_PAGE(object);
   stop_decoding(self);
+  if (self->info_cancellable)
+    g_cancellable_cancel(self->info_cancellable);
+  g_clear_object(&self->info_cancellable);
+  if (self->monitor) {
+    g_signal_handlers_disconnect_by_data(self->monitor, self);
+    g_file_monitor_cancel(self->monitor);
+  }
+  g_clear_object(&self->monitor);
+  if (self->settings)
+    g_signal_handlers_disconnect_by_data(self->settings, self);
+  g_clear_object(&self->settings);
+  g_clear_pointer(&self->recent_rows, g_ptr_array_unref);
   gtk_widget_dispose_template(GTK_WIDGET(self), PATINA_TYPE_DATA_PAGE);
   GtkWidget *child;
   while ((child = gtk_widget_get_first_child(GTK_WIDGET(self))))
@@ -329,6 +692,7 @@ static void patina_data_page_dispose(GObject *object)
   g_clear_object(&self->thumbnails);
   g_clear_object(&self->class_choices);
   g_clear_pointer(&self->class_filter, g_free);
+  g_clear_pointer(&self->manifest, patina_manifest_info_free);
   G_OBJECT_CLASS(patina_data_page_parent_class)->dispose(object);
 }
 
@@ -339,23 +703,49 @@ static void patina_data_page_class_init(PatinaDataPageClass *klass)
   object_class->dispose = patina_data_page_dispose;
 
   g_type_ensure(PATINA_TYPE_THUMBNAIL);
+  g_type_ensure(PATINA_TYPE_IMAGE_VIEWER);
   gtk_widget_class_set_template_from_resource(widget_class,
                                               "/org/patina/Patina/ui/patina-data-page.ui");
-  gtk_widget_class_bind_template_child(widget_class, PatinaDataPage, stack);
-  gtk_widget_class_bind_template_child(widget_class, PatinaDataPage, title_label);
-  gtk_widget_class_bind_template_child(widget_class, PatinaDataPage, summary_label);
-  gtk_widget_class_bind_template_child(widget_class, PatinaDataPage, progress);
-  gtk_widget_class_bind_template_child(widget_class, PatinaDataPage, grid);
-  gtk_widget_class_bind_template_child(widget_class, PatinaDataPage, class_dropdown);
+#define BIND(name) gtk_widget_class_bind_template_child(widget_class, PatinaDataPage, name)
+  BIND(stack);
+  BIND(title_label);
+  BIND(summary_label);
+  BIND(notes_label);
+  BIND(progress);
+  BIND(grid);
+  BIND(class_dropdown);
+  BIND(split_dropdown);
+  BIND(banner);
+  BIND(banner_label);
+  BIND(recent_group);
+  BIND(viewer);
+#undef BIND
   gtk_widget_class_bind_template_callback(widget_class, on_dropdown_selected);
+  gtk_widget_class_bind_template_callback(widget_class, on_split_dropdown_selected);
+  gtk_widget_class_bind_template_callback(widget_class, on_grid_activate);
+  gtk_widget_class_bind_template_callback(widget_class, on_manifest_saved);
   /* data.filter-class (s): show one class's images ("" shows all) */
   gtk_widget_class_install_action(widget_class, "data.filter-class", "s", filter_class_action);
+  /* data.filter-split (s): "train", "val" or "test" of the manifest ("" shows all) */
+  gtk_widget_class_install_action(widget_class, "data.filter-split", "s", filter_split_action);
+  /* data.open-image (s): show the image at a path in the viewer; data.close-image: back */
+  gtk_widget_class_install_action(widget_class, "data.open-image", "s", open_image_action);
+  gtk_widget_class_install_action(widget_class, "data.close-image", NULL, close_image_action);
+  gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Escape, 0, "data.close-image", NULL);
+  gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Left, GDK_ALT_MASK,
+                                      "data.close-image", NULL);
   gtk_widget_class_set_layout_manager_type(widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
 static void patina_data_page_init(PatinaDataPage *self)
 {
   gtk_widget_init_template(GTK_WIDGET(self));
+  self->split_filter = -1;
+  self->recent_rows = g_ptr_array_new();
+  self->settings = patina_settings_new();
+  g_signal_connect_swapped(self->settings, "changed::recent-datasets", G_CALLBACK(update_recent),
+                           self);
+  update_recent(self);
   self->thumbnails = g_list_store_new(PATINA_TYPE_THUMBNAIL);
   self->filter = gtk_custom_filter_new(filter_func, self, NULL);
   self->filtered = gtk_filter_list_model_new(g_object_ref(G_LIST_MODEL(self->thumbnails)),
@@ -363,6 +753,9 @@ static void patina_data_page_init(PatinaDataPage *self)
   self->class_choices = gtk_string_list_new((const char *const[]){_("All Classes"), NULL});
   self->syncing = TRUE;
   gtk_drop_down_set_model(self->class_dropdown, G_LIST_MODEL(self->class_choices));
+  g_autoptr(GtkStringList) splits = gtk_string_list_new(
+    (const char *const[]){_("All Splits"), _("Train"), _("Validation"), _("Test"), NULL});
+  gtk_drop_down_set_model(self->split_dropdown, G_LIST_MODEL(splits));
   self->syncing = FALSE;
   g_autoptr(GtkNoSelection) sel = gtk_no_selection_new(g_object_ref(G_LIST_MODEL(self->filtered)));
   g_autoptr(GtkListItemFactory) factory =

@@ -4,11 +4,26 @@ struct _PatinaThumbnail {
   GObject parent_instance;
   char *path, *class_name, *name;
   GdkTexture *texture;
+  char *split;          /* "" without a manifest */
+  char *duplicate_note; /* "" when the image has no twin */
+  gboolean excluded;
 };
 
 G_DEFINE_FINAL_TYPE(PatinaThumbnail, patina_thumbnail, G_TYPE_OBJECT)
 
-enum { PROP_0, PROP_PATH, PROP_NAME, PROP_CLASS_NAME, PROP_TEXTURE, N_PROPS };
+enum {
+  PROP_0,
+  PROP_PATH,
+  PROP_NAME,
+  PROP_CLASS_NAME,
+  PROP_TEXTURE,
+  PROP_SPLIT,
+  PROP_HAS_SPLIT,
+  PROP_DUPLICATE_NOTE,
+  PROP_IS_DUPLICATE,
+  PROP_EXCLUDED,
+  N_PROPS
+};
 static GParamSpec *props[N_PROPS];
 
 static void patina_thumbnail_finalize(GObject *object)
@@ -17,6 +32,8 @@ static void patina_thumbnail_finalize(GObject *object)
   g_free(self->path);
   g_free(self->name);
   g_free(self->class_name);
+  g_free(self->split);
+  g_free(self->duplicate_note);
   g_clear_object(&self->texture);
   G_OBJECT_CLASS(patina_thumbnail_parent_class)->finalize(object);
 }
@@ -30,6 +47,11 @@ static void patina_thumbnail_get_property(GObject *object, guint prop_id, GValue
   case PROP_NAME: g_value_set_string(value, self->name); break;
   case PROP_CLASS_NAME: g_value_set_string(value, self->class_name); break;
   case PROP_TEXTURE: g_value_set_object(value, self->texture); break;
+  case PROP_SPLIT: g_value_set_string(value, self->split); break;
+  case PROP_HAS_SPLIT: g_value_set_boolean(value, *self->split != '\0'); break;
+  case PROP_DUPLICATE_NOTE: g_value_set_string(value, self->duplicate_note); break;
+  case PROP_IS_DUPLICATE: g_value_set_boolean(value, *self->duplicate_note != '\0'); break;
+  case PROP_EXCLUDED: g_value_set_boolean(value, self->excluded); break;
   default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
   }
 }
@@ -44,10 +66,21 @@ static void patina_thumbnail_class_init(PatinaThumbnailClass *klass)
   props[PROP_NAME] = g_param_spec_string("name", NULL, NULL, NULL, f);
   props[PROP_CLASS_NAME] = g_param_spec_string("class-name", NULL, NULL, NULL, f);
   props[PROP_TEXTURE] = g_param_spec_object("texture", NULL, NULL, GDK_TYPE_TEXTURE, f);
+  /* the split a manifest gives it, shown as a tag */
+  props[PROP_SPLIT] = g_param_spec_string("split", NULL, NULL, "", f);
+  props[PROP_HAS_SPLIT] = g_param_spec_boolean("has-split", NULL, NULL, FALSE, f);
+  /* which images it duplicates (byte-identical or by pHash) */
+  props[PROP_DUPLICATE_NOTE] = g_param_spec_string("duplicate-note", NULL, NULL, "", f);
+  props[PROP_IS_DUPLICATE] = g_param_spec_boolean("is-duplicate", NULL, NULL, FALSE, f);
+  props[PROP_EXCLUDED] = g_param_spec_boolean("excluded", NULL, NULL, FALSE, f);
   g_object_class_install_properties(object_class, N_PROPS, props);
 }
 
-static void patina_thumbnail_init(PatinaThumbnail *self) { (void) self; }
+static void patina_thumbnail_init(PatinaThumbnail *self)
+{
+  self->split = g_strdup("");
+  self->duplicate_note = g_strdup("");
+}
 
 PatinaThumbnail *patina_thumbnail_new(const char *path, const char *class_name)
 {
@@ -67,4 +100,49 @@ void patina_thumbnail_set_texture(PatinaThumbnail *self, GdkTexture *texture)
   g_return_if_fail(PATINA_IS_THUMBNAIL(self));
   if (g_set_object(&self->texture, texture))
     g_object_notify_by_pspec(G_OBJECT(self), props[PROP_TEXTURE]);
+}
+
+/* g_set_str arrives in GLib 2.76; the app is held to 2.74. */
+static gboolean replace_string(char **slot, const char *value)
+{
+  if (g_strcmp0(*slot, value) == 0)
+    return FALSE;
+  g_free(*slot);
+  *slot = g_strdup(value);
+  return TRUE;
+}
+
+const char *patina_thumbnail_get_split(PatinaThumbnail *self) { return self->split; }
+const char *patina_thumbnail_get_duplicate_note(PatinaThumbnail *self)
+{
+  return self->duplicate_note;
+}
+gboolean patina_thumbnail_get_excluded(PatinaThumbnail *self) { return self->excluded; }
+
+void patina_thumbnail_set_split(PatinaThumbnail *self, const char *split)
+{
+  g_return_if_fail(PATINA_IS_THUMBNAIL(self));
+  if (!replace_string(&self->split, split ? split : ""))
+    return;
+  g_object_notify_by_pspec(G_OBJECT(self), props[PROP_SPLIT]);
+  g_object_notify_by_pspec(G_OBJECT(self), props[PROP_HAS_SPLIT]);
+}
+
+void patina_thumbnail_set_duplicate_note(PatinaThumbnail *self, const char *note)
+{
+  g_return_if_fail(PATINA_IS_THUMBNAIL(self));
+  if (!replace_string(&self->duplicate_note, note ? note : ""))
+    return;
+  g_object_notify_by_pspec(G_OBJECT(self), props[PROP_DUPLICATE_NOTE]);
+  g_object_notify_by_pspec(G_OBJECT(self), props[PROP_IS_DUPLICATE]);
+}
+
+void patina_thumbnail_set_excluded(PatinaThumbnail *self, gboolean excluded)
+{
+  g_return_if_fail(PATINA_IS_THUMBNAIL(self));
+  excluded = !!excluded;
+  if (self->excluded == excluded)
+    return;
+  self->excluded = excluded;
+  g_object_notify_by_pspec(G_OBJECT(self), props[PROP_EXCLUDED]);
 }

@@ -8,6 +8,7 @@
 #include "patina-augment-page.h"
 #include "patina-data-page.h"
 #include "patina-settings.h"
+#include "patina-window-data.h"
 #include "patina-train-page.h"
 
 struct _PatinaWindow {
@@ -490,6 +491,7 @@ static void patina_window_class_init(PatinaWindowClass *klass)
   gtk_widget_class_set_template_from_resource(widget_class,
                                               "/org/patina/Patina/ui/patina-window.ui");
   gtk_widget_class_bind_template_child(widget_class, PatinaWindow, toast_overlay);
+  patina_window_data_class_init(widget_class); /* recent data sets, show-image, preferences */
   gtk_widget_class_bind_template_child(widget_class, PatinaWindow, view_stack);
   gtk_widget_class_bind_template_child(widget_class, PatinaWindow, data_page);
   gtk_widget_class_bind_template_child(widget_class, PatinaWindow, augment_page);
@@ -542,6 +544,7 @@ static void patina_window_init(PatinaWindow *self)
 
   self->workspace = patina_workspace_new();
   patina_data_page_set_workspace(self->data_page, self->workspace);
+  patina_window_data_init(self);
   patina_augment_page_set_workspace(self->augment_page, self->workspace);
   patina_train_page_set_workspace(self->train_page, self->workspace);
   g_signal_connect_object(self->workspace, "notify::job", G_CALLBACK(on_workspace_job), self,
