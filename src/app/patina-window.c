@@ -7,6 +7,8 @@
 #include "data/demo.h"
 #include "patina-augment-page.h"
 #include "patina-data-page.h"
+#include "patina-chart-view.h"
+#include "patina-runs-page.h"
 #include "patina-settings.h"
 #include "patina-window-data.h"
 #include "patina-train-page.h"
@@ -19,6 +21,7 @@ struct _PatinaWindow {
   PatinaDataPage *data_page;
   PatinaAugmentPage *augment_page;
   PatinaTrainPage *train_page;
+  PatinaRunsPage *runs_page;
 
   GSettings *settings;
   PatinaWorkspace *workspace;
@@ -488,6 +491,8 @@ static void patina_window_class_init(PatinaWindowClass *klass)
   g_type_ensure(PATINA_TYPE_DATA_PAGE);
   g_type_ensure(PATINA_TYPE_AUGMENT_PAGE);
   g_type_ensure(PATINA_TYPE_TRAIN_PAGE);
+  g_type_ensure(PATINA_TYPE_RUNS_PAGE);
+  g_type_ensure(PATINA_TYPE_CHART_VIEW); /* in the Train page's .ui */
   gtk_widget_class_set_template_from_resource(widget_class,
                                               "/org/patina/Patina/ui/patina-window.ui");
   gtk_widget_class_bind_template_child(widget_class, PatinaWindow, toast_overlay);
@@ -496,6 +501,7 @@ static void patina_window_class_init(PatinaWindowClass *klass)
   gtk_widget_class_bind_template_child(widget_class, PatinaWindow, data_page);
   gtk_widget_class_bind_template_child(widget_class, PatinaWindow, augment_page);
   gtk_widget_class_bind_template_child(widget_class, PatinaWindow, train_page);
+  gtk_widget_class_bind_template_child(widget_class, PatinaWindow, runs_page);
 
   gtk_widget_class_install_action(widget_class, "win.open-dataset", NULL, open_dataset_action);
   gtk_widget_class_install_action(widget_class, "win.open-dataset-path", "s",
@@ -526,6 +532,8 @@ static void patina_window_class_init(PatinaWindowClass *klass)
                                       "s", "augment");
   gtk_widget_class_add_binding_action(widget_class, GDK_KEY_3, GDK_ALT_MASK, "win.show-page",
                                       "s", "train");
+  gtk_widget_class_add_binding_action(widget_class, GDK_KEY_4, GDK_ALT_MASK, "win.show-page",
+                                      "s", "runs");
 }
 
 static void patina_window_init(PatinaWindow *self)
@@ -547,6 +555,7 @@ static void patina_window_init(PatinaWindow *self)
   patina_window_data_init(self);
   patina_augment_page_set_workspace(self->augment_page, self->workspace);
   patina_train_page_set_workspace(self->train_page, self->workspace);
+  patina_runs_page_set_workspace(self->runs_page, self->workspace);
   g_signal_connect_object(self->workspace, "notify::job", G_CALLBACK(on_workspace_job), self,
                           G_CONNECT_SWAPPED);
   g_signal_connect_object(self->workspace, "notify::dataset", G_CALLBACK(update_actions), self,
