@@ -7,6 +7,7 @@
 #include "data/demo.h"
 #include "patina-augment-page.h"
 #include "patina-data-page.h"
+#include "patina-predict-page.h"
 #include "patina-chart-view.h"
 #include "patina-runs-page.h"
 #include "patina-settings.h"
@@ -22,6 +23,7 @@ struct _PatinaWindow {
   PatinaAugmentPage *augment_page;
   PatinaTrainPage *train_page;
   PatinaRunsPage *runs_page;
+  PatinaPredictPage *predict_page;
 
   GSettings *settings;
   PatinaWorkspace *workspace;
@@ -201,6 +203,80 @@ static void open_demo_action(GtkWidget *widget, const char *name, GVariant *para
   patina_workspace_open_demo_async(self->workspace, dir, self->demo_per_class, NULL, open_done,
                                    g_object_ref(self));
   adw_view_stack_set_visible_child_name(self->view_stack, "data");
+}
+
+/* ---- models ---- */
+
+static void model_opened(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(PatinaWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  if (patina_workspace_open_model_finish(PATINA_WORKSPACE(source), res, &error)) {
+    g_autofree char *dir = g_path_get_dirname(patina_workspace_get_model_path(self->workspace));
+    g_settings_set_string(self->settings, "last-model-folder", dir);
+    return; /* the Predict page shows the model */
+  }
+  if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_autofree char *msg = NULL;
+  const char *current = patina_workspace_get_model_path(self->workspace);
+  if (current) {
+    g_autofree char *base = g_path_get_basename(current);
+    msg = g_strdup_printf(_("Cannot open the model: %s. Still using %s."), error->message, base);
+  } else {
+    msg = g_strdup_printf(_("Cannot open the model: %s"), error->message);
+  }
+  patina_window_toast(self, msg);
+}
+
+static void open_model_path(PatinaWindow *self, const char *path)
+{
+  patina_workspace_open_model_async(self->workspace, path, NULL, model_opened,
+                                    g_object_ref(self));
+}
+
+static void open_model_path_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  open_model_path(PATINA_WINDOW(widget), g_variant_get_string(param, NULL));
+}
+
+static void model_chooser_response(GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  PatinaWindow *self = user_data;
+  if (response == GTK_RESPONSE_ACCEPT) {
+    g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
+    g_autofree char *path = file ? g_file_get_path(file) : NULL;
+    if (path)
+      open_model_path(self, path);
+    else
+      patina_window_toast(self, _("Only local files can be opened"));
+  }
+  g_clear_object(&self->chooser);
+}
+
+static void open_model_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  (void) param;
+  PatinaWindow *self = PATINA_WINDOW(widget);
+  if (self->chooser)
+    return;
+  self->chooser = gtk_file_chooser_native_new(_("Open Model"), GTK_WINDOW(self),
+                                              GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"),
+                                              _("_Cancel"));
+  gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(self->chooser), TRUE);
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new();
+  gtk_file_filter_set_name(filter, _("Model checkpoints (.safetensors)"));
+  gtk_file_filter_add_suffix(filter, "safetensors");
+  gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(self->chooser), filter);
+  g_autofree char *last = g_settings_get_string(self->settings, "last-model-folder");
+  if (*last) {
+    g_autoptr(GFile) folder = g_file_new_for_path(last);
+    gtk_file_chooser_set_current_folder(GTK_FILE_CHOOSER(self->chooser), folder, NULL);
+  }
+  g_signal_connect(self->chooser, "response", G_CALLBACK(model_chooser_response), self);
+  gtk_native_dialog_show(GTK_NATIVE_DIALOG(self->chooser));
 }
 
 /* ---- training ---- */
@@ -493,6 +569,7 @@ static void patina_window_class_init(PatinaWindowClass *klass)
   g_type_ensure(PATINA_TYPE_TRAIN_PAGE);
   g_type_ensure(PATINA_TYPE_RUNS_PAGE);
   g_type_ensure(PATINA_TYPE_CHART_VIEW); /* in the Train page's .ui */
+  g_type_ensure(PATINA_TYPE_PREDICT_PAGE);
   gtk_widget_class_set_template_from_resource(widget_class,
                                               "/org/patina/Patina/ui/patina-window.ui");
   gtk_widget_class_bind_template_child(widget_class, PatinaWindow, toast_overlay);
@@ -502,11 +579,15 @@ static void patina_window_class_init(PatinaWindowClass *klass)
   gtk_widget_class_bind_template_child(widget_class, PatinaWindow, augment_page);
   gtk_widget_class_bind_template_child(widget_class, PatinaWindow, train_page);
   gtk_widget_class_bind_template_child(widget_class, PatinaWindow, runs_page);
+  gtk_widget_class_bind_template_child(widget_class, PatinaWindow, predict_page);
 
   gtk_widget_class_install_action(widget_class, "win.open-dataset", NULL, open_dataset_action);
   gtk_widget_class_install_action(widget_class, "win.open-dataset-path", "s",
                                   open_dataset_path_action);
   gtk_widget_class_install_action(widget_class, "win.open-demo", NULL, open_demo_action);
+  gtk_widget_class_install_action(widget_class, "win.open-model", NULL, open_model_action);
+  gtk_widget_class_install_action(widget_class, "win.open-model-path", "s",
+                                  open_model_path_action);
   gtk_widget_class_install_action(widget_class, "win.train-start", NULL, train_start_action);
   gtk_widget_class_install_action(widget_class, "win.train-stop", NULL, train_stop_action);
   gtk_widget_class_install_action(widget_class, "win.train-pause", NULL, train_pause_action);
@@ -522,6 +603,8 @@ static void patina_window_class_init(PatinaWindowClass *klass)
 
   gtk_widget_class_add_binding_action(widget_class, GDK_KEY_o, GDK_CONTROL_MASK,
                                       "win.open-dataset", NULL);
+  gtk_widget_class_add_binding_action(widget_class, GDK_KEY_m, GDK_CONTROL_MASK,
+                                      "win.open-model", NULL);
   gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
                                       "win.train-start", NULL);
   gtk_widget_class_add_binding_action(widget_class, GDK_KEY_period, GDK_CONTROL_MASK,
@@ -534,6 +617,8 @@ static void patina_window_class_init(PatinaWindowClass *klass)
                                       "s", "train");
   gtk_widget_class_add_binding_action(widget_class, GDK_KEY_4, GDK_ALT_MASK, "win.show-page",
                                       "s", "runs");
+  gtk_widget_class_add_binding_action(widget_class, GDK_KEY_5, GDK_ALT_MASK, "win.show-page",
+                                      "s", "predict");
 }
 
 static void patina_window_init(PatinaWindow *self)
@@ -556,6 +641,7 @@ static void patina_window_init(PatinaWindow *self)
   patina_augment_page_set_workspace(self->augment_page, self->workspace);
   patina_train_page_set_workspace(self->train_page, self->workspace);
   patina_runs_page_set_workspace(self->runs_page, self->workspace);
+  patina_predict_page_set_workspace(self->predict_page, self->workspace);
   g_signal_connect_object(self->workspace, "notify::job", G_CALLBACK(on_workspace_job), self,
                           G_CONNECT_SWAPPED);
   g_signal_connect_object(self->workspace, "notify::dataset", G_CALLBACK(update_actions), self,

@@ -3,6 +3,8 @@
  *   win.open-dataset            choose a class-folder data set (file chooser)
  *   win.open-dataset-path (s)   open the data set at a path
  *   win.open-demo               generate the demo data set if missing, then open it
+ *   win.open-model              choose a model checkpoint (.safetensors) for the workspace
+ *   win.open-model-path (s)     open the model at a path (a failure keeps the current model)
  *   win.train-start             train with the Train page's settings (refused while running)
  *   win.train-stop              stop the running training, keeping the model so far
  *   win.train-pause             pause the running training between batches

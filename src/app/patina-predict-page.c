@@ -1,0 +1,880 @@
+#include "patina-predict-page.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+#include "data/image.h"
+#include "patina-predict-columns.h"
+#include "patina-prediction.h"
+#include "patina-util.h"
+#include "patina-window.h"
+
+#define POLL_INTERVAL_MS 100
+#define PREVIEW_SIZE 512
+
+/* Results handed from the prediction workers to the main loop, which drains them in batches
+ * from one timeout. Reference counted: a worker may outlive the page or the model it ran. */
+typedef struct {
+  PatinaPrediction *item; /* ref */
+  int best;               /* -1: failed, error says why */
+  float *probs;
+  int n_classes;
+  char *error;
+} Result;
+
+typedef struct {
+  GMutex lock;
+  GArray *ready; /* Result */
+  int running;   /* workers still going */
+} Shared;
+
+static void result_clear(Result *r)
+{
+  g_clear_object(&r->item);
+  g_clear_pointer(&r->probs, g_free);
+  g_clear_pointer(&r->error, g_free);
+}
+
+static void shared_clear(gpointer p)
+{
+  Shared *s = p;
+  for (guint i = 0; i < s->ready->len; i++)
+    result_clear(&g_array_index(s->ready, Result, i));
+  g_array_unref(s->ready);
+  g_mutex_clear(&s->lock);
+}
+
+static Shared *shared_new(void)
+{
+  Shared *s = g_atomic_rc_box_new0(Shared);
+  g_mutex_init(&s->lock);
+  s->ready = g_array_new(FALSE, FALSE, sizeof(Result));
+  return s;
+}
+
+static void shared_unref(gpointer p) { g_atomic_rc_box_release_full(p, shared_clear); }
+
+typedef struct {
+  PatinaLoadedModel *model;
+  GPtrArray *items; /* PatinaPrediction refs; only their immutable paths are read */
+  Shared *shared;
+} PredictTask;
+
+static void predict_task_free(gpointer p)
+{
+  PredictTask *t = p;
+  g_object_unref(t->model);
+  g_ptr_array_unref(t->items);
+  shared_unref(t->shared);
+  g_free(t);
+}
+
+struct _PatinaPredictPage {
+  GtkWidget parent_instance;
+
+  AdwActionRow *model_row;
+  GtkWidget *warning_box;
+  GtkLabel *warning_label;
+  GtkLabel *summary_label;
+  GtkProgressBar *progress;
+  GtkStack *stack;
+  AdwStatusPage *empty_page;
+  GtkColumnView *column_view;
+  GtkPicture *detail_picture;
+  GtkLabel *detail_name, *detail_class, *detail_info;
+  GtkGrid *detail_bars;
+
+  PatinaWorkspace *workspace;
+  PatinaLoadedModel *model; /* the one the rows are predicted with */
+  GListStore *predictions;
+  GtkSortListModel *sorted;
+  GtkSingleSelection *selection;
+  PatinaPrediction *shown; /* the detail pane's item, followed for its state */
+  GCancellable *cancellable; /* of the workers of this model and list */
+  Shared *shared;
+  guint poll_id;
+  guint batch_total, batch_done; /* progress since the page was last idle */
+  GPtrArray *batch_failures;     /* names of the images that failed in this batch */
+  GCancellable *preview_cancellable;
+  GtkFileChooserNative *chooser;
+  char *model_summary;
+};
+
+G_DEFINE_FINAL_TYPE(PatinaPredictPage, patina_predict_page, GTK_TYPE_WIDGET)
+
+static void toast(PatinaPredictPage *self, const char *message)
+{
+  GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
+  if (PATINA_IS_WINDOW(root))
+    patina_window_toast(PATINA_WINDOW(root), message);
+}
+
+/* ---- predicting on workers ---- */
+
+static void predict_worker(GTask *task, gpointer source, gpointer task_data,
+                           GCancellable *cancellable)
+{
+  (void) source;
+  PredictTask *t = task_data;
+  int priority = patina_thread_lower_priority();
+  int n_classes = patina_loaded_model_get_n_classes(t->model);
+  for (guint i = 0; i < t->items->len && !g_cancellable_is_cancelled(cancellable); i++) {
+    PatinaPrediction *item = g_ptr_array_index(t->items, i);
+    const char *path = patina_prediction_get_path(item);
+    Result r = {.item = g_object_ref(item), .n_classes = n_classes};
+    g_autoptr(GError) error = NULL;
+    if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+      r.best = -1;
+      r.error = g_strdup_printf(_("%s is a folder: add the image files in it, or open it as a "
+                                  "data set"),
+                                path);
+    } else {
+      r.probs = g_new(float, n_classes);
+      r.best = patina_loaded_model_predict(t->model, path, r.probs, &error);
+      if (r.best < 0)
+        r.error = g_strdup(error->message);
+    }
+    g_mutex_lock(&t->shared->lock);
+    g_array_append_val(t->shared->ready, r);
+    g_mutex_unlock(&t->shared->lock);
+  }
+  g_mutex_lock(&t->shared->lock);
+  t->shared->running--;
+  g_mutex_unlock(&t->shared->lock);
+  patina_thread_restore_priority(priority);
+  g_task_return_boolean(task, TRUE);
+}
+
+static void update_detail(PatinaPredictPage *self);
+
+static void update_status(PatinaPredictPage *self)
+{
+  guint n = g_list_model_get_n_items(G_LIST_MODEL(self->predictions));
+  guint done = 0, failed = 0;
+  for (guint i = 0; i < n; i++) {
+    g_autoptr(PatinaPrediction) p = g_list_model_get_item(G_LIST_MODEL(self->predictions), i);
+    PatinaPredictionState s = patina_prediction_get_state(p);
+    done += s == PATINA_PREDICTION_DONE;
+    failed += s == PATINA_PREDICTION_FAILED;
+  }
+  gtk_stack_set_visible_child_name(self->stack, n > 0 ? "results" : "empty");
+  g_autofree char *images = g_strdup_printf(ngettext("%u image", "%u images", n), n);
+  g_autofree char *summary = NULL;
+  if (n == 0)
+    summary = g_strdup("");
+  else if (failed > 0)
+    summary = g_strdup_printf(ngettext("%s  ·  %u predicted  ·  %u cannot be read",
+                                       "%s  ·  %u predicted  ·  %u cannot be read", failed),
+                              images, done, failed);
+  else
+    summary = g_strdup_printf(_("%s  ·  %u predicted"), images, done);
+  gtk_label_set_label(self->summary_label, summary);
+
+  gboolean busy = self->poll_id != 0 && self->batch_total > 0;
+  gtk_widget_set_visible(GTK_WIDGET(self->progress), busy);
+  if (busy) {
+    gtk_progress_bar_set_fraction(self->progress, (double) self->batch_done / self->batch_total);
+    g_autofree char *text =
+      g_strdup_printf(_("Predicting %u of %u"), MIN(self->batch_done + 1, self->batch_total),
+                      self->batch_total);
+    gtk_progress_bar_set_text(self->progress, text);
+  }
+  gboolean have_rows = n > 0;
+  gtk_widget_action_set_enabled(GTK_WIDGET(self), "predict.clear", have_rows);
+  gtk_widget_action_set_enabled(GTK_WIDGET(self), "predict.export-csv",
+                                have_rows && self->model);
+  gtk_widget_action_set_enabled(GTK_WIDGET(self), "predict.export-csv-path",
+                                have_rows && self->model);
+}
+
+/* One toast per batch: a folder of images with a few unreadable ones should not flood the
+ * window with messages. */
+static void report_failures(PatinaPredictPage *self)
+{
+  GPtrArray *f = self->batch_failures;
+  if (f->len == 1) {
+    toast(self, g_ptr_array_index(f, 0));
+  } else if (f->len > 1) {
+    g_autofree char *msg =
+      g_strdup_printf(ngettext("%u image cannot be read; the table says why",
+                               "%u images cannot be read; the table says why", f->len),
+                      f->len);
+    toast(self, msg);
+  }
+  g_ptr_array_set_size(f, 0);
+}
+
+static gboolean poll_cb(gpointer user_data)
+{
+  PatinaPredictPage *self = user_data;
+  g_autoptr(GArray) batch = g_array_new(FALSE, FALSE, sizeof(Result));
+  g_array_set_clear_func(batch, (GDestroyNotify) result_clear);
+  gboolean finished;
+  g_mutex_lock(&self->shared->lock);
+  g_array_append_vals(batch, self->shared->ready->data, self->shared->ready->len);
+  g_array_set_size(self->shared->ready, 0);
+  finished = self->shared->running == 0;
+  g_mutex_unlock(&self->shared->lock);
+
+  const PatinaCheckpointMeta *meta = patina_loaded_model_get_meta(self->model);
+  for (guint i = 0; i < batch->len; i++) {
+    Result *r = &g_array_index(batch, Result, i);
+    if (r->best >= 0) {
+      patina_prediction_set_result(r->item, r->best, meta->class_names[r->best], r->probs,
+                                   r->n_classes);
+    } else {
+      patina_prediction_set_error(r->item, r->error);
+      g_ptr_array_add(self->batch_failures, g_strdup(r->error));
+    }
+    self->batch_done++;
+  }
+  if (batch->len > 0)
+    patina_predict_columns_resort(self->column_view);
+  if (finished) {
+    self->poll_id = 0;
+    self->batch_total = self->batch_done = 0;
+    report_failures(self);
+  }
+  update_status(self);
+  return finished ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+}
+
+static void predict_items(PatinaPredictPage *self, GPtrArray *items)
+{
+  if (!self->model || items->len == 0)
+    return;
+  PredictTask *t = g_new0(PredictTask, 1);
+  t->model = g_object_ref(self->model);
+  t->items = g_ptr_array_ref(items);
+  t->shared = g_atomic_rc_box_acquire(self->shared);
+  g_mutex_lock(&self->shared->lock);
+  self->shared->running++;
+  g_mutex_unlock(&self->shared->lock);
+  self->batch_total += items->len;
+  g_autoptr(GTask) task = g_task_new(NULL, self->cancellable, NULL, NULL);
+  g_task_set_task_data(task, t, predict_task_free);
+  g_task_run_in_thread(task, predict_worker);
+  if (!self->poll_id)
+    self->poll_id = g_timeout_add(POLL_INTERVAL_MS, poll_cb, self);
+}
+
+/* Forgets the running workers (their results go to a Shared nobody reads any more). */
+static void stop_predicting(PatinaPredictPage *self)
+{
+  g_cancellable_cancel(self->cancellable);
+  g_clear_object(&self->cancellable);
+  self->cancellable = g_cancellable_new();
+  g_clear_handle_id(&self->poll_id, g_source_remove);
+  g_clear_pointer(&self->shared, shared_unref);
+  self->shared = shared_new();
+  self->batch_total = self->batch_done = 0;
+  g_ptr_array_set_size(self->batch_failures, 0);
+}
+
+static void add_paths(PatinaPredictPage *self, const char *const *paths)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(g_object_unref);
+  for (guint i = 0; paths[i]; i++)
+    g_ptr_array_add(items, patina_prediction_new(paths[i]));
+  g_list_store_splice(self->predictions,
+                      g_list_model_get_n_items(G_LIST_MODEL(self->predictions)), 0, items->pdata,
+                      items->len);
+  predict_items(self, items);
+  update_status(self);
+}
+
+/* ---- the detail pane ---- */
+
+typedef struct {
+  int width, height, cropped_rows;
+  int tw, th;
+  GBytes *rgb;
+} Preview;
+
+static void preview_free(gpointer p)
+{
+  Preview *v = p;
+  g_clear_pointer(&v->rgb, g_bytes_unref);
+  g_free(v);
+}
+
+static void preview_worker(GTask *task, gpointer source, gpointer task_data,
+                           GCancellable *cancellable)
+{
+  (void) source;
+  (void) cancellable;
+  GError *error = NULL;
+  int priority = patina_thread_lower_priority();
+  /* What the network sees: gray, the data bar cropped. */
+  g_autoptr(PatinaGray) g = patina_gray_load(task_data, &error);
+  patina_thread_restore_priority(priority);
+  if (!g) {
+    g_task_return_error(task, error);
+    return;
+  }
+  Preview *v = g_new0(Preview, 1);
+  v->width = g->width;
+  v->height = g->height;
+  v->cropped_rows = g->databar.bar_rows;
+  double scale = MIN(1.0, (double) PREVIEW_SIZE / MAX(g->width, g->height));
+  v->tw = MAX(1, (int) (g->width * scale + 0.5));
+  v->th = MAX(1, (int) (g->height * scale + 0.5));
+  g_autofree float *small = g_new(float, (gsize) v->tw * v->th);
+  patina_resize_bilinear(g->pixels, g->width, g->height, small, v->tw, v->th);
+  guint8 *rgb = g_malloc((gsize) v->tw * v->th * 3);
+  for (gsize i = 0; i < (gsize) v->tw * v->th; i++) {
+    float x = CLAMP(small[i], 0.0f, 1.0f);
+    rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = (guint8) (x * 255.0f + 0.5f);
+  }
+  v->rgb = g_bytes_new_take(rgb, (gsize) v->tw * v->th * 3);
+  g_task_return_pointer(task, v, preview_free);
+}
+
+static void preview_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  (void) source;
+  g_autoptr(GError) error = NULL;
+  Preview *v = g_task_propagate_pointer(G_TASK(res), &error);
+  if (!v) {
+    /* cancelled (a newer selection) or unreadable: the row already says why */
+    return;
+  }
+  PatinaPredictPage *self = user_data; /* alive: disposing cancels the preview first */
+  g_autoptr(GdkTexture) tex =
+    gdk_memory_texture_new(v->tw, v->th, GDK_MEMORY_R8G8B8, v->rgb, (gsize) v->tw * 3);
+  gtk_picture_set_paintable(self->detail_picture, GDK_PAINTABLE(tex));
+  if (self->model) {
+    int size = patina_loaded_model_get_input_size(self->model);
+    g_autofree char *info = NULL;
+    if (v->cropped_rows > 0)
+      info = g_strdup_printf(_("%d×%d px after cropping the %d-row data bar; resized to %d×%d "
+                               "px, the input this model was trained for"),
+                             v->width, v->height, v->cropped_rows, size, size);
+    else if (v->width == size && v->height == size)
+      info = g_strdup_printf(_("%d×%d px, the input size of this model"), v->width, v->height);
+    else
+      info = g_strdup_printf(_("%d×%d px; resized to %d×%d px, the input this model was "
+                               "trained for"),
+                             v->width, v->height, size, size);
+    gtk_label_set_label(self->detail_info, info);
+  }
+  preview_free(v);
+}
+
+static void load_preview(PatinaPredictPage *self, const char *path)
+{
+  if (self->preview_cancellable)
+    g_cancellable_cancel(self->preview_cancellable);
+  g_clear_object(&self->preview_cancellable);
+  gtk_picture_set_paintable(self->detail_picture, NULL);
+  if (!path)
+    return;
+  self->preview_cancellable = g_cancellable_new();
+  g_autoptr(GTask) task = g_task_new(NULL, self->preview_cancellable, preview_done, self);
+  g_task_set_return_on_cancel(task, TRUE);
+  g_task_set_task_data(task, g_strdup(path), g_free);
+  g_task_run_in_thread(task, preview_worker);
+}
+
+static void rebuild_bars(PatinaPredictPage *self)
+{
+  GtkWidget *child;
+  while ((child = gtk_widget_get_first_child(GTK_WIDGET(self->detail_bars))))
+    gtk_grid_remove(self->detail_bars, child);
+  PatinaPrediction *p = self->shown;
+  if (!p || patina_prediction_get_state(p) != PATINA_PREDICTION_DONE || !self->model)
+    return;
+  const PatinaCheckpointMeta *meta = patina_loaded_model_get_meta(self->model);
+  int n = patina_prediction_get_n_classes(p);
+  for (int k = 0; k < n; k++) {
+    double v = patina_prediction_get_probability(p, k);
+    GtkWidget *name = gtk_label_new(meta->class_names[k]);
+    gtk_label_set_xalign(GTK_LABEL(name), 0);
+    gtk_label_set_ellipsize(GTK_LABEL(name), PANGO_ELLIPSIZE_END);
+    gtk_label_set_max_width_chars(GTK_LABEL(name), 16);
+    GtkWidget *bar = gtk_level_bar_new_for_interval(0, 1);
+    /* No "low/high/full" colours: a probability is not a fill level that gets good or bad. */
+    gtk_level_bar_remove_offset_value(GTK_LEVEL_BAR(bar), GTK_LEVEL_BAR_OFFSET_LOW);
+    gtk_level_bar_remove_offset_value(GTK_LEVEL_BAR(bar), GTK_LEVEL_BAR_OFFSET_HIGH);
+    gtk_level_bar_remove_offset_value(GTK_LEVEL_BAR(bar), GTK_LEVEL_BAR_OFFSET_FULL);
+    gtk_level_bar_set_value(GTK_LEVEL_BAR(bar), CLAMP(v, 0.0, 1.0));
+    gtk_widget_set_hexpand(bar, TRUE);
+    gtk_widget_set_valign(bar, GTK_ALIGN_CENTER);
+    gtk_accessible_update_property(GTK_ACCESSIBLE(bar), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                   meta->class_names[k], -1);
+    g_autofree char *pct = g_strdup_printf("%.1f %%", 100 * v);
+    GtkWidget *value = gtk_label_new(pct);
+    gtk_label_set_xalign(GTK_LABEL(value), 1);
+    gtk_label_set_width_chars(GTK_LABEL(value), 7);
+    gtk_widget_add_css_class(value, "numeric");
+    if (k == patina_prediction_get_best(p))
+      gtk_widget_add_css_class(name, "heading");
+    gtk_grid_attach(self->detail_bars, name, 0, k, 1, 1);
+    gtk_grid_attach(self->detail_bars, bar, 1, k, 1, 1);
+    gtk_grid_attach(self->detail_bars, value, 2, k, 1, 1);
+  }
+}
+
+static void update_detail(PatinaPredictPage *self)
+{
+  PatinaPrediction *p = self->shown;
+  gtk_widget_remove_css_class(GTK_WIDGET(self->detail_info), "error");
+  gtk_widget_add_css_class(GTK_WIDGET(self->detail_info), "dim-label");
+  if (!p) {
+    gtk_label_set_label(self->detail_name, "");
+    gtk_label_set_label(self->detail_class, "");
+    gtk_label_set_label(self->detail_info, "");
+  } else {
+    gtk_label_set_label(self->detail_name, patina_prediction_get_name(p));
+    gtk_widget_set_tooltip_text(GTK_WIDGET(self->detail_name), patina_prediction_get_path(p));
+    switch (patina_prediction_get_state(p)) {
+    case PATINA_PREDICTION_DONE: {
+      double v = patina_prediction_get_probability(p, patina_prediction_get_best(p));
+      g_autofree char *text =
+        g_strdup_printf(_("%s  (%.1f %%)"), patina_prediction_get_class_name(p), 100 * v);
+      gtk_label_set_label(self->detail_class, text);
+      break;
+    }
+    case PATINA_PREDICTION_FAILED:
+      gtk_label_set_label(self->detail_class, _("Cannot be predicted"));
+      gtk_label_set_label(self->detail_info, patina_prediction_get_error(p));
+      gtk_widget_remove_css_class(GTK_WIDGET(self->detail_info), "dim-label");
+      gtk_widget_add_css_class(GTK_WIDGET(self->detail_info), "error");
+      break;
+    default:
+      gtk_label_set_label(self->detail_class,
+                          self->model ? _("Predicting…") : _("Open a model to predict"));
+      break;
+    }
+  }
+  rebuild_bars(self);
+}
+
+static void on_selected(PatinaPredictPage *self)
+{
+  PatinaPrediction *p = gtk_single_selection_get_selected_item(self->selection);
+  if (p == self->shown)
+    return;
+  if (self->shown)
+    g_signal_handlers_disconnect_by_data(self->shown, self);
+  g_set_object(&self->shown, p);
+  if (p)
+    g_signal_connect_swapped(p, "notify::state", G_CALLBACK(update_detail), self);
+  gtk_label_set_label(self->detail_info, "");
+  update_detail(self);
+  load_preview(self, p ? patina_prediction_get_path(p) : NULL);
+}
+
+/* ---- the model and the data set ---- */
+
+static gboolean same_classes(const char *const *a, const GPtrArray *b)
+{
+  if (g_strv_length((char **) a) != b->len)
+    return FALSE;
+  for (guint k = 0; k < b->len; k++)
+    if (g_strcmp0(a[k], g_ptr_array_index(b, k)) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* A model trained on other classes still predicts, but only among the classes it knows: say
+ * so, with both lists, so nobody reads its answers as labels of the open data set. */
+static void update_warning(PatinaPredictPage *self)
+{
+  const PatinaDataset *ds = patina_workspace_get_dataset(self->workspace);
+  if (!self->model || !ds) {
+    gtk_widget_set_visible(self->warning_box, FALSE);
+    return;
+  }
+  const char *const *model_classes =
+    (const char *const *) patina_loaded_model_get_meta(self->model)->class_names;
+  if (same_classes(model_classes, ds->class_names)) {
+    gtk_widget_set_visible(self->warning_box, FALSE);
+    return;
+  }
+  g_autofree char *known = g_strjoinv(", ", (char **) model_classes);
+  g_autoptr(GString) ds_classes = g_string_new(NULL);
+  for (guint k = 0; k < ds->class_names->len; k++)
+    g_string_append_printf(ds_classes, "%s%s", k ? ", " : "",
+                           (char *) g_ptr_array_index(ds->class_names, k));
+  g_autofree char *ds_name = g_path_get_basename(ds->root);
+  guint n_model = g_strv_length((char **) model_classes);
+  g_autofree char *model_part =
+    g_strdup_printf(ngettext("This model knows %u class (%s)", "This model knows %u classes (%s)",
+                             n_model),
+                    n_model, known);
+  g_autofree char *text =
+    g_strdup_printf(ngettext("%s; the open data set “%s” has %u class (%s). Predictions name "
+                             "only the model's classes.",
+                             "%s; the open data set “%s” has %u classes (%s). Predictions name "
+                             "only the model's classes.",
+                             ds->class_names->len),
+                    model_part, ds_name, ds->class_names->len, ds_classes->str);
+  gtk_label_set_label(self->warning_label, text);
+  gtk_widget_set_visible(self->warning_box, TRUE);
+}
+
+static void update_model_row(PatinaPredictPage *self)
+{
+  g_clear_pointer(&self->model_summary, g_free);
+  if (!self->model) {
+    adw_preferences_row_set_title(ADW_PREFERENCES_ROW(self->model_row), _("No Model Open"));
+    adw_action_row_set_subtitle(self->model_row,
+                                _("Train one on the Train page, or open a .safetensors "
+                                  "checkpoint"));
+    adw_status_page_set_description(self->empty_page,
+                                    _("Open a model first, then add SEM images to classify: "
+                                      "drop files here or choose them."));
+    return;
+  }
+  const char *path = patina_loaded_model_get_path(self->model);
+  g_autofree char *base = g_path_get_basename(path);
+  g_autofree char *dir = g_path_get_dirname(path);
+  g_autofree char *dir_base = g_path_get_basename(dir);
+  /* Every run writes model.safetensors into its own folder: the folder tells them apart. */
+  g_autofree char *title = g_strdup_printf("%s/%s", dir_base, base);
+  adw_preferences_row_set_title(ADW_PREFERENCES_ROW(self->model_row), title);
+  gtk_widget_set_tooltip_text(GTK_WIDGET(self->model_row), path);
+  const PatinaCheckpointMeta *meta = patina_loaded_model_get_meta(self->model);
+  int n = patina_loaded_model_get_n_classes(self->model);
+  int size = patina_loaded_model_get_input_size(self->model);
+  g_autofree char *classes = g_strjoinv(", ", meta->class_names);
+  self->model_summary =
+    g_strdup_printf(ngettext("%d class: %s  ·  input %d×%d px; images of another size are "
+                             "resized to it",
+                             "%d classes: %s  ·  input %d×%d px; images of another size are "
+                             "resized to it",
+                             n),
+                    n, classes, size, size);
+  adw_action_row_set_subtitle(self->model_row, self->model_summary);
+  adw_status_page_set_description(self->empty_page,
+                                  _("Drop SEM images here or choose them to classify them with "
+                                    "this model."));
+}
+
+static void on_model_changed(PatinaPredictPage *self)
+{
+  PatinaLoadedModel *model = patina_workspace_get_model(self->workspace);
+  if (model == self->model)
+    return;
+  stop_predicting(self);
+  g_set_object(&self->model, model);
+  const char *const *names =
+    model ? (const char *const *) patina_loaded_model_get_meta(model)->class_names : NULL;
+  patina_predict_columns_set_classes(self->column_view, names);
+  /* Every image is predicted again: the table always shows the current model's answers. */
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(g_object_unref);
+  guint n = g_list_model_get_n_items(G_LIST_MODEL(self->predictions));
+  for (guint i = 0; i < n; i++) {
+    PatinaPrediction *p = g_list_model_get_item(G_LIST_MODEL(self->predictions), i);
+    patina_prediction_reset(p);
+    g_ptr_array_add(items, p);
+  }
+  predict_items(self, items);
+  update_model_row(self);
+  update_warning(self);
+  update_status(self);
+  update_detail(self);
+}
+
+void patina_predict_page_set_workspace(PatinaPredictPage *self, PatinaWorkspace *workspace)
+{
+  g_return_if_fail(PATINA_IS_PREDICT_PAGE(self) && PATINA_IS_WORKSPACE(workspace));
+  g_return_if_fail(self->workspace == NULL);
+  self->workspace = g_object_ref(workspace);
+  g_signal_connect_object(workspace, "notify::model", G_CALLBACK(on_model_changed), self,
+                          G_CONNECT_SWAPPED);
+  g_signal_connect_object(workspace, "notify::dataset", G_CALLBACK(update_warning), self,
+                          G_CONNECT_SWAPPED);
+  on_model_changed(self);
+}
+
+/* ---- actions ---- */
+
+static void add_paths_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  g_autofree const char **paths = g_variant_get_strv(param, NULL);
+  add_paths(PATINA_PREDICT_PAGE(widget), paths);
+}
+
+void patina_predict_page_add_files(PatinaPredictPage *self, GListModel *files)
+{
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+  guint skipped = 0;
+  for (guint i = 0; i < g_list_model_get_n_items(files); i++) {
+    g_autoptr(GFile) file = g_list_model_get_item(files, i);
+    char *path = g_file_get_path(file);
+    if (path)
+      g_ptr_array_add(paths, path);
+    else
+      skipped++;
+  }
+  if (skipped > 0)
+    toast(self, _("Only local files can be predicted"));
+  g_ptr_array_add(paths, NULL);
+  add_paths(self, (const char *const *) paths->pdata);
+}
+
+static void chooser_response(GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  PatinaPredictPage *self = user_data;
+  if (response == GTK_RESPONSE_ACCEPT) {
+    g_autoptr(GListModel) files = gtk_file_chooser_get_files(GTK_FILE_CHOOSER(dialog));
+    patina_predict_page_add_files(self, files);
+  }
+  g_clear_object(&self->chooser);
+}
+
+static void add_images_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  (void) param;
+  PatinaPredictPage *self = PATINA_PREDICT_PAGE(widget);
+  if (self->chooser)
+    return;
+  GtkRoot *root = gtk_widget_get_root(widget);
+  self->chooser = gtk_file_chooser_native_new(_("Add Images"),
+                                              GTK_IS_WINDOW(root) ? GTK_WINDOW(root) : NULL,
+                                              GTK_FILE_CHOOSER_ACTION_OPEN, _("_Add"),
+                                              _("_Cancel"));
+  gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(self->chooser), TRUE);
+  gtk_file_chooser_set_select_multiple(GTK_FILE_CHOOSER(self->chooser), TRUE);
+  g_autoptr(GtkFileFilter) images = gtk_file_filter_new();
+  gtk_file_filter_set_name(images, _("Images"));
+  gtk_file_filter_add_pixbuf_formats(images);
+  gtk_file_filter_add_mime_type(images, "image/tiff");
+  gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(self->chooser), images);
+  g_signal_connect(self->chooser, "response", G_CALLBACK(chooser_response), self);
+  gtk_native_dialog_show(GTK_NATIVE_DIALOG(self->chooser));
+}
+
+static gboolean on_drop(GtkDropTarget *target, const GValue *value, double x, double y,
+                        gpointer user_data)
+{
+  (void) target;
+  (void) x;
+  (void) y;
+  GSList *list = g_value_get_boxed(value);
+  if (!list)
+    return FALSE;
+  g_autoptr(GListStore) files = g_list_store_new(G_TYPE_FILE);
+  for (GSList *l = list; l; l = l->next)
+    g_list_store_append(files, l->data);
+  patina_predict_page_add_files(PATINA_PREDICT_PAGE(user_data), G_LIST_MODEL(files));
+  return TRUE;
+}
+
+static void clear_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  (void) param;
+  PatinaPredictPage *self = PATINA_PREDICT_PAGE(widget);
+  stop_predicting(self);
+  g_list_store_remove_all(self->predictions);
+  update_status(self);
+}
+
+typedef struct {
+  PatinaPredictPage *page; /* ref */
+  GFile *dest;
+} ExportData;
+
+static void export_written(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  ExportData *d = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = g_file_get_parse_name(d->dest);
+  g_autofree char *msg = NULL;
+  if (g_file_replace_contents_finish(G_FILE(source), res, NULL, &error))
+    msg = g_strdup_printf(_("Saved %s"), name);
+  else
+    msg = g_strdup_printf(_("Cannot save %s: %s"), name, error->message);
+  toast(d->page, msg);
+  g_object_unref(d->page);
+  g_object_unref(d->dest);
+  g_free(d);
+}
+
+/* The rows in the order the table shows them, written through a temporary file and a rename
+ * on GIO's workers. */
+static void export_csv_to(PatinaPredictPage *self, GFile *dest)
+{
+  if (!self->model)
+    return;
+  const PatinaCheckpointMeta *meta = patina_loaded_model_get_meta(self->model);
+  char *csv = patina_predictions_to_csv(G_LIST_MODEL(self->sorted),
+                                        (const char *const *) meta->class_names);
+  g_autoptr(GBytes) bytes = g_bytes_new_take(csv, strlen(csv));
+  ExportData *d = g_new0(ExportData, 1);
+  d->page = g_object_ref(self);
+  d->dest = g_object_ref(dest);
+  g_file_replace_contents_bytes_async(dest, bytes, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
+                                      NULL, export_written, d);
+}
+
+static void export_path_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  g_autoptr(GFile) file = g_file_new_for_path(g_variant_get_string(param, NULL));
+  export_csv_to(PATINA_PREDICT_PAGE(widget), file);
+}
+
+static void export_chooser_response(GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  PatinaPredictPage *self = user_data;
+  if (response == GTK_RESPONSE_ACCEPT) {
+    g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
+    if (file)
+      export_csv_to(self, file);
+  }
+  g_clear_object(&self->chooser);
+}
+
+static void export_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  (void) param;
+  PatinaPredictPage *self = PATINA_PREDICT_PAGE(widget);
+  if (self->chooser)
+    return;
+  GtkRoot *root = gtk_widget_get_root(widget);
+  self->chooser = gtk_file_chooser_native_new(_("Export Predictions"),
+                                              GTK_IS_WINDOW(root) ? GTK_WINDOW(root) : NULL,
+                                              GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"),
+                                              _("_Cancel"));
+  gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(self->chooser), TRUE);
+  gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(self->chooser), "predictions.csv");
+  g_signal_connect(self->chooser, "response", G_CALLBACK(export_chooser_response), self);
+  gtk_native_dialog_show(GTK_NATIVE_DIALOG(self->chooser));
+}
+
+/* ---- accessors for tests ---- */
+
+GListModel *patina_predict_page_get_predictions(PatinaPredictPage *self)
+{
+  return G_LIST_MODEL(self->predictions);
+}
+GtkSingleSelection *patina_predict_page_get_selection(PatinaPredictPage *self)
+{
+  return self->selection;
+}
+GtkColumnView *patina_predict_page_get_column_view(PatinaPredictPage *self)
+{
+  return self->column_view;
+}
+
+guint patina_predict_page_get_n_pending(PatinaPredictPage *self)
+{
+  if (!self->model)
+    return 0;
+  guint pending = 0, n = g_list_model_get_n_items(G_LIST_MODEL(self->predictions));
+  for (guint i = 0; i < n; i++) {
+    g_autoptr(PatinaPrediction) p = g_list_model_get_item(G_LIST_MODEL(self->predictions), i);
+    pending += patina_prediction_get_state(p) == PATINA_PREDICTION_PENDING;
+  }
+  return pending;
+}
+
+const char *patina_predict_page_get_warning(PatinaPredictPage *self)
+{
+  return gtk_widget_get_visible(self->warning_box) ? gtk_label_get_label(self->warning_label)
+                                                   : NULL;
+}
+const char *patina_predict_page_get_model_summary(PatinaPredictPage *self)
+{
+  return self->model_summary;
+}
+const char *patina_predict_page_get_detail_info(PatinaPredictPage *self)
+{
+  return gtk_label_get_label(self->detail_info);
+}
+
+/* ---- lifecycle ---- */
+
+static void patina_predict_page_dispose(GObject *object)
+{
+  PatinaPredictPage *self = PATINA_PREDICT_PAGE(object);
+  if (self->cancellable)
+    g_cancellable_cancel(self->cancellable);
+  g_clear_object(&self->cancellable);
+  if (self->preview_cancellable)
+    g_cancellable_cancel(self->preview_cancellable);
+  g_clear_object(&self->preview_cancellable);
+  g_clear_handle_id(&self->poll_id, g_source_remove);
+  g_clear_pointer(&self->shared, shared_unref);
+  if (self->chooser)
+    gtk_native_dialog_destroy(GTK_NATIVE_DIALOG(self->chooser));
+  g_clear_object(&self->chooser);
+  if (self->shown)
+    g_signal_handlers_disconnect_by_data(self->shown, self);
+  g_clear_object(&self->shown);
+  gtk_widget_dispose_template(GTK_WIDGET(self), PATINA_TYPE_PREDICT_PAGE);
+  g_clear_object(&self->selection);
+  g_clear_object(&self->predictions);
+  g_clear_object(&self->model);
+  g_clear_object(&self->workspace);
+  g_clear_pointer(&self->batch_failures, g_ptr_array_unref);
+  g_clear_pointer(&self->model_summary, g_free);
+  G_OBJECT_CLASS(patina_predict_page_parent_class)->dispose(object);
+}
+
+static void patina_predict_page_class_init(PatinaPredictPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS(klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
+  object_class->dispose = patina_predict_page_dispose;
+
+  gtk_widget_class_set_template_from_resource(widget_class,
+                                              "/org/patina/Patina/ui/patina-predict-page.ui");
+  gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, model_row);
+  gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, warning_box);
+  gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, warning_label);
+  gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, summary_label);
+  gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, progress);
+  gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, stack);
+  gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, empty_page);
+  gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, column_view);
+  gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, detail_picture);
+  gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, detail_name);
+  gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, detail_class);
+  gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, detail_info);
+  gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, detail_bars);
+
+  gtk_widget_class_install_action(widget_class, "predict.add-images", NULL, add_images_action);
+  gtk_widget_class_install_action(widget_class, "predict.add-paths", "as", add_paths_action);
+  gtk_widget_class_install_action(widget_class, "predict.export-csv", NULL, export_action);
+  gtk_widget_class_install_action(widget_class, "predict.export-csv-path", "s",
+                                  export_path_action);
+  gtk_widget_class_install_action(widget_class, "predict.clear", NULL, clear_action);
+  gtk_widget_class_add_binding_action(widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                      "predict.add-images", NULL);
+  gtk_widget_class_add_binding_action(widget_class, GDK_KEY_e, GDK_CONTROL_MASK,
+                                      "predict.export-csv", NULL);
+  gtk_widget_class_set_layout_manager_type(widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void patina_predict_page_init(PatinaPredictPage *self)
+{
+  gtk_widget_init_template(GTK_WIDGET(self));
+  self->predictions = g_list_store_new(PATINA_TYPE_PREDICTION);
+  self->cancellable = g_cancellable_new();
+  self->shared = shared_new();
+  self->batch_failures = g_ptr_array_new_with_free_func(g_free);
+
+  patina_predict_columns_init(self->column_view);
+  GtkSorter *sorter = gtk_column_view_get_sorter(self->column_view);
+  self->sorted = gtk_sort_list_model_new(g_object_ref(G_LIST_MODEL(self->predictions)),
+                                         sorter ? g_object_ref(sorter) : NULL);
+  self->selection = gtk_single_selection_new(G_LIST_MODEL(self->sorted)); /* takes sorted */
+  gtk_column_view_set_model(self->column_view, GTK_SELECTION_MODEL(self->selection));
+  g_signal_connect_swapped(self->selection, "notify::selected-item", G_CALLBACK(on_selected),
+                           self);
+
+  GtkDropTarget *drop = gtk_drop_target_new(GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect(drop, "drop", G_CALLBACK(on_drop), self);
+  gtk_widget_add_controller(GTK_WIDGET(self), GTK_EVENT_CONTROLLER(drop));
+  update_status(self);
+}
