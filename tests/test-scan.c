@@ -4,6 +4,11 @@
 #include <math.h>
 #include <string.h>
 
+#include <gdk-pixbuf/gdk-pixbuf.h>
+
+#include "cli-run.h"
+#include "data/demo.h"
+#include "testutil.h"
 #include "viz/scan.h"
 
 #define IN 8
@@ -228,6 +233,128 @@ static void test_refusals(void)
   patina_model_free(m);
 }
 
+/* ------------------------------------------------------------------ patina-cli scan */
+static char *tmp;
+
+static char *in_tmp(const char *name)
+{
+  return g_build_filename(tmp, name, NULL);
+}
+
+static void cli_setup(void)
+{
+  g_autoptr(GError) error = NULL;
+  tmp = g_dir_make_tmp("patina-scan-XXXXXX", &error);
+  g_assert_no_error(error);
+  g_autofree char *spec = patina_spec_paper(2, 46, 3);
+  g_autofree char *model = in_tmp("model.safetensors");
+  cli_fixture_model(model, spec, 3);
+  /* 150×100: a 316L half beside an AZ31B half */
+  g_autofree float *a = g_new(float, 150 * 150), *b = g_new(float, 150 * 150);
+  g_autofree float *px = g_new(float, 150 * 100);
+  patina_demo_draw(0, 1, 150, a);
+  patina_demo_draw(1, 1, 150, b);
+  for (int y = 0; y < 100; y++)
+    for (int x = 0; x < 150; x++)
+      px[y * 150 + x] = x < 75 ? a[y * 150 + x] : b[y * 150 + x];
+  g_autofree char *png = in_tmp("surface.png");
+  cli_fixture_png(png, px, 150, 100);
+  g_autofree char *tiny = in_tmp("tiny.png");
+  cli_fixture_png(tiny, px, 40, 40);
+}
+
+static GdkPixbuf *load_png(const char *name)
+{
+  g_autofree char *path = in_tmp(name);
+  g_autoptr(GError) error = NULL;
+  GdkPixbuf *pb = gdk_pixbuf_new_from_file(path, &error);
+  g_assert_no_error(error);
+  return pb;
+}
+
+static void test_cli_happy(void)
+{
+  g_autoptr(CliRun) r = cli_run(tmp, "scan", "model.safetensors", "surface.png", "--stride",
+                                "20", "-o", "map.png", "--csv", "tiles.csv", NULL);
+  g_assert_cmpint(r->status, ==, 0);
+  /* tiles of 46 at stride 20: x 0, 20, ..., 100, 104 (7), y 0, 20, 40, 54 (4) */
+  cli_run_assert_contains(r->out, "surface.png: 150×100 pixels, 28 tiles of 46×46 at stride 20");
+  double total = 0;
+  g_auto(GStrv) lines = g_strsplit(r->out, "\n", -1);
+  for (int i = 0; lines[i]; i++) {
+    char *pct = strstr(lines[i], " % of the area");
+    if (pct) {
+      char *start = pct;
+      while (start > lines[i] && start[-1] != ' ')
+        start--;
+      total += g_ascii_strtod(start, NULL);
+    }
+  }
+  g_assert_cmpfloat(fabs(total - 100.0), <=, 0.15);
+  cli_run_assert_contains(r->out, "316L ");
+  cli_run_assert_contains(r->out, "AZ31B ");
+
+  g_autoptr(GdkPixbuf) both = load_png("map.png");
+  g_assert_cmpint(gdk_pixbuf_get_width(both), >=, 2 * 150);
+  g_assert_cmpint(gdk_pixbuf_get_height(both), >=, 100);
+
+  g_autofree char *csv_path = in_tmp("tiles.csv");
+  g_autofree char *csv = NULL;
+  g_assert_true(g_file_get_contents(csv_path, &csv, NULL, NULL));
+  g_auto(GStrv) rows = g_strsplit(g_strchomp(csv), "\n", -1);
+  g_assert_cmpuint(g_strv_length(rows), ==, 1 + 28);
+  g_assert_cmpstr(rows[0], ==, "x,y,size,p_316L,p_AZ31B");
+  /* row 7 is the last tile of the first row, moved flush with the right edge */
+  g_assert_true(g_str_has_prefix(rows[7], "104,0,46,"));
+  for (int i = 1; rows[i]; i++) {
+    g_auto(GStrv) f = g_strsplit(rows[i], ",", -1);
+    g_assert_cmpuint(g_strv_length(f), ==, 5);
+    double p0 = g_ascii_strtod(f[3], NULL), p1 = g_ascii_strtod(f[4], NULL);
+    g_assert_cmpfloat(fabs(p0 + p1 - 1.0), <, 1e-5);
+  }
+
+  g_autoptr(CliRun) one = cli_run(tmp, "scan", "model.safetensors", "surface.png", "--class",
+                                  "az31b", "--panel-size", "300", "-o", "one.png", NULL);
+  g_assert_cmpint(one->status, ==, 0);
+  g_autoptr(GdkPixbuf) single = load_png("one.png");
+  g_assert_cmpint(gdk_pixbuf_get_width(single), <, 2 * 300);
+  g_assert_cmpint(gdk_pixbuf_get_width(single), >=, 300);
+  g_assert_cmpint(gdk_pixbuf_get_height(single), >=, 200);
+}
+
+static void test_cli_bad_input(void)
+{
+  struct {
+    const char *args[8];
+    int code;
+    const char *what;
+  } cases[] = {
+    { { "model.safetensors", "tiny.png", "-o", "o.png" }, 1,
+      "tiny.png: the image is 40×40 pixels, smaller than one 46×46 tile (the model's input "
+      "size)" },
+    { { "model.safetensors", "surface.png", "-o", "/proc/patina-scan.png" }, 1,
+      "/proc/patina-scan.png: cannot write in folder /proc" },
+    { { "model.safetensors", "surface.png", "-o", "o.png", "--csv", "/proc/t.csv" }, 1,
+      "/proc/t.csv: cannot write in folder /proc" },
+    { { "model.safetensors", "surface.png", "--class", "7", "-o", "o.png" }, 2,
+      "--class 7: the model's classes are 0 (316L), 1 (AZ31B)" },
+    { { "model.safetensors", "surface.png", "--stride", "50", "-o", "o.png" }, 1,
+      "a stride of 50 is larger than the 46-pixel tile" },
+    { { "model.safetensors", "surface.png", "--tile", "120", "-o", "o.png" }, 1,
+      "smaller than one 120×120 tile" },
+    { { "model.safetensors", "surface.png", "--batch", "0", "-o", "o.png" }, 2, "--batch 1 to 256" },
+    { { "model.safetensors", "nothere.png", "-o", "o.png" }, 1, "nothere.png" },
+    { { "model.safetensors", "surface.png" }, 2, "-o FILE is required" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    const char **a = cases[i].args;
+    g_autoptr(CliRun) r = cli_run(tmp, "scan", a[0], a[1], a[2], a[3], a[4], a[5], a[6], NULL);
+    cli_run_expect_fail(r, cases[i].code, cases[i].what);
+  }
+  g_autofree char *o = in_tmp("o.png");
+  g_assert_false(g_file_test(o, G_FILE_TEST_EXISTS));
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -238,5 +365,11 @@ int main(int argc, char **argv)
   g_test_add_func("/scan/batch-independent", test_batch_independent);
   g_test_add_func("/scan/progress-and-cancel", test_progress_and_cancel);
   g_test_add_func("/scan/refusals", test_refusals);
-  return g_test_run();
+  g_test_add_func("/scan/cli", test_cli_happy);
+  g_test_add_func("/scan/cli-bad-input", test_cli_bad_input);
+  cli_setup();
+  int rc = g_test_run();
+  test_remove_tree(tmp);
+  g_free(tmp);
+  return rc;
 }
