@@ -331,17 +331,19 @@ static void test_files(void)
   /* Another size and another depth are resized and made gray as for training. */
   g_autoptr(GError) error = NULL;
   for (int i = 0; i < 2; i++) {
+    double field = -1;
     g_autoptr(PatinaActivations) acts =
-      patina_activations_compute_file(m, i ? rgba : wide, &error);
+      patina_activations_compute_file(m, i ? rgba : wide, NULL, &field, &error);
     g_assert_no_error(error);
     g_assert_cmpint(acts->layers[0].h, ==, 44);
+    g_assert_cmpfloat(field, ==, 0); /* a PNG has no pixel size */
   }
-  g_assert_null(patina_activations_compute_file(m, broken, &error));
+  g_assert_null(patina_activations_compute_file(m, broken, NULL, NULL, &error));
   g_assert_nonnull(error);
   g_assert_nonnull(strstr(error->message, "broken.png"));
   g_clear_error(&error);
   g_autofree char *missing = g_build_filename(dir, "missing.png", NULL);
-  g_assert_null(patina_activations_compute_file(m, missing, &error));
+  g_assert_null(patina_activations_compute_file(m, missing, NULL, NULL, &error));
   g_assert_nonnull(strstr(error->message, "missing.png"));
   test_remove_tree(dir);
   patina_model_free(m);

@@ -13,6 +13,7 @@ int cli_evaluate(int argc, char **argv);
 int cli_predict(int argc, char **argv);
 int cli_info(int argc, char **argv);
 int cli_augment(int argc, char **argv);
+int cli_layers(int argc, char **argv);
 int cli_gradcam(int argc, char **argv);
 int cli_scan(int argc, char **argv);
 /* --class by index or name (case-insensitive) among names; -1 after printing a usage message

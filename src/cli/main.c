@@ -21,6 +21,7 @@ static const Command commands[] = {
   {"info", cli_info, "describe a model, an image or a data set"},
   {"dataset", cli_dataset, "data set manifest: init (split), check (duplicates, imbalance), update"},
   {"augment", cli_augment, "a labelled preview grid of augmented variants of an image"},
+  {"layers", cli_layers, "a layer's activation maps of an image as a report figure (PNG, SVG, PDF)"},
   {"gradcam", cli_gradcam, "where the network looks: Grad-CAM or Grad-CAM++ over the image"},
   {"scan", cli_scan, "classify a large micrograph tile by tile: class maps and area fractions"},
 };

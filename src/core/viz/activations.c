@@ -189,23 +189,35 @@ PatinaActivations *patina_activations_compute(const PatinaModel *model, const fl
 }
 
 PatinaActivations *patina_activations_compute_file(const PatinaModel *model, const char *path,
-                                                   GError **error)
+                                                   const PatinaLoadOptions *options,
+                                                   double *field_width_m, GError **error)
 {
-  if (model->in_h != model->in_w) {
-    g_set_error(error, PATINA_ERROR, PATINA_ERROR_MISMATCH,
-                "model %s takes a %d×%d input; only square inputs can be loaded from files",
-                model->name, model->in_h, model->in_w);
+  g_autoptr(PatinaGray) gray = patina_gray_load_full(path, options, error);
+  if (!gray)
     return NULL;
-  }
-  gsize len = (gsize) model->in_c * model->in_h * model->in_w;
-  g_autofree float *input = g_try_new(float, len);
+  gsize plane = (gsize) model->in_h * model->in_w;
+  g_autofree float *input = g_try_new(float, plane * model->in_c);
   if (!input) {
     g_set_error(error, PATINA_ERROR, PATINA_ERROR_FAILED, "not enough memory for %s", path);
     return NULL;
   }
-  if (!patina_image_load_input(path, model->in_h, model->in_c, input, error))
-    return NULL;
-  return patina_activations_compute(model, input, error);
+  patina_resize_bilinear(gray->pixels, gray->width, gray->height, input, model->in_w,
+                         model->in_h);
+  for (int c = 1; c < model->in_c; c++)
+    memcpy(input + c * plane, input, plane * sizeof(float));
+  if (field_width_m) {
+    const PatinaSemInfo *sem = &gray->sem;
+    /* pixel_size refers to full_width pixels when the instrument says so (a frame saved at
+     * another size), else to the decoded image */
+    *field_width_m = sem->pixel_size > 0
+                       ? sem->pixel_size * (sem->full_width > 0 ? sem->full_width : gray->width)
+                       : 0;
+  }
+  g_autoptr(GError) local = NULL;
+  PatinaActivations *acts = patina_activations_compute(model, input, &local);
+  if (!acts)
+    g_set_error(error, local->domain, local->code, "%s: %s", path, local->message);
+  return acts;
 }
 
 /* ---- statistics ---- */

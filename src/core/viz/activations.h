@@ -14,6 +14,7 @@
 #pragma once
 #include <glib.h>
 
+#include "data/image.h"
 #include "nn/model.h"
 
 G_BEGIN_DECLS
@@ -46,10 +47,13 @@ typedef struct {
  * the model's own buffers, so it may run on a worker while the model is not trained. */
 PatinaActivations *patina_activations_compute(const PatinaModel *model, const float *input,
                                               GError **error);
-/* Loads path as the model's input (gray, data bar cropped, resized to the model's input size,
- * repeated to its channels) and computes the activations. */
+/* Loads path as the model's input (gray, data bar cropped per options (NULL = auto), resized
+ * bilinearly to the model's input size whatever the file's size, repeated to its channels) and
+ * computes the activations. field_width_m (may be NULL) receives the width of the micrograph
+ * in metres from its SEM metadata, 0 when unknown. Errors name the file. */
 PatinaActivations *patina_activations_compute_file(const PatinaModel *model, const char *path,
-                                                   GError **error);
+                                                   const PatinaLoadOptions *options,
+                                                   double *field_width_m, GError **error);
 void patina_activations_free(PatinaActivations *acts);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PatinaActivations, patina_activations_free)
 
