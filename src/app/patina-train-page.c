@@ -6,7 +6,12 @@
 #include "patina-confusion.h"
 #include "patina-settings.h"
 
-static const char *const model_nicks[] = {"paper", "paper5"};
+/* in the order of the combo rows' items; NULL-terminated for nick_get_mapping */
+static const char *const model_nicks[] = {"paper", "paper5", NULL};
+static const char *const optimizer_nicks[] = {"adam", "sgd", NULL};
+
+/* Thumbnails beyond this many would only make the strip slow to build and scroll. */
+#define MAX_MISCLASSIFIED_SHOWN 100
 
 struct _PatinaTrainPage {
   GtkWidget parent_instance;
@@ -19,6 +24,18 @@ struct _PatinaTrainPage {
   GtkSpinButton *seed_spin;
   GtkSpinButton *threads_spin;
   GtkSwitch *augment_switch;
+  GtkSpinButton *dropout_spin;
+  AdwComboRow *optimizer_row;
+  GtkWidget *momentum_row;
+  GtkSpinButton *momentum_spin;
+  GtkSwitch *class_weighting_switch;
+  GtkWidget *val_row;
+  GtkSpinButton *val_spin;
+  GtkSpinButton *folds_spin;
+  GtkWidget *misclassified_box;
+  GtkLabel *misclassified_label;
+  GtkWidget *misclassified_strip;
+  GtkLabel *result_heading;
   GtkButton *pause_button;
   GtkLabel *status_label;
   GtkProgressBar *progress;
@@ -40,7 +57,7 @@ gboolean patina_train_config_from_settings(GSettings *settings, PatinaTrainConfi
 {
   patina_train_config_default(cfg);
   int m = g_settings_get_enum(settings, "train-model");
-  cfg->model = model_nicks[CLAMP(m, 0, (int) G_N_ELEMENTS(model_nicks) - 1)];
+  cfg->model = model_nicks[CLAMP(m, 0, (int) G_N_ELEMENTS(model_nicks) - 2)];
   cfg->size = g_settings_get_int(settings, "train-size");
   cfg->epochs = g_settings_get_int(settings, "train-epochs");
   cfg->batch = g_settings_get_int(settings, "train-batch");
@@ -48,6 +65,14 @@ gboolean patina_train_config_from_settings(GSettings *settings, PatinaTrainConfi
   cfg->seed = (guint64) g_settings_get_int(settings, "train-seed");
   int threads = g_settings_get_int(settings, "train-threads");
   cfg->threads = threads > 0 ? threads : CLAMP((int) g_get_num_processors(), 1, 64);
+  cfg->optimizer = g_settings_get_enum(settings, "train-optimizer") == 1 ? PATINA_OPTIMIZER_SGD
+                                                                         : PATINA_OPTIMIZER_ADAM;
+  cfg->momentum = (float) g_settings_get_double(settings, "train-momentum");
+  cfg->dropout = g_settings_get_double(settings, "train-dropout");
+  cfg->val_fraction = g_settings_get_double(settings, "train-val-fraction");
+  int folds = g_settings_get_int(settings, "train-folds");
+  cfg->folds = folds >= 2 ? folds : 0; /* one fold would validate on nothing */
+  cfg->class_weighting = g_settings_get_boolean(settings, "train-class-weighting");
   if (g_settings_get_boolean(settings, "train-augment")) {
     if (!patina_settings_get_augment(settings, augment, error))
       return FALSE;
@@ -72,27 +97,51 @@ static GVariant *int_set_mapping(const GValue *value, const GVariantType *type, 
   return g_variant_new_int32((gint32) lround(g_value_get_double(value)));
 }
 
-static gboolean model_get_mapping(GValue *value, GVariant *variant, gpointer user_data)
+/* user_data: a NULL-terminated array of the enum's nicks, in the combo row's order */
+static gboolean nick_get_mapping(GValue *value, GVariant *variant, gpointer user_data)
 {
-  (void) user_data;
+  const char *const *nicks = user_data;
   const char *nick = g_variant_get_string(variant, NULL);
-  for (guint i = 0; i < G_N_ELEMENTS(model_nicks); i++)
-    if (g_str_equal(nick, model_nicks[i])) {
+  for (guint i = 0; nicks[i]; i++)
+    if (g_str_equal(nick, nicks[i])) {
       g_value_set_uint(value, i);
       return TRUE;
     }
   return FALSE;
 }
 
-static GVariant *model_set_mapping(const GValue *value, const GVariantType *type,
-                                   gpointer user_data)
+static GVariant *nick_set_mapping(const GValue *value, const GVariantType *type,
+                                  gpointer user_data)
+{
+  (void) type;
+  const char *const *nicks = user_data;
+  guint i = g_value_get_uint(value);
+  if (i >= g_strv_length((char **) nicks))
+    return NULL;
+  return g_variant_new_string(nicks[i]);
+}
+
+static void bind_combo(PatinaTrainPage *self, const char *key, AdwComboRow *row,
+                       const char *const *nicks)
+{
+  g_settings_bind_with_mapping(self->settings, key, row, "selected", G_SETTINGS_BIND_DEFAULT,
+                               nick_get_mapping, nick_set_mapping, (gpointer) nicks, NULL);
+}
+
+/* The share is stored as a fraction and shown in per cent, the way analysts speak of it. */
+static gboolean percent_get_mapping(GValue *value, GVariant *variant, gpointer user_data)
+{
+  (void) user_data;
+  g_value_set_double(value, round(100 * g_variant_get_double(variant)));
+  return TRUE;
+}
+
+static GVariant *percent_set_mapping(const GValue *value, const GVariantType *type,
+                                     gpointer user_data)
 {
   (void) type;
   (void) user_data;
-  guint i = g_value_get_uint(value);
-  if (i >= G_N_ELEMENTS(model_nicks))
-    return NULL;
-  return g_variant_new_string(model_nicks[i]);
+  return g_variant_new_double(g_value_get_double(value) / 100);
 }
 
 static void bind_int(PatinaTrainPage *self, const char *key, GtkSpinButton *spin)
@@ -100,6 +149,13 @@ static void bind_int(PatinaTrainPage *self, const char *key, GtkSpinButton *spin
   g_settings_bind_with_mapping(self->settings, key, gtk_spin_button_get_adjustment(spin), "value",
                                G_SETTINGS_BIND_DEFAULT, int_get_mapping, int_set_mapping, NULL,
                                NULL);
+}
+
+/* Momentum means something for SGD only; the holdout share is unused when cross-validating. */
+static void update_dependent_rows(PatinaTrainPage *self)
+{
+  gtk_widget_set_visible(self->momentum_row, adw_combo_row_get_selected(self->optimizer_row) == 1);
+  gtk_widget_set_sensitive(self->val_row, gtk_spin_button_get_value_as_int(self->folds_spin) < 2);
 }
 
 /* ---- following the job ---- */
@@ -139,6 +195,12 @@ static void update_progress(PatinaTrainPage *self)
   if (state == PATINA_JOB_FAILED) {
     g_autofree char *s = g_strdup_printf(_("Failed: %s"), patina_job_get_error_message(job));
     gtk_label_set_label(self->status_label, s);
+  } else if (state == PATINA_JOB_DONE && patina_job_get_fold_accuracies(job)) {
+    g_autofree char *s = g_strdup_printf(_("%s: cross-validation accuracy %.1f ± %.1f %% over %d folds"),
+                                         status, 100 * patina_job_get_fold_mean(job),
+                                         100 * patina_job_get_fold_sd(job),
+                                         patina_job_get_folds(job));
+    gtk_label_set_label(self->status_label, s);
   } else if (!patina_job_is_active(job) && last && !isnan(last->val_acc)) {
     g_autofree char *s =
       g_strdup_printf(_("%s: validation accuracy %.1f %%, loss %.3f after epoch %d"), status,
@@ -154,32 +216,129 @@ static void update_progress(PatinaTrainPage *self)
                                          patina_job_get_images_per_second(job), eta);
     gtk_label_set_label(self->speed_label, s);
   } else if (!patina_job_is_active(job)) {
-    g_autofree char *s = g_strdup_printf(_("Model saved to %s"), patina_job_get_output(job));
+    int folds = patina_job_get_folds(job);
+    g_autofree char *first = folds ? patina_fold_path(patina_job_get_output(job), 1) : NULL;
+    g_autofree char *s =
+      folds ? g_strdup_printf(_("Models saved to %s and the other folds beside it"), first)
+            : g_strdup_printf(_("Model saved to %s"), patina_job_get_output(job));
     gtk_label_set_label(self->speed_label, state == PATINA_JOB_FAILED ? "" : s);
+    gtk_widget_set_tooltip_text(GTK_WIDGET(self->speed_label),
+                                state == PATINA_JOB_FAILED ? NULL : s);
   } else {
     gtk_label_set_label(self->speed_label, "");
   }
 }
 
-/* The evaluation of a finished run: confusion matrix and per-class metrics. */
+static const char *class_name(const char *const *names, int n_classes, int k)
+{
+  return names && k >= 0 && k < n_classes && names[k] ? names[k] : "?";
+}
+
+static void on_misclassified_clicked(GtkButton *button, PatinaTrainPage *self)
+{
+  const char *path = g_object_get_data(G_OBJECT(button), "path");
+  /* win.show-image opens it in the Data page's viewer; without it, the desktop's viewer */
+  if (gtk_widget_activate_action(GTK_WIDGET(self), "win.show-image", "s", path))
+    return;
+  g_autofree char *uri = g_filename_to_uri(path, NULL, NULL);
+  GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
+  if (uri)
+    gtk_show_uri(GTK_IS_WINDOW(root) ? GTK_WINDOW(root) : NULL, uri, GDK_CURRENT_TIME);
+}
+
+static GtkWidget *misclassified_tile(PatinaTrainPage *self, const PatinaMisclassified *m,
+                                     const char *const *names, int n_classes)
+{
+  const char *truth = class_name(names, n_classes, m->true_class);
+  const char *predicted = class_name(names, n_classes, m->predicted);
+  g_autoptr(GdkTexture) texture =
+    gdk_memory_texture_new(m->size, m->size, GDK_MEMORY_R8G8B8, m->pixels, (gsize) m->size * 3);
+  GtkWidget *picture = gtk_picture_new_for_paintable(GDK_PAINTABLE(texture));
+  gtk_picture_set_can_shrink(GTK_PICTURE(picture), TRUE);
+  gtk_widget_set_size_request(picture, 96, 96);
+  g_autofree char *caption =
+    g_strdup_printf(_("%s → %s\n%.0f %%"), truth, predicted, 100.0 * m->probability);
+  GtkWidget *label = gtk_label_new(caption);
+  gtk_label_set_justify(GTK_LABEL(label), GTK_JUSTIFY_CENTER);
+  gtk_label_set_ellipsize(GTK_LABEL(label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_max_width_chars(GTK_LABEL(label), 14);
+  gtk_widget_add_css_class(label, "caption");
+  GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 4);
+  gtk_box_append(GTK_BOX(box), picture);
+  gtk_box_append(GTK_BOX(box), label);
+  GtkWidget *button = gtk_button_new();
+  gtk_button_set_child(GTK_BUTTON(button), box);
+  gtk_widget_add_css_class(button, "flat");
+  g_autofree char *base = g_path_get_basename(m->path);
+  g_autofree char *tip = g_strdup_printf(
+    _("%s\nTrue class %s, predicted %s with probability %.2f. Click to open the image."), base,
+    truth, predicted, m->probability);
+  gtk_widget_set_tooltip_text(button, tip);
+  g_object_set_data_full(G_OBJECT(button), "path", g_strdup(m->path), g_free);
+  g_signal_connect(button, "clicked", G_CALLBACK(on_misclassified_clicked), self);
+  return button;
+}
+
+/* The validation images the evaluated model got wrong, as a strip of thumbnails. */
+static void update_misclassified(PatinaTrainPage *self, const PatinaEvaluation *e,
+                                 const char *const *names)
+{
+  GtkWidget *child;
+  while ((child = gtk_widget_get_first_child(self->misclassified_strip)))
+    gtk_box_remove(GTK_BOX(self->misclassified_strip), child);
+  GArray *mis = e ? patina_job_get_misclassified(self->job) : NULL;
+  gtk_widget_set_visible(self->misclassified_box, mis != NULL);
+  if (!mis)
+    return;
+  g_autofree char *heading = NULL;
+  if (mis->len == 0)
+    heading = g_strdup(_("No Validation Image Misclassified"));
+  else if (mis->len > MAX_MISCLASSIFIED_SHOWN)
+    heading = g_strdup_printf(_("Misclassified Validation Images: %u of %d (the first %d shown)"),
+                              mis->len, e->n, MAX_MISCLASSIFIED_SHOWN);
+  else
+    heading = g_strdup_printf(_("Misclassified Validation Images: %u of %d"), mis->len, e->n);
+  gtk_label_set_label(self->misclassified_label, heading);
+  for (guint i = 0; i < mis->len && i < MAX_MISCLASSIFIED_SHOWN; i++)
+    gtk_box_append(GTK_BOX(self->misclassified_strip),
+                   misclassified_tile(self, &g_array_index(mis, PatinaMisclassified, i), names,
+                                      e->n_classes));
+}
+
+/* The evaluation of a finished run: confusion matrix, per-class metrics, the images it got
+ * wrong and, for cross-validation, each fold's accuracy with their mean ± sd. */
 static void update_result(PatinaTrainPage *self)
 {
   const PatinaEvaluation *e = self->job ? patina_job_get_evaluation(self->job) : NULL;
   const char *const *names = self->job ? patina_job_get_class_names(self->job) : NULL;
   gtk_widget_set_visible(self->result_box, e != NULL);
+  update_misclassified(self, e, names);
   if (!e) {
     patina_confusion_set(self->confusion, 0, NULL, NULL);
     return;
   }
   patina_confusion_set(self->confusion, e->n_classes, e->confusion, names);
   GString *text = g_string_new(NULL);
+  int folds = patina_job_get_folds(self->job);
+  gtk_label_set_label(self->result_heading,
+                      folds ? _("Each Fold's Best Model on Its Validation Images")
+                            : _("Best Model on the Validation Images"));
+  const double *acc = patina_job_get_fold_accuracies(self->job);
+  if (folds && acc) {
+    g_string_append_printf(text, _("Cross-validation: %.1f ± %.1f %% over %d folds ("),
+                           100 * patina_job_get_fold_mean(self->job),
+                           100 * patina_job_get_fold_sd(self->job), folds);
+    for (int f = 0; f < folds; f++)
+      g_string_append_printf(text, f ? ", %.1f" : "%.1f", 100 * acc[f]);
+    g_string_append(text, ")\n");
+  }
   g_string_append_printf(text, _("Accuracy %.1f %% of %d images, loss %.3f"), 100 * e->accuracy,
                          e->n, e->loss);
   for (int k = 0; k < e->n_classes; k++) {
     double precision, recall, f1;
     patina_evaluation_class_metrics(e, k, &precision, &recall, &f1);
     g_string_append_printf(text, _("\n%s: precision %.2f, recall %.2f, F1 %.2f"),
-                           names && names[k] ? names[k] : "?", precision, recall, f1);
+                           class_name(names, e->n_classes, k), precision, recall, f1);
   }
   gtk_label_set_label(self->metrics_label, text->str);
   g_string_free(text, TRUE);
@@ -189,7 +348,8 @@ static void on_epoch(PatinaTrainPage *self, guint index, PatinaJob *job)
 {
   GArray *h = patina_job_get_history(job);
   const PatinaEpochRecord *r = &g_array_index(h, PatinaEpochRecord, index);
-  patina_chart_add_epoch(self->chart, r->epoch, r->train_loss, r->train_acc, r->val_loss,
+  /* index + 1, not r->epoch: folds follow each other along the x axis */
+  patina_chart_add_epoch(self->chart, (int) index + 1, r->train_loss, r->train_acc, r->val_loss,
                          r->val_acc);
 }
 
@@ -212,7 +372,8 @@ static void on_job_changed(PatinaTrainPage *self)
   g_set_object(&self->job, job);
   patina_chart_clear(self->chart);
   if (job) {
-    patina_chart_set_epochs(self->chart, patina_job_get_epochs(job));
+    patina_chart_set_epochs(self->chart,
+                            patina_job_get_epochs(job) * MAX(patina_job_get_folds(job), 1));
     GArray *h = patina_job_get_history(job);
     for (guint i = 0; i < h->len; i++)
       on_epoch(self, i, job);
@@ -240,6 +401,28 @@ PatinaChart *patina_train_page_get_chart(PatinaTrainPage *self) { return self->c
 PatinaConfusion *patina_train_page_get_confusion(PatinaTrainPage *self)
 {
   return self->confusion;
+}
+
+const char *patina_train_page_get_metrics_text(PatinaTrainPage *self)
+{
+  return gtk_label_get_label(self->metrics_label);
+}
+
+guint patina_train_page_get_n_misclassified_shown(PatinaTrainPage *self)
+{
+  guint n = 0;
+  for (GtkWidget *c = gtk_widget_get_first_child(self->misclassified_strip); c;
+       c = gtk_widget_get_next_sibling(c))
+    n++;
+  return n;
+}
+
+const char *patina_train_page_get_misclassified_path(PatinaTrainPage *self, guint i)
+{
+  GtkWidget *c = gtk_widget_get_first_child(self->misclassified_strip);
+  for (; c && i > 0; i--)
+    c = gtk_widget_get_next_sibling(c);
+  return c ? g_object_get_data(G_OBJECT(c), "path") : NULL;
 }
 
 static void patina_train_page_dispose(GObject *object)
@@ -275,6 +458,18 @@ static void patina_train_page_class_init(PatinaTrainPageClass *klass)
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, seed_spin);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, threads_spin);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, augment_switch);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, dropout_spin);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, optimizer_row);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, momentum_row);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, momentum_spin);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, class_weighting_switch);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, val_row);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, val_spin);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, folds_spin);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, misclassified_box);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, misclassified_label);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, misclassified_strip);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, result_heading);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, pause_button);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, status_label);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, progress);
@@ -290,9 +485,26 @@ static void patina_train_page_init(PatinaTrainPage *self)
 {
   gtk_widget_init_template(GTK_WIDGET(self));
   self->settings = patina_settings_new();
-  g_settings_bind_with_mapping(self->settings, "train-model", self->model_row, "selected",
-                               G_SETTINGS_BIND_DEFAULT, model_get_mapping, model_set_mapping, NULL,
-                               NULL);
+  bind_combo(self, "train-model", self->model_row, model_nicks);
+  bind_combo(self, "train-optimizer", self->optimizer_row, optimizer_nicks);
+  g_signal_connect_swapped(self->optimizer_row, "notify::selected",
+                           G_CALLBACK(update_dependent_rows), self);
+  g_signal_connect_swapped(self->folds_spin, "value-changed", G_CALLBACK(update_dependent_rows),
+                           self);
+  g_settings_bind(self->settings, "train-dropout",
+                  gtk_spin_button_get_adjustment(self->dropout_spin), "value",
+                  G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind(self->settings, "train-momentum",
+                  gtk_spin_button_get_adjustment(self->momentum_spin), "value",
+                  G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind(self->settings, "train-class-weighting", self->class_weighting_switch,
+                  "active", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind_with_mapping(self->settings, "train-val-fraction",
+                               gtk_spin_button_get_adjustment(self->val_spin), "value",
+                               G_SETTINGS_BIND_DEFAULT, percent_get_mapping, percent_set_mapping,
+                               NULL, NULL);
+  bind_int(self, "train-folds", self->folds_spin);
+  update_dependent_rows(self);
   bind_int(self, "train-size", self->size_spin);
   bind_int(self, "train-epochs", self->epochs_spin);
   bind_int(self, "train-batch", self->batch_spin);

@@ -1,6 +1,8 @@
-/* The Train page: hyperparameters (kept in GSettings), Start and Stop (win.train-start,
- * win.train-stop), progress with images/s and ETA, and the loss/accuracy chart of the
- * workspace's job. */
+/* The Train page: hyperparameters (kept in GSettings; grouped Model / Training / Validation,
+ * seed and threads in an expander), Start, Pause and Stop (win.train-*), progress with images/s
+ * and ETA, the loss/accuracy chart of the workspace's job and, once it is done, the confusion
+ * matrix, per-class metrics, cross-validation figures and the misclassified validation images
+ * (a click opens one through win.show-image). */
 #pragma once
 #include <adwaita.h>
 
@@ -17,6 +19,11 @@ void patina_train_page_set_workspace(PatinaTrainPage *self, PatinaWorkspace *wor
 PatinaChart *patina_train_page_get_chart(PatinaTrainPage *self);
 /* The confusion matrix of the last finished run (empty until then). */
 PatinaConfusion *patina_train_page_get_confusion(PatinaTrainPage *self);
+/* The metrics shown beside it (accuracy, per-class figures, folds' mean ± sd). */
+const char *patina_train_page_get_metrics_text(PatinaTrainPage *self);
+/* Thumbnails in the misclassified strip, and the image path behind the i-th one. */
+guint patina_train_page_get_n_misclassified_shown(PatinaTrainPage *self);
+const char *patina_train_page_get_misclassified_path(PatinaTrainPage *self, guint i);
 
 /* Fills cfg from the settings the page edits (cfg->model points to a static string). With
  * train-augment on, the Augment page's parameters (the "augment" key) go into augment and
