@@ -512,6 +512,25 @@ def gen_gradcam():
                 key = f"{conv}.class{klass}.{'gradcam++' if plus else 'gradcam'}"
                 out += [(key, cam), (key + ".up", up)]
     out.append(("logit", logit.detach()))
+    # a softmax head: paper_cnn_3class's (seed 72), each class's score its own logit; raw maps of
+    # conv3 only (size budget)
+    torch.manual_seed(72)
+    m3 = nn.Sequential(*list(m.children())[:16], nn.Linear(512, 3).to(D)).eval()
+    store = {}
+
+    def hook3(mod, inp, o):
+        o.retain_grad()
+        store["a"] = o
+    handle = m3[7].register_forward_hook(hook3)
+    logits3 = m3(x)
+    handle.remove()
+    for klass in range(3):
+        store["a"].grad = None
+        logits3[0, klass].backward(retain_graph=True)
+        for plus in (False, True):
+            cam = gradcam_maps(store["a"][0], store["a"].grad[0], plus)
+            out.append((f"3class.6.class{klass}.{'gradcam++' if plus else 'gradcam'}", cam))
+    out.append(("3class.logits", logits3.detach()))
     save("gradcam", out, dict(META, size=size, weights="paper_cnn.safetensors",
                               x="paper_cnn.safetensors x[0]",
                               activation="output of the ReLU after each conv"))

@@ -94,6 +94,54 @@ static void test_golden(void)
   patina_model_free(m);
 }
 
+/* A softmax head (paper_cnn_3class's layer 16 on paper_cnn's layers): each class's score is
+ * its own logit. Raw conv3 maps against the fixture. */
+static void test_golden_softmax(void)
+{
+  g_autoptr(PatinaSafetensors) weights = pt_fixture_load("paper_cnn");
+  g_autoptr(PatinaSafetensors) head = pt_fixture_load("paper_cnn_3class");
+  g_autoptr(PatinaSafetensors) st = pt_fixture_load("gradcam");
+  if (!weights || !head || !st)
+    return;
+  PatinaModel *m = paper_model(3, SIZE);
+  for (int i = 0; i < m->n_layers; i++) {
+    PatinaLayer *l = &m->layers[i];
+    if (l->weight == NULL)
+      continue;
+    const PatinaSafetensors *from = i == 16 ? head : weights;
+    g_autofree char *wn = g_strdup_printf("%d.weight", i);
+    g_autofree char *bn = g_strdup_printf("%d.bias", i);
+    g_autofree float *w = pt_tensor(from, wn, l->weight_len);
+    g_autofree float *b = pt_tensor(from, bn, l->bias_len);
+    memcpy(l->weight, w, l->weight_len * sizeof(float));
+    memcpy(l->bias, b, l->bias_len * sizeof(float));
+  }
+  g_autofree float *x2 = pt_tensor(weights, "x", 2 * 3 * SIZE * SIZE);
+  g_autofree float *logits_ref = pt_tensor(st, "3class.logits", 3);
+  g_autoptr(GError) error = NULL;
+  int layer = patina_cam_find_layer(m, "conv3", &error);
+  g_assert_no_error(error);
+  int nonzero = 0;
+  for (int klass = 0; klass < 3; klass++) {
+    for (int plus = 0; plus < 2; plus++) {
+      PatinaCam cam;
+      g_assert_true(patina_cam_compute(m, x2, layer, klass,
+                                       plus ? PATINA_CAM_GRADCAM_PLUS_PLUS : PATINA_CAM_GRADCAM,
+                                       &cam, &error));
+      pt_close("3-class score", &cam.score, logits_ref + klass, 1, RTOL);
+      g_autofree char *key = g_strdup_printf("3class.6.class%d.%s", klass,
+                                             plus ? "gradcam++" : "gradcam");
+      g_autofree float *want = pt_tensor(st, key, 64);
+      pt_close(key, cam.map, want, 64, RTOL);
+      for (int j = 0; j < 64; j++)
+        nonzero += want[j] > 0.0f;
+      patina_cam_clear(&cam);
+    }
+  }
+  g_assert_cmpint(nonzero, >, 64); /* the fixture's maps are not all zero */
+  patina_model_free(m);
+}
+
 /* The tail model gets copies of the parameters after the layer (and batchnorm's running
  * statistics): with them, Grad-CAM's score equals the full model's logit and the map does not
  * depend on which conv the model keeps in front. paper5 has conv → batchnorm → ReLU blocks. */
@@ -335,6 +383,7 @@ int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/gradcam/golden", test_golden);
+  g_test_add_func("/gradcam/golden-softmax", test_golden_softmax);
   g_test_add_func("/gradcam/batchnorm-model", test_batchnorm_model);
   g_test_add_func("/gradcam/layer-lookup", test_layer_lookup);
   g_test_add_func("/gradcam/overlay", test_overlay);
