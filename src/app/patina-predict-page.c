@@ -812,6 +812,9 @@ static void patina_predict_page_dispose(GObject *object)
     g_signal_handlers_disconnect_by_data(self->shown, self);
   g_clear_object(&self->shown);
   gtk_widget_dispose_template(GTK_WIDGET(self), PATINA_TYPE_PREDICT_PAGE);
+  GtkWidget *child;
+  while ((child = gtk_widget_get_first_child(GTK_WIDGET(self))))
+    gtk_widget_unparent(child);
   g_clear_object(&self->selection);
   g_clear_object(&self->predictions);
   g_clear_object(&self->model);

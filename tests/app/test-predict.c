@@ -70,6 +70,12 @@ static void add_images(Fixture *f, const char *const *paths)
   wait_for(predictions_done, page, "the predictions");
 }
 
+/* The preview of the selected image is decoded on a worker; its size line comes with it. */
+static gboolean detail_sized(gpointer page)
+{
+  return strstr(patina_predict_page_get_detail_info(page), " px") != NULL;
+}
+
 static char *demo_image(Fixture *f, const char *cls, int i)
 {
   g_autofree char *name = g_strdup_printf("%s_%03d.png", cls, i);
@@ -153,15 +159,13 @@ static void test_table(Fixture *f, gconstpointer user_data)
   }
   /* the selected image is shown, with its size and the resizing said */
   gtk_single_selection_set_selected(sel, 0);
-  settle();
+  wait_for(detail_sized, page, "the selected image's preview");
   g_assert_nonnull(strstr(patina_predict_page_get_detail_info(page), "resized to 46×46"));
   save_screenshot(f, "predict", "predict.png");
 
   g_assert_true(gtk_widget_activate_action(GTK_WIDGET(page), "predict.clear", NULL));
   g_assert_cmpuint(g_list_model_get_n_items(rows), ==, 0);
 }
-
-static gboolean file_exists(gpointer path) { return g_file_test(path, G_FILE_TEST_EXISTS); }
 
 static void test_export_csv(Fixture *f, gconstpointer user_data)
 {
@@ -184,9 +188,12 @@ static void test_export_csv(Fixture *f, gconstpointer user_data)
 
   PatinaPredictPage *page = page_of(f);
   g_autofree char *csv_path = g_build_filename(f->tmp, "predictions.csv", NULL);
+  ToastWait w = {f->window, patina_window_get_n_toasts(f->window)};
   g_assert_true(gtk_widget_activate_action(GTK_WIDGET(page), "predict.export-csv-path", "s",
                                            csv_path));
-  wait_for(file_exists, csv_path, "the CSV file");
+  /* the file is written on a GIO worker; the toast comes when it is complete */
+  wait_for(new_toast, &w, "the CSV to be written");
+  g_assert_true(g_str_has_prefix(patina_window_get_last_toast(f->window), "Saved"));
   g_autofree char *csv = NULL;
   g_assert_true(g_file_get_contents(csv_path, &csv, NULL, NULL));
   g_auto(GStrv) lines = g_strsplit(csv, "\n", -1);
@@ -229,11 +236,13 @@ static void test_bad_images(Fixture *f, gconstpointer user_data)
   g_autofree char *missing = g_build_filename(f->tmp, "gone.png", NULL);
   g_autofree char *folder = g_build_filename(f->tmp, "a-folder", NULL);
   g_assert_cmpint(g_mkdir(folder, 0755), ==, 0);
-  /* a PNG whose header declares 100000×100000 pixels: refused before decoding */
+  /* a PNG (header, empty data, end) that declares 100000×100000 pixels: refused before decoding */
   g_autofree char *huge = g_build_filename(f->tmp, "huge.png", NULL);
   static const guint8 huge_png[] = {
     0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 'I', 'H', 'D', 'R',
-    0x00, 0x01, 0x86, 0xa0, 0x00, 0x01, 0x86, 0xa0, 8, 0, 0, 0, 0, 0x8d, 0x39, 0x54, 0x14};
+    0x00, 0x01, 0x86, 0xa0, 0x00, 0x01, 0x86, 0xa0, 8, 0, 0, 0, 0, 0x8d, 0x39, 0x54, 0x14,
+    0, 0, 0, 0, 'I', 'D', 'A', 'T', 0x35, 0xaf, 0x06, 0x1e,
+    0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
   g_assert_true(g_file_set_contents(huge, (const char *) huge_png, sizeof huge_png, NULL));
 
   /* dropped like files from a file manager, the readable one among them */
@@ -260,6 +269,7 @@ static void test_bad_images(Fixture *f, gconstpointer user_data)
     g_assert_nonnull(strstr(patina_prediction_get_error(row), base));
     g_assert_true(isnan(patina_prediction_get_probability(row, 0)));
   }
+  g_test_message("%s", patina_prediction_get_error(find_row(f, huge)));
   g_assert_nonnull(strstr(patina_prediction_get_error(find_row(f, huge)), "100000×100000"));
   g_assert_nonnull(strstr(patina_prediction_get_error(find_row(f, folder)), "is a folder"));
 
@@ -373,7 +383,7 @@ static void test_input_size(Fixture *f, gconstpointer user_data)
   add_images(f, (const char *const[]){img, NULL});
   assert_row_matches_core(f, img, small);
   g_assert_nonnull(strstr(patina_predict_page_get_model_summary(page), "input 46×46 px"));
-  settle();
+  wait_for(detail_sized, page, "the selected image's preview");
   /* the 256 px demo image is resized to the model's input, and the page says so */
   g_assert_nonnull(strstr(patina_predict_page_get_detail_info(page), "256×256 px"));
   g_assert_nonnull(strstr(patina_predict_page_get_detail_info(page), "resized to 46×46"));
