@@ -188,6 +188,15 @@ PatinaActivations *patina_activations_compute(const PatinaModel *model, const fl
   return g_steal_pointer(&acts);
 }
 
+double patina_field_width(const PatinaSemInfo *sem, int image_width)
+{
+  if (!sem || !(sem->pixel_size > 0) || image_width <= 0)
+    return 0;
+  /* pixel_size refers to full_width pixels when the instrument says so (a JEOL frame saved at
+   * another size), else to the decoded image */
+  return sem->pixel_size * (sem->full_width > 0 ? sem->full_width : image_width);
+}
+
 PatinaActivations *patina_activations_compute_file(const PatinaModel *model, const char *path,
                                                    const PatinaLoadOptions *options,
                                                    double *field_width_m, GError **error)
@@ -205,14 +214,8 @@ PatinaActivations *patina_activations_compute_file(const PatinaModel *model, con
                          model->in_h);
   for (int c = 1; c < model->in_c; c++)
     memcpy(input + c * plane, input, plane * sizeof(float));
-  if (field_width_m) {
-    const PatinaSemInfo *sem = &gray->sem;
-    /* pixel_size refers to full_width pixels when the instrument says so (a frame saved at
-     * another size), else to the decoded image */
-    *field_width_m = sem->pixel_size > 0
-                       ? sem->pixel_size * (sem->full_width > 0 ? sem->full_width : gray->width)
-                       : 0;
-  }
+  if (field_width_m)
+    *field_width_m = patina_field_width(&gray->sem, gray->width);
   g_autoptr(GError) local = NULL;
   PatinaActivations *acts = patina_activations_compute(model, input, &local);
   if (!acts)

@@ -47,6 +47,9 @@ typedef struct {
  * the model's own buffers, so it may run on a worker while the model is not trained. */
 PatinaActivations *patina_activations_compute(const PatinaModel *model, const float *input,
                                               GError **error);
+/* Width in metres of the micrograph a loaded image shows, from its SEM metadata; 0 when the
+ * pixel size is not known. */
+double patina_field_width(const PatinaSemInfo *sem, int image_width);
 /* Loads path as the model's input (gray, data bar cropped per options (NULL = auto), resized
  * bilinearly to the model's input size whatever the file's size, repeated to its channels) and
  * computes the activations. field_width_m (may be NULL) receives the width of the micrograph

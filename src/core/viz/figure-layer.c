@@ -68,7 +68,7 @@ static void caption_common(GString *s, const PatinaModel *model, const PatinaAct
   }
 }
 
-static void caption_layer(GString *s, const PatinaActivations *acts, int layer, int shown)
+static void caption_layer(GString *s, const PatinaActivations *acts, int layer)
 {
   const PatinaLayerInfo *info = &acts->layers[layer];
   g_string_append_printf(s, "Layer: %s (index %d in the Sequential), %s", info->name,
@@ -76,8 +76,7 @@ static void caption_layer(GString *s, const PatinaActivations *acts, int layer, 
   if (info->h == 1 && info->w == 1)
     g_string_append_printf(s, ", %d values. ", info->c);
   else
-    g_string_append_printf(s, ", %d maps of %d×%d%s. ", info->c, info->h, info->w,
-                           shown < info->c ? "" : "");
+    g_string_append_printf(s, ", %d maps of %d×%d. ", info->c, info->h, info->w);
 }
 
 static void caption_colors(GString *s, const PatinaColormap *cmap, const PatinaFigureOptions *o,
@@ -90,6 +89,47 @@ static void caption_colors(GString *s, const PatinaColormap *cmap, const PatinaF
                          ? ", one value range for the whole layer"
                          : ", each map scaled from its own minimum to its own maximum");
   g_string_append(s, ".");
+}
+
+/* How many maps a figure shows: max_maps of them, 16 in the six-colormap figure by default. */
+static int maps_shown(const PatinaLayerInfo *info, const PatinaFigureOptions *o, gboolean six)
+{
+  int limit = o->max_maps > 0 ? o->max_maps : six ? 16 : info->c;
+  return MIN(limit, info->c);
+}
+
+char *patina_figure_caption(const PatinaModel *model, const PatinaActivations *acts, int layer,
+                            const PatinaFigureOptions *o, gboolean six)
+{
+  const PatinaLayerInfo *info = &acts->layers[layer];
+  const PatinaColormap *cmap = colormap_or_default(o);
+  GString *s = g_string_new(NULL);
+  if (six)
+    g_string_append(s, "The paper's six colormaps (Bhat et al. 2023, Fig. 9): (a) blue_RGB, "
+                       "(b) aqua, (c) moonlight, (d) bronze, (e) red_lava, (f) bone. ");
+  caption_common(s, model, acts, o);
+  caption_layer(s, acts, layer);
+  if (info->h == 1 && info->w == 1) {
+    caption_colors(s, cmap, o, FALSE);
+    return g_string_free(s, FALSE);
+  }
+  int n = maps_shown(info, o, six);
+  if (n < info->c || o->order != PATINA_CHANNEL_ORDER_INDEX)
+    g_string_append_printf(s, "Shown: %d of %d maps, ordered by %s%s; the number on each map "
+                              "is its channel. ",
+                           n, info->c, order_name(o->order),
+                           o->order == PATINA_CHANNEL_ORDER_INDEX ? "" : " (largest first)");
+  else
+    g_string_append(s, "The number on each map is its channel. ");
+  if (six)
+    g_string_append_printf(s, "%s%s",
+                           o->normalise == PATINA_NORMALISE_LAYER
+                             ? "One value range for the whole layer"
+                             : "Each map scaled from its own minimum to its own maximum",
+                           o->reversed ? "; colormaps reversed." : ".");
+  else
+    caption_colors(s, cmap, o, TRUE);
+  return g_string_free(s, FALSE);
 }
 
 static int columns_for(int n, double aspect_wanted)
@@ -263,18 +303,14 @@ gboolean patina_figure_layer(const PatinaModel *model, const PatinaActivations *
   g_autofree char *title = title_for(acts, layer, o);
   double y = draw_title(cr, title, width);
   double content_w = width - 2 * MARGIN - COLORBAR_RESERVE;
-  g_autoptr(GString) caption = g_string_new(NULL);
   const float *out = acts->outputs[layer];
 
   if (info->h == 1 && info->w == 1) {
     y += draw_bars(cr, out, info->c, cmap, o, MARGIN, y, content_w) + 6;
-    caption_common(caption, model, acts, o);
-    caption_layer(caption, acts, layer, info->c);
-    caption_colors(caption, cmap, o, FALSE);
   } else {
     g_autofree int *channels = NULL;
     g_autofree float *lo = NULL, *hi = NULL;
-    int n = pick_maps(out, info, o, o->max_maps, &channels, &lo, &hi);
+    int n = pick_maps(out, info, o, maps_shown(info, o, FALSE), &channels, &lo, &hi);
     int cols = columns_for(n, 1.6 * info->h / info->w);
     double tile_w;
     double grid_h = draw_grid(cr, out, info->h, info->w, channels, n, lo, hi, cmap, o->reversed,
@@ -289,18 +325,9 @@ gboolean patina_figure_layer(const PatinaModel *model, const PatinaActivations *
     y += grid_h + 6;
     double sb = patina_figure_scale_bar(cr, o->field_width_m, tile_w, MARGIN, y);
     y += sb ? sb + 4 : 0;
-    caption_common(caption, model, acts, o);
-    caption_layer(caption, acts, layer, n);
-    if (n < info->c || o->order != PATINA_CHANNEL_ORDER_INDEX)
-      g_string_append_printf(caption, "Shown: %d of %d maps, ordered by %s%s; the number on "
-                             "each map is its channel. ",
-                             n, info->c, order_name(o->order),
-                             o->order == PATINA_CHANNEL_ORDER_INDEX ? "" : " (largest first)");
-    else
-      g_string_append(caption, "The number on each map is its channel. ");
-    caption_colors(caption, cmap, o, TRUE);
   }
-  y += draw_caption(cr, caption->str, y, width);
+  g_autofree char *caption = patina_figure_caption(model, acts, layer, o, FALSE);
+  y += draw_caption(cr, caption, y, width);
   return patina_figure_save(fig, y + MARGIN, path, o->dpi, error);
 }
 
@@ -362,7 +389,7 @@ gboolean patina_figure_six_colormaps(const PatinaModel *model, const PatinaActiv
   const float *out = acts->outputs[layer];
   g_autofree int *channels = NULL;
   g_autofree float *lo = NULL, *hi = NULL;
-  int n = pick_maps(out, info, o, o->max_maps > 0 ? o->max_maps : 16, &channels, &lo, &hi);
+  int n = pick_maps(out, info, o, maps_shown(info, o, TRUE), &channels, &lo, &hi);
   int cols = columns_for(n, 1.0);
   const double panel_gap = 12;
   double panel_w = (width - 2 * MARGIN - 2 * panel_gap) / 3;
@@ -393,20 +420,8 @@ gboolean patina_figure_six_colormaps(const PatinaModel *model, const PatinaActiv
   y = row_y + row_h + 6;
   double sb = patina_figure_scale_bar(cr, o->field_width_m, tile_w, MARGIN, y);
   y += sb ? sb + 4 : 0;
-  g_autoptr(GString) caption = g_string_new(NULL);
-  g_string_append(caption, "The paper's six colormaps (Bhat et al. 2023, Fig. 9): (a) blue_RGB, "
-                           "(b) aqua, (c) moonlight, (d) bronze, (e) red_lava, (f) bone. ");
-  caption_common(caption, model, acts, o);
-  caption_layer(caption, acts, layer, n);
-  g_string_append_printf(caption, "Shown: %d of %d maps, ordered by %s%s; the number on each "
-                         "map is its channel. %s%s",
-                         n, info->c, order_name(o->order),
-                         o->order == PATINA_CHANNEL_ORDER_INDEX ? "" : " (largest first)",
-                         o->normalise == PATINA_NORMALISE_LAYER
-                           ? "One value range for the whole layer"
-                           : "Each map scaled from its own minimum to its own maximum",
-                         o->reversed ? "; colormaps reversed." : ".");
-  y += draw_caption(cr, caption->str, y, width);
+  g_autofree char *caption = patina_figure_caption(model, acts, layer, o, TRUE);
+  y += draw_caption(cr, caption, y, width);
   return patina_figure_save(fig, y + MARGIN, path, o->dpi, error);
 }
 

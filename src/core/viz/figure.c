@@ -44,15 +44,6 @@ void patina_figure_options_init(PatinaFigureOptions *o)
   o->width_pt = 504;
 }
 
-double patina_figure_field_width(const PatinaSemInfo *sem, int image_width)
-{
-  if (!sem || !(sem->pixel_size > 0))
-    return 0;
-  /* pixel_size refers to full_width pixels when the instrument says so (a JEOL frame that
-   * was saved at another size), else to the decoded image; activations.c does the same. */
-  return sem->pixel_size * (sem->full_width > 0 ? sem->full_width : image_width);
-}
-
 PatinaFigure *patina_figure_new(double width_pt)
 {
   PatinaFigure *f = g_new0(PatinaFigure, 1);

@@ -10,7 +10,6 @@
 #include <cairo.h>
 #include <glib.h>
 
-#include "data/sem.h"
 #include "nn/model.h"
 #include "viz/activations.h"
 #include "viz/colormap.h"
@@ -44,10 +43,6 @@ typedef struct {
 
 void patina_figure_options_init(PatinaFigureOptions *options);
 
-/* The field width of a loaded micrograph from its SEM metadata (0 when the pixel size is not
- * known): what field_width_m wants. */
-double patina_figure_field_width(const PatinaSemInfo *sem, int image_width);
-
 /* One layer's output: a grid of its channel maps, or a bar strip for a flat layer. */
 gboolean patina_figure_layer(const PatinaModel *model, const PatinaActivations *acts, int layer,
                              const PatinaFigureOptions *options, const char *path,
@@ -57,6 +52,10 @@ gboolean patina_figure_layer(const PatinaModel *model, const PatinaActivations *
 gboolean patina_figure_six_colormaps(const PatinaModel *model, const PatinaActivations *acts,
                                      int layer, const PatinaFigureOptions *options,
                                      const char *path, GError **error);
+/* The caption patina_figure_layer (six: patina_figure_six_colormaps) writes under the figure,
+ * for showing beside the maps on screen. */
+char *patina_figure_caption(const PatinaModel *model, const PatinaActivations *acts, int layer,
+                            const PatinaFigureOptions *options, gboolean six);
 /* The first conv layer's filters (patina_first_conv_filters) on one symmetric value range. */
 gboolean patina_figure_filters(const PatinaModel *model, const PatinaFigureOptions *options,
                                const char *path, GError **error);

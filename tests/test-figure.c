@@ -1,0 +1,291 @@
+/* Report figures: PNG at the asked DPI (its pixel size follows), SVG that parses back, PDF of one
+ * page, the maps' colours in the pixels, the scale bar from SEM metadata, the caption, and bad
+ * input (an unknown extension, an unwritable path, flat layers, models without conv layers). */
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "viz/figure.h"
+
+static const char *spec =
+  "{\"name\": \"fig-test\", \"input\": [3, 24, 24], \"layers\": ["
+  "{\"type\": \"conv2d\", \"out_channels\": 6, \"kernel\": 3}, {\"type\": \"relu\"},"
+  "{\"type\": \"maxpool2d\", \"kernel\": 2}, {\"type\": \"flatten\"},"
+  "{\"type\": \"dense\", \"out_features\": 10}, {\"type\": \"dense\", \"out_features\": 1}]}";
+
+static char *tmp;
+static PatinaModel *model;
+static PatinaActivations *acts;
+
+static char *tmp_path(const char *name)
+{
+  return g_build_filename(tmp, name, NULL);
+}
+
+static void options(PatinaFigureOptions *o)
+{
+  static char *names[] = {"316L", "AZ31B", NULL};
+  patina_figure_options_init(o);
+  o->model_label = "fig-test (test.safetensors)";
+  o->image_label = "sample.png";
+  o->class_names = names;
+  o->colormap = patina_colormap_lookup("red_lava", NULL);
+}
+
+static void png_size(const char *path, int *w, int *h)
+{
+  g_assert_nonnull(gdk_pixbuf_get_file_info(path, w, h));
+}
+
+static void test_png_dpi(void)
+{
+  PatinaFigureOptions o;
+  options(&o);
+  int w72 = 0, h72 = 0;
+  const double dpis[] = {72, 150, 300};
+  for (guint i = 0; i < G_N_ELEMENTS(dpis); i++) {
+    o.dpi = dpis[i];
+    g_autofree char *path = tmp_path("dpi.png");
+    g_autoptr(GError) error = NULL;
+    g_assert_true(patina_figure_layer(model, acts, 0, &o, path, &error));
+    g_assert_no_error(error);
+    int w, h;
+    png_size(path, &w, &h);
+    g_test_message("%g dpi: %d×%d", dpis[i], w, h);
+    /* 504 pt = 7 in wide */
+    g_assert_cmpint(w, ==, (int) lround(7 * dpis[i]));
+    if (i == 0)
+      w72 = w, h72 = h;
+    else
+      /* h72 is rounded to a pixel, so its scaled value may be off by the scale */
+      g_assert_cmpfloat(fabs(h - h72 * dpis[i] / 72.0), <=, dpis[i] / 72.0 + 1);
+  }
+  g_assert_cmpint(w72, ==, 504);
+  g_assert_cmpint(h72, >, 100);
+  o.dpi = 72;
+  o.width_pt = 252;
+  g_autofree char *narrow = tmp_path("narrow.png");
+  g_assert_true(patina_figure_layer(model, acts, 0, &o, narrow, NULL));
+  int w, h;
+  png_size(narrow, &w, &h);
+  g_assert_cmpint(w, ==, 252);
+}
+
+static gboolean has_colour(GdkPixbuf *pb, const guint8 rgb[3])
+{
+  int n = gdk_pixbuf_get_n_channels(pb), stride = gdk_pixbuf_get_rowstride(pb);
+  const guint8 *px = gdk_pixbuf_read_pixels(pb);
+  for (int y = 0; y < gdk_pixbuf_get_height(pb); y++)
+    for (int x = 0; x < gdk_pixbuf_get_width(pb); x++)
+      if (memcmp(px + y * stride + x * n, rgb, 3) == 0)
+        return TRUE;
+  return FALSE;
+}
+
+static void test_png_colours(void)
+{
+  /* Per-channel normalisation puts each map's maximum at the colormap's last entry and its
+   * minimum at the first: both colours are in the picture, and another map's are not. */
+  PatinaFigureOptions o;
+  options(&o);
+  o.dpi = 150;
+  g_autofree char *path = tmp_path("colours.png");
+  g_assert_true(patina_figure_layer(model, acts, 0, &o, path, NULL));
+  g_autoptr(GdkPixbuf) pb = gdk_pixbuf_new_from_file(path, NULL);
+  g_assert_nonnull(pb);
+  guint8 top[3], bottom[3], other[3];
+  patina_colormap_map(o.colormap, 1.0f, FALSE, top);
+  patina_colormap_map(o.colormap, 0.0f, FALSE, bottom);
+  patina_colormap_map(patina_colormap_lookup("aqua", NULL), 0.6f, FALSE, other);
+  g_assert_true(has_colour(pb, top));
+  g_assert_true(has_colour(pb, bottom));
+  g_assert_false(has_colour(pb, other));
+}
+
+static int count(const char *haystack, gsize len, const char *needle)
+{
+  int n = 0;
+  gsize nl = strlen(needle);
+  for (gsize i = 0; i + nl <= len; i++)
+    n += memcmp(haystack + i, needle, nl) == 0;
+  return n;
+}
+
+typedef struct {
+  int elements, images;
+  char *root, *width;
+} SvgScan;
+
+static void svg_start(G_GNUC_UNUSED GMarkupParseContext *ctx, const char *name,
+                      const char **attrs, const char **values, gpointer data,
+                      G_GNUC_UNUSED GError **error)
+{
+  SvgScan *s = data;
+  if (s->elements++ == 0) {
+    s->root = g_strdup(name);
+    for (int i = 0; attrs[i]; i++)
+      if (strcmp(attrs[i], "width") == 0)
+        s->width = g_strdup(values[i]);
+  }
+  s->images += strcmp(name, "image") == 0;
+}
+
+static void test_svg_and_pdf(void)
+{
+  PatinaFigureOptions o;
+  options(&o);
+  g_autofree char *svg = tmp_path("fig.svg");
+  g_autofree char *pdf = tmp_path("fig.PDF"); /* the extension in any case */
+  g_autoptr(GError) error = NULL;
+  g_assert_true(patina_figure_layer(model, acts, 1, &o, svg, &error));
+  g_assert_no_error(error);
+  g_assert_true(patina_figure_six_colormaps(model, acts, 1, &o, pdf, &error));
+  g_assert_no_error(error);
+
+  g_autofree char *text = NULL;
+  gsize len;
+  g_assert_true(g_file_get_contents(svg, &text, &len, NULL));
+  SvgScan scan = {0};
+  GMarkupParser parser = {.start_element = svg_start};
+  GMarkupParseContext *ctx = g_markup_parse_context_new(&parser, 0, &scan, NULL);
+  g_assert_true(g_markup_parse_context_parse(ctx, text, len, &error));
+  g_assert_true(g_markup_parse_context_end_parse(ctx, &error));
+  g_assert_no_error(error);
+  g_markup_parse_context_free(ctx);
+  g_assert_cmpstr(scan.root, ==, "svg");
+  g_assert_cmpstr(scan.width, ==, "504pt");
+  g_assert_cmpint(scan.images, >=, 1); /* the maps are embedded images */
+  g_test_message("SVG: %d elements, %d images", scan.elements, scan.images);
+  g_free(scan.root);
+  g_free(scan.width);
+
+  g_autofree char *bytes = NULL;
+  g_assert_true(g_file_get_contents(pdf, &bytes, &len, NULL));
+  g_assert_cmpint(memcmp(bytes, "%PDF-", 5), ==, 0);
+  int pages = count(bytes, len, "/Type /Page") - count(bytes, len, "/Type /Pages");
+  g_assert_cmpint(pages, ==, 1);
+}
+
+static void test_caption(void)
+{
+  PatinaFigureOptions o;
+  options(&o);
+  o.order = PATINA_CHANNEL_ORDER_MEAN;
+  o.max_maps = 4;
+  g_autofree char *c = patina_figure_caption(model, acts, 0, &o, FALSE);
+  g_test_message("%s", c);
+  char p0[32], p1[32];
+  g_snprintf(p0, sizeof p0, "316L %.3f", acts->probabilities[0]);
+  g_snprintf(p1, sizeof p1, "AZ31B %.3f", acts->probabilities[1]);
+  const char *wanted[] = {"fig-test (test.safetensors)", "sample.png", p0, p1, "conv1",
+                          "before its activation", "6 maps of 22×22", "Shown: 4 of 6",
+                          "ordered by mean", "red_lava"};
+  for (guint i = 0; i < G_N_ELEMENTS(wanted); i++)
+    g_assert_nonnull(strstr(c, wanted[i]));
+  g_autofree char *six = patina_figure_caption(model, acts, 2, &o, TRUE);
+  g_assert_nonnull(strstr(six, "(f) bone"));
+  g_assert_nonnull(strstr(six, "pool1"));
+  g_autofree char *dense = patina_figure_caption(model, acts, 4, &o, FALSE);
+  g_assert_nonnull(strstr(dense, "10 values"));
+}
+
+static void test_scale_bar(void)
+{
+  /* A PNG with a Hitachi sidecar: 49.6 nm per pixel over 200 pixels is a 9.92 µm field. */
+  g_autofree char *png = tmp_path("sem.png");
+  g_autofree char *txt = tmp_path("sem.txt");
+  g_autoptr(GdkPixbuf) pb = gdk_pixbuf_new(GDK_COLORSPACE_RGB, FALSE, 8, 200, 160);
+  gdk_pixbuf_fill(pb, 0x707070ff);
+  g_assert_true(gdk_pixbuf_save(pb, png, "png", NULL, NULL));
+  g_assert_true(g_file_set_contents(txt, "[SemImageFile]\r\nPixelSize=49.6\r\n", -1, NULL));
+  PatinaLoadOptions load = {.crop = PATINA_CROP_OFF};
+  double field = 0;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PatinaActivations) a = patina_activations_compute_file(model, png, &load, &field,
+                                                                   &error);
+  g_assert_no_error(error);
+  g_assert_cmpfloat_with_epsilon(field, 9.92e-6, 1e-9);
+
+  /* The bar takes a row of its own: the figure grows by it. */
+  PatinaFigureOptions o;
+  options(&o);
+  o.dpi = 72;
+  g_autofree char *without = tmp_path("without.png");
+  g_autofree char *with = tmp_path("with.png");
+  g_assert_true(patina_figure_layer(model, a, 0, &o, without, NULL));
+  o.field_width_m = field;
+  g_assert_true(patina_figure_layer(model, a, 0, &o, with, NULL));
+  int w1, h1, w2, h2;
+  png_size(without, &w1, &h1);
+  png_size(with, &w2, &h2);
+  g_assert_cmpint(h2, >, h1);
+
+  g_assert_cmpfloat(patina_figure_nice_step(9.92), ==, 2.0);
+  g_assert_cmpfloat(patina_figure_nice_step(1.0), ==, 0.2);
+  g_assert_cmpfloat(patina_figure_nice_step(0.031), ==, 0.005);
+}
+
+static void test_bad_input(void)
+{
+  PatinaFigureOptions o;
+  options(&o);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *jpg = tmp_path("fig.jpg");
+  g_assert_false(patina_figure_layer(model, acts, 0, &o, jpg, &error));
+  g_assert_nonnull(strstr(error->message, "fig.jpg"));
+  g_assert_false(g_file_test(jpg, G_FILE_TEST_EXISTS));
+  g_clear_error(&error);
+
+  g_autofree char *nowhere = tmp_path("missing-folder/fig.pdf");
+  g_assert_false(patina_figure_layer(model, acts, 0, &o, nowhere, &error));
+  g_assert_nonnull(strstr(error->message, "missing-folder/fig.pdf"));
+  g_clear_error(&error);
+
+  g_autofree char *flat = tmp_path("flat.png");
+  g_assert_false(patina_figure_six_colormaps(model, acts, 4, &o, flat, &error));
+  g_assert_nonnull(strstr(error->message, "dense1"));
+  g_clear_error(&error);
+  /* A flat layer as a bar strip is fine. */
+  g_assert_true(patina_figure_layer(model, acts, 4, &o, flat, &error));
+  g_assert_no_error(error);
+
+  PatinaModel *dense_only = patina_model_new(
+    "{\"input\": [3, 8, 8], \"layers\": [{\"type\": \"flatten\"},"
+    "{\"type\": \"dense\", \"out_features\": 1}]}", NULL);
+  g_autofree char *filters = tmp_path("filters.svg");
+  g_assert_false(patina_figure_filters(dense_only, &o, filters, &error));
+  g_assert_nonnull(strstr(error->message, "no convolution layers"));
+  g_assert_false(g_file_test(filters, G_FILE_TEST_EXISTS));
+  patina_model_free(dense_only);
+  g_clear_error(&error);
+  g_assert_true(patina_figure_filters(model, &o, filters, &error));
+  g_assert_no_error(error);
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  tmp = g_dir_make_tmp("patina-figure-XXXXXX", NULL);
+  model = patina_model_new(spec, NULL);
+  PatinaRng rng;
+  patina_rng_init(&rng, 3);
+  patina_model_init(model, &rng);
+  g_autofree float *x = g_new(float, 3 * 24 * 24);
+  for (int i = 0; i < 24 * 24; i++) /* a gray ramp with stripes, repeated to 3 channels */
+    x[i] = x[i + 576] = x[i + 1152] = (i % 24) / 24.0f * ((i / 24) % 4 < 2 ? 1.0f : 0.5f);
+  acts = patina_activations_compute(model, x, NULL);
+  g_test_add_func("/figure/png-dpi", test_png_dpi);
+  g_test_add_func("/figure/png-colours", test_png_colours);
+  g_test_add_func("/figure/svg-and-pdf", test_svg_and_pdf);
+  g_test_add_func("/figure/caption", test_caption);
+  g_test_add_func("/figure/scale-bar", test_scale_bar);
+  g_test_add_func("/figure/bad-input", test_bad_input);
+  int rc = g_test_run();
+  patina_activations_free(acts);
+  patina_model_free(model);
+  test_remove_tree(tmp);
+  g_free(tmp);
+  return rc;
+}
