@@ -1,0 +1,509 @@
+/* The Runs page and the chart's smoothing, log scale and export, driven through their actions
+ * under Xvfb (helpers in app-test.h). */
+#include <adwaita.h>
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "../testutil.h"
+#include "app-test.h"
+
+#include "patina-chart-view.h"
+#include "patina-chart.h"
+#include "patina-run.h"
+#include "patina-runs-page.h"
+#include "patina-settings.h"
+#include "patina-window.h"
+
+static PatinaRunsPage *runs_page(Fixture *f)
+{
+  return PATINA_RUNS_PAGE(patina_window_get_page(f->window, "runs"));
+}
+
+/* Each test starts without runs (the user's data folder is shared by the program's tests). */
+static void clear_runs(void)
+{
+  g_autofree char *dir = patina_runs_dir();
+  test_remove_tree(dir);
+}
+
+static void page_action(PatinaRunsPage *page, const char *action, const char *arg)
+{
+  g_assert_true(gtk_widget_activate_action_variant(GTK_WIDGET(page), action,
+                                                   arg ? g_variant_new_string(arg) : NULL));
+}
+
+typedef struct {
+  PatinaRunsPage *page;
+  guint scans;
+} ScanWait;
+
+static gboolean scanned_since(gpointer data)
+{
+  ScanWait *w = data;
+  return patina_runs_page_get_n_scans(w->page) > w->scans && !patina_runs_page_is_busy(w->page);
+}
+
+static void rescan(PatinaRunsPage *page)
+{
+  ScanWait w = {page, patina_runs_page_get_n_scans(page)};
+  page_action(page, "runs.refresh", NULL);
+  wait_for(scanned_since, &w, "the runs folder to be scanned");
+}
+
+static guint n_listed(PatinaRunsPage *page)
+{
+  return g_list_model_get_n_items(patina_runs_page_get_runs(page));
+}
+
+static PatinaRun *listed(PatinaRunsPage *page, guint i)
+{
+  g_autoptr(PatinaRun) run = g_list_model_get_item(patina_runs_page_get_runs(page), i);
+  return run; /* the page keeps it */
+}
+
+/* Trains with the quick settings plus batch, lr and seed; returns the run's id (its folder). */
+static char *train(Fixture *f, int epochs, int batch, double lr, int seed)
+{
+  set_train_settings(epochs);
+  g_autoptr(GSettings) s = patina_settings_new();
+  g_settings_set_int(s, "train-batch", batch);
+  g_settings_set_double(s, "train-lr", lr);
+  g_settings_set_int(s, "train-seed", seed);
+  PatinaWorkspace *ws = patina_window_get_workspace(f->window);
+  ScanWait w = {runs_page(f), patina_runs_page_get_n_scans(runs_page(f))};
+  activate(f, "win.train-start", NULL);
+  wait_for(job_finished, ws, "the training to finish");
+  PatinaJob *job = patina_workspace_get_job(ws);
+  g_assert_cmpint(patina_job_get_state(job), ==, PATINA_JOB_DONE);
+  /* The page scans again by itself when a job ends. */
+  wait_for(scanned_since, &w, "the runs page to rescan after the run");
+  g_autofree char *dir = g_path_get_dirname(patina_job_get_output(job));
+  return g_path_get_basename(dir);
+}
+
+static void check_run_matches_job(PatinaRun *run, PatinaJob *job, int epochs, int batch,
+                                  double lr, int seed)
+{
+  g_assert_null(patina_run_get_damage(run));
+  g_assert_cmpstr(patina_run_get_model(run), ==, "paper");
+  g_assert_cmpint(patina_run_get_size(run), ==, 46);
+  g_assert_cmpint(patina_run_get_epochs(run), ==, epochs);
+  g_assert_cmpint(patina_run_get_batch(run), ==, batch);
+  g_assert_cmpfloat_with_epsilon(patina_run_get_lr(run), lr, lr * 1e-6); /* stored as float */
+  g_assert_cmpint(patina_run_get_seed(run), ==, seed);
+  g_assert_cmpstr(patina_run_get_state(run), ==, "done");
+  GArray *h = patina_job_get_history(job);
+  g_assert_cmpuint(patina_run_get_history(run)->len, ==, h->len);
+  double best = -1;
+  for (guint i = 0; i < h->len; i++)
+    best = MAX(best, g_array_index(h, PatinaEpochRecord, i).val_acc);
+  g_assert_cmpfloat(patina_run_get_best_val_acc(run), ==, best);
+  g_assert_cmpfloat(patina_run_get_final_val_acc(run), ==,
+                    g_array_index(h, PatinaEpochRecord, h->len - 1).val_acc);
+}
+
+static gboolean folder_gone(gpointer path) { return !g_file_test(path, G_FILE_TEST_EXISTS); }
+
+static gboolean page_idle(gpointer page) { return !patina_runs_page_is_busy(page); }
+
+static void test_compare_runs(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  clear_runs();
+  PatinaRunsPage *page = runs_page(f);
+  rescan(page);
+  g_assert_cmpuint(n_listed(page), ==, 0);
+  open_demo(f);
+  PatinaWorkspace *ws = patina_window_get_workspace(f->window);
+
+  g_autofree char *a = train(f, 2, 4, 0.0007, 0);
+  g_autoptr(PatinaJob) job_a = g_object_ref(patina_workspace_get_job(ws));
+  g_autofree char *b = train(f, 3, 6, 0.002, 1);
+  PatinaJob *job_b = patina_workspace_get_job(ws);
+  g_assert_cmpstr(a, !=, b);
+
+  /* Both listed with the settings they trained with and their accuracies. */
+  g_assert_cmpuint(n_listed(page), ==, 2);
+  PatinaRun *run_a = patina_runs_page_find(page, a), *run_b = patina_runs_page_find(page, b);
+  g_assert_nonnull(run_a);
+  g_assert_nonnull(run_b);
+  check_run_matches_job(run_a, job_a, 2, 4, 0.0007, 0);
+  check_run_matches_job(run_b, job_b, 3, 6, 0.002, 1);
+
+  /* Sorting by a column orders the rows by it, both ways. */
+  patina_runs_page_sort_by(page, "lr", GTK_SORT_ASCENDING);
+  g_assert_true(listed(page, 0) == run_a);
+  patina_runs_page_sort_by(page, "lr", GTK_SORT_DESCENDING);
+  g_assert_true(listed(page, 0) == run_b);
+  patina_runs_page_sort_by(page, "best-val-acc", GTK_SORT_DESCENDING);
+  g_assert_cmpfloat(patina_run_get_best_val_acc(listed(page, 0)), >=,
+                    patina_run_get_best_val_acc(listed(page, 1)));
+  patina_runs_page_sort_by(page, "best-val-acc", GTK_SORT_ASCENDING);
+  g_assert_cmpfloat(patina_run_get_best_val_acc(listed(page, 0)), <=,
+                    patina_run_get_best_val_acc(listed(page, 1)));
+  patina_runs_page_sort_by(page, "epochs", GTK_SORT_DESCENDING);
+  g_assert_true(listed(page, 0) == run_b);
+
+  /* The filter keeps the runs holding every word. */
+  page_action(page, "runs.filter", "0.002");
+  g_assert_cmpuint(n_listed(page), ==, 1);
+  g_assert_true(listed(page, 0) == run_b);
+  page_action(page, "runs.filter", "PAPER batch 4");
+  g_assert_cmpuint(n_listed(page), ==, 1);
+  g_assert_true(listed(page, 0) == run_a);
+  page_action(page, "runs.filter", "paper5");
+  g_assert_cmpuint(n_listed(page), ==, 0);
+  page_action(page, "runs.filter", "");
+  g_assert_cmpuint(n_listed(page), ==, 2);
+
+  /* Ticking overlays one series per run. */
+  PatinaChart *chart = patina_runs_page_get_chart(page);
+  g_assert_cmpuint(patina_chart_get_n_series(chart), ==, 0);
+  page_action(page, "runs.toggle", a);
+  g_assert_cmpuint(patina_chart_get_n_series(chart), ==, 1);
+  page_action(page, "runs.toggle", b);
+  g_assert_cmpuint(patina_chart_get_n_series(chart), ==, 2);
+  g_assert_cmpuint(patina_chart_get_n_points(chart), ==, 2 + 3);
+  /* ticks survive a rescan */
+  rescan(page);
+  g_assert_cmpuint(patina_chart_get_n_series(chart), ==, 2);
+  patina_chart_set_smoothing(chart, 0.3);
+  save_screenshot(f, "runs", "runs.png");
+  patina_chart_set_smoothing(chart, 0);
+
+  /* Restore writes run A's settings back and shows the Train page. */
+  g_autoptr(GSettings) s = patina_settings_new();
+  g_settings_set_int(s, "train-batch", 17);
+  g_settings_set_double(s, "train-lr", 0.05);
+  g_settings_set_int(s, "train-epochs", 9);
+  g_settings_set_int(s, "train-seed", 5);
+  g_settings_set_int(s, "train-size", 64);
+  page_action(page, "runs.restore", a);
+  g_assert_cmpint(g_settings_get_int(s, "train-batch"), ==, 4);
+  g_assert_cmpfloat_with_epsilon(g_settings_get_double(s, "train-lr"), 0.0007, 1e-9);
+  g_assert_cmpint(g_settings_get_int(s, "train-epochs"), ==, 2);
+  g_assert_cmpint(g_settings_get_int(s, "train-seed"), ==, 0);
+  g_assert_cmpint(g_settings_get_int(s, "train-size"), ==, 46);
+  AdwViewStack *stack = ADW_VIEW_STACK(gtk_widget_get_ancestor(GTK_WIDGET(page),
+                                                               ADW_TYPE_VIEW_STACK));
+  g_assert_cmpstr(adw_view_stack_get_visible_child_name(stack), ==, "train");
+
+  /* Delete, then Undo: the run stays, on the page and on disk. */
+  g_autofree char *runs_dir = patina_runs_dir();
+  g_autofree char *dir_a = g_build_filename(runs_dir, a, NULL);
+  g_autofree char *dir_b = g_build_filename(runs_dir, b, NULL);
+  page_action(page, "runs.delete", a);
+  g_assert_null(patina_runs_page_find(page, a));
+  g_assert_cmpuint(n_listed(page), ==, 1);
+  g_assert_cmpuint(patina_chart_get_n_series(chart), ==, 1);
+  AdwToast *undo = patina_runs_page_get_undo_toast(page);
+  g_assert_nonnull(undo);
+  page_action(page, "runs.undo-delete", a);
+  adw_toast_dismiss(undo);
+  settle();
+  wait_for(page_idle, page, "the runs page to settle");
+  g_assert_nonnull(patina_runs_page_find(page, a));
+  g_assert_true(g_file_test(dir_a, G_FILE_TEST_IS_DIR));
+  rescan(page);
+  g_assert_cmpuint(n_listed(page), ==, 2);
+
+  /* Delete, then the toast goes: the folder goes with it. */
+  page_action(page, "runs.delete", b);
+  g_assert_true(g_file_test(dir_b, G_FILE_TEST_IS_DIR)); /* not before the toast goes */
+  adw_toast_dismiss(patina_runs_page_get_undo_toast(page));
+  wait_for(folder_gone, dir_b, "the deleted run's folder to be removed");
+  wait_for(page_idle, page, "the runs page to settle");
+  rescan(page);
+  g_assert_cmpuint(n_listed(page), ==, 1);
+  g_assert_nonnull(patina_runs_page_find(page, a));
+  g_assert_true(g_file_test(dir_a, G_FILE_TEST_IS_DIR));
+}
+
+static void write_file(const char *dir, const char *name, const char *contents, gssize len)
+{
+  g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+  g_autofree char *path = g_build_filename(dir, name, NULL);
+  g_assert_true(g_file_set_contents(path, contents, len, NULL));
+}
+
+/* Broken records and checkpoints are listed as damaged, saying which file and why. */
+static void test_damaged_runs(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  clear_runs();
+  g_autofree char *runs = patina_runs_dir();
+  g_autofree char *bad_json = g_build_filename(runs, "20000101-000001", NULL);
+  g_autofree char *no_record = g_build_filename(runs, "20000101-000002", NULL);
+  g_autofree char *bad_model = g_build_filename(runs, "20000101-000003", NULL);
+  g_autofree char *bad_field = g_build_filename(runs, "20000101-000004", NULL);
+  write_file(bad_json, "run.json", "{ \"model\": ", -1);
+  write_file(no_record, "model.safetensors", "", 0);
+  const char *record =
+    "{\"model\":\"paper\",\"dataset\":\"/d\",\"state\":\"done\",\"optimizer\":\"adam\","
+    "\"started_unix\":946684800,\"size\":46,\"epochs\":1,\"batch\":4,\"seed\":0,\"lr\":0.001,"
+    "\"momentum\":0.9,\"val_fraction\":0.2,\"best_val_acc\":0.5,\"final_val_acc\":0.5,"
+    "\"augmentation\":null,\"history\":[{\"epoch\":1,\"train_loss\":0.7,\"train_acc\":0.5,"
+    "\"val_loss\":0.69,\"val_acc\":0.5}]}";
+  write_file(bad_model, "run.json", record, -1);
+  write_file(bad_model, "model.safetensors", "\xff\xff\xff\x00\x00\x00\x00\x00{", 9);
+  g_autofree char *wrong = g_strdup(record);
+  memcpy(strstr(wrong, "\"batch\":4"), "\"batch\":0", 9);
+  write_file(bad_field, "run.json", wrong, -1);
+
+  PatinaRunsPage *page = runs_page(f);
+  rescan(page);
+  g_assert_cmpuint(n_listed(page), ==, 4);
+  const char *dirs[] = {bad_json, no_record, bad_model, bad_field};
+  const char *why[] = {"run.json", "no run.json", "safetensors", "batch"};
+  for (guint i = 0; i < G_N_ELEMENTS(dirs); i++) {
+    g_autofree char *id = g_path_get_basename(dirs[i]);
+    PatinaRun *run = patina_runs_page_find(page, id);
+    g_assert_nonnull(run);
+    const char *damage = patina_run_get_damage(run);
+    g_assert_nonnull(damage);
+    g_test_message("%s: %s", id, damage);
+    g_assert_nonnull(strstr(damage, why[i]));
+    g_assert_nonnull(strstr(damage, id)); /* names the file */
+    /* no curves to tick, no settings to restore: a toast says why */
+    page_action(page, "runs.toggle", id);
+    g_assert_false(patina_run_get_ticked(run));
+    ToastWait tw = {f->window, patina_window_get_n_toasts(f->window)};
+    page_action(page, "runs.restore", id);
+    wait_for(new_toast, &tw, "the toast refusing to restore a damaged run");
+    g_assert_cmpstr(patina_window_get_last_toast(f->window), ==, damage);
+  }
+  g_assert_cmpuint(patina_chart_get_n_series(patina_runs_page_get_chart(page)), ==, 0);
+  /* A damaged run can still be deleted. */
+  page_action(page, "runs.delete", "20000101-000001");
+  adw_toast_dismiss(patina_runs_page_get_undo_toast(page));
+  wait_for(folder_gone, bad_json, "the damaged run's folder to be removed");
+  wait_for(page_idle, page, "the runs page to settle");
+}
+
+/* ---- the chart ---- */
+
+static PatinaChart *chart_with_runs(Fixture *f)
+{
+  activate(f, "win.show-page", g_variant_new_string("runs"));
+  settle();
+  PatinaChart *chart = patina_runs_page_get_chart(runs_page(f));
+  patina_chart_clear(chart);
+  for (int r = 0; r < 2; r++) {
+    guint s = patina_chart_add_series(chart, r ? "run B" : "run A");
+    for (int e = 1; e <= 5; e++)
+      patina_chart_series_add_epoch(chart, s, e, 0.9 / (e + r), 0.5 + 0.08 * e, 1.0 / (e + r),
+                                    0.45 + 0.07 * e);
+  }
+  return chart;
+}
+
+static const double dip[] = {0.9, 0.5, 0.7, 0.2, 0.4};
+
+static void test_chart_smoothing(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  PatinaChart *chart = chart_with_runs(f);
+  guint s = patina_chart_add_series(chart, "dip");
+  for (guint i = 0; i < G_N_ELEMENTS(dip); i++)
+    patina_chart_series_add_epoch(chart, s, (int) i + 1, dip[i], 0.5, dip[i] + 0.1, NAN);
+
+  /* 0: the raw values, exactly */
+  patina_chart_set_smoothing(chart, 0);
+  g_autoptr(GArray) raw = patina_chart_get_curve(chart, s, 0);
+  g_assert_cmpuint(raw->len, ==, G_N_ELEMENTS(dip));
+  for (guint i = 0; i < raw->len; i++)
+    g_assert_cmpfloat(g_array_index(raw, double, i), ==, dip[i]);
+
+  /* 0.6: TensorBoard's debiased moving average; NaN (no validation) stays NaN */
+  patina_chart_set_smoothing(chart, 0.6);
+  g_autoptr(GArray) sm = patina_chart_get_curve(chart, s, 0);
+  double last = 0;
+  for (guint i = 0; i < sm->len; i++) {
+    last = 0.6 * last + 0.4 * dip[i];
+    double expected = last / (1 - pow(0.6, i + 1));
+    g_assert_cmpfloat_with_epsilon(g_array_index(sm, double, i), expected, 1e-12);
+  }
+  g_assert_cmpfloat(g_array_index(sm, double, 0), ==, dip[0]);
+  g_assert_cmpfloat(g_array_index(sm, double, 3), >, dip[3]); /* the dip is damped */
+  g_autoptr(GArray) val_acc = patina_chart_get_curve(chart, s, 3);
+  g_assert_true(isnan(g_array_index(val_acc, double, 2)));
+
+  /* the header's slider follows the chart and back */
+  PatinaChartView *view = PATINA_CHART_VIEW(gtk_widget_get_parent(GTK_WIDGET(chart)));
+  g_assert_true(patina_chart_view_get_chart(view) == chart);
+  patina_chart_set_smoothing(chart, 2.0); /* clamped */
+  g_assert_cmpfloat(patina_chart_get_smoothing(chart), ==, 0.99);
+  save_screenshot(f, NULL, "runs-smoothed.png");
+}
+
+static GtkCheckButton *log_check(PatinaChart *chart)
+{
+  GtkWidget *view = gtk_widget_get_parent(GTK_WIDGET(chart));
+  GtkWidget *header = gtk_widget_get_first_child(view);
+  for (GtkWidget *c = gtk_widget_get_first_child(header); c; c = gtk_widget_get_next_sibling(c))
+    if (GTK_IS_CHECK_BUTTON(c))
+      return GTK_CHECK_BUTTON(c);
+  g_assert_not_reached();
+}
+
+static void test_chart_log_scale(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  PatinaChart *chart = chart_with_runs(f);
+  g_autoptr(GError) error = NULL;
+  g_assert_true(patina_chart_set_log_scale(chart, TRUE, &error));
+  g_assert_no_error(error);
+  g_assert_true(gtk_check_button_get_active(log_check(chart))); /* the header follows */
+  settle();
+  g_assert_true(patina_chart_set_log_scale(chart, FALSE, NULL));
+
+  /* A loss of 0 cannot sit on a log axis: refused, with a message. */
+  guint s = patina_chart_add_series(chart, "zero");
+  patina_chart_series_add_epoch(chart, s, 1, 0.0, 1.0, 0.1, 1.0);
+  g_assert_false(patina_chart_set_log_scale(chart, TRUE, &error));
+  g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_false(patina_chart_get_log_scale(chart));
+  /* from the header: a toast, and the box unticks itself */
+  ToastWait tw = {f->window, patina_window_get_n_toasts(f->window)};
+  gtk_check_button_set_active(log_check(chart), TRUE);
+  wait_for(new_toast, &tw, "the toast refusing the log scale");
+  g_assert_nonnull(strstr(patina_window_get_last_toast(f->window), "log scale"));
+  g_assert_false(gtk_check_button_get_active(log_check(chart)));
+  g_assert_false(patina_chart_get_log_scale(chart));
+}
+
+typedef struct {
+  gboolean done, ok;
+  GError *error;
+} ExportWait;
+
+static void export_done(GObject *source, GAsyncResult *res, gpointer data)
+{
+  ExportWait *w = data;
+  w->ok = patina_chart_export_finish(PATINA_CHART(source), res, &w->error);
+  w->done = TRUE;
+}
+
+static gboolean export_finished(gpointer data) { return ((ExportWait *) data)->done; }
+
+typedef struct {
+  GString *title, *desc, *current;
+  char *root;
+} SvgText;
+
+static void svg_start(GMarkupParseContext *c, const char *name, const char **attr_names,
+                      const char **attr_values, gpointer data, GError **error)
+{
+  (void) c, (void) attr_names, (void) attr_values, (void) error;
+  SvgText *t = data;
+  if (!t->root)
+    t->root = g_strdup(name);
+  t->current = g_str_equal(name, "title") ? t->title : g_str_equal(name, "desc") ? t->desc : NULL;
+}
+
+static void svg_text(GMarkupParseContext *c, const char *text, gsize len, gpointer data,
+                     GError **error)
+{
+  (void) c, (void) error;
+  SvgText *t = data;
+  if (t->current)
+    g_string_append_len(t->current, text, (gssize) len);
+}
+
+static void svg_end(GMarkupParseContext *c, const char *name, gpointer data, GError **error)
+{
+  (void) c, (void) name, (void) error;
+  ((SvgText *) data)->current = NULL;
+}
+
+static void export_by_action(Fixture *f, PatinaChart *chart, const char *path)
+{
+  ToastWait tw = {f->window, patina_window_get_n_toasts(f->window)};
+  g_assert_true(gtk_widget_activate_action_variant(gtk_widget_get_parent(GTK_WIDGET(chart)),
+                                                   "chart.export-path",
+                                                   g_variant_new_string(path)));
+  wait_for(new_toast, &tw, "the export's toast");
+}
+
+static void test_chart_export(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  PatinaChart *chart = chart_with_runs(f);
+
+  /* PNG at the size asked for */
+  g_autofree char *png = g_build_filename(f->tmp, "chart.png", NULL);
+  ExportWait w = {0};
+  patina_chart_export_async(chart, png, 640, 360, NULL, export_done, &w);
+  wait_for(export_finished, &w, "the PNG export");
+  g_assert_no_error(w.error);
+  g_assert_true(w.ok);
+  int width = 0, height = 0;
+  g_assert_nonnull(gdk_pixbuf_get_file_info(png, &width, &height));
+  g_assert_cmpint(width, ==, 640);
+  g_assert_cmpint(height, ==, 360);
+
+  /* SVG through the view's action: well-formed XML that says what it shows */
+  g_autofree char *svg = g_build_filename(f->tmp, "chart.svg", NULL);
+  export_by_action(f, chart, svg);
+  g_assert_true(g_str_has_prefix(patina_window_get_last_toast(f->window), "Saved the chart"));
+  g_autofree char *svg_text_all = NULL;
+  gsize svg_len;
+  g_assert_true(g_file_get_contents(svg, &svg_text_all, &svg_len, NULL));
+  SvgText t = {g_string_new(NULL), g_string_new(NULL), NULL, NULL};
+  GMarkupParser parser = {svg_start, svg_end, svg_text, NULL, NULL};
+  GMarkupParseContext *ctx = g_markup_parse_context_new(&parser, 0, &t, NULL);
+  g_autoptr(GError) error = NULL;
+  g_assert_true(g_markup_parse_context_parse(ctx, svg_text_all, (gssize) svg_len, &error) &&
+                g_markup_parse_context_end_parse(ctx, &error));
+  g_assert_no_error(error);
+  g_markup_parse_context_free(ctx);
+  g_assert_cmpstr(t.root, ==, "svg");
+  g_assert_cmpstr(t.title->str, ==, "Loss and accuracy per epoch");
+  const char *words[] = {"Loss", "Accuracy", "Epoch", "run A", "run B"};
+  for (guint i = 0; i < G_N_ELEMENTS(words); i++)
+    g_assert_nonnull(strstr(t.desc->str, words[i]));
+  g_assert_nonnull(strstr(svg_text_all, "<path")); /* the curves are drawn, not only named */
+  g_string_free(t.title, TRUE);
+  g_string_free(t.desc, TRUE);
+  g_free(t.root);
+
+  /* PDF: one page, written by cairo */
+  g_autofree char *pdf = g_build_filename(f->tmp, "chart.pdf", NULL);
+  export_by_action(f, chart, pdf);
+  g_autofree char *pdf_data = NULL;
+  gsize pdf_len;
+  g_assert_true(g_file_get_contents(pdf, &pdf_data, &pdf_len, NULL));
+  g_assert_true(g_str_has_prefix(pdf_data, "%PDF-"));
+  guint pages = 0;
+  for (const char *p = pdf_data; (p = g_strstr_len(p, pdf_len - (p - pdf_data), "/Type /Page"));
+       p++)
+    pages += p[strlen("/Type /Page")] != 's';
+  g_assert_cmpuint(pages, ==, 1);
+  g_assert_nonnull(g_strstr_len(pdf_data, pdf_len, "cairo"));
+
+  /* an unknown extension is refused with a message, and nothing is written */
+  g_autofree char *bad = g_build_filename(f->tmp, "chart.bmp", NULL);
+  export_by_action(f, chart, bad);
+  g_assert_true(g_str_has_prefix(patina_window_get_last_toast(f->window),
+                                 "Cannot export the chart"));
+  g_assert_false(g_file_test(bad, G_FILE_TEST_EXISTS));
+}
+
+
+int main(int argc, char **argv)
+{
+  app_test_init(&argc, &argv);
+  g_test_add("/runs/compare", Fixture, NULL, fixture_set_up, test_compare_runs,
+             fixture_tear_down);
+  g_test_add("/runs/damaged", Fixture, NULL, fixture_set_up, test_damaged_runs,
+             fixture_tear_down);
+  g_test_add("/runs/chart-smoothing", Fixture, NULL, fixture_set_up, test_chart_smoothing,
+             fixture_tear_down);
+  g_test_add("/runs/chart-log-scale", Fixture, NULL, fixture_set_up, test_chart_log_scale,
+             fixture_tear_down);
+  g_test_add("/runs/chart-export", Fixture, NULL, fixture_set_up, test_chart_export,
+             fixture_tear_down);
+  return app_test_run();
+}
