@@ -317,8 +317,18 @@ static void on_settings_augment(PatinaAugmentPage *self)
 {
   PatinaAugment a;
   g_autoptr(GError) error = NULL;
-  if (!patina_settings_get_augment(self->settings, &a, &error))
-    g_warning("%s", error->message); /* a is all off then */
+  if (!patina_settings_get_augment(self->settings, &a, &error)) {
+    /* Shown as all off but not written back: the Train page refuses the key with the same
+     * message until the user changes a parameter here. */
+    g_autofree char *msg = g_strdup_printf(_("The saved augmentation is invalid (%s)"),
+                                           error->message);
+    toast(self, msg);
+    self->params = a;
+    patina_augment_controls_set(self->controls, &a);
+    update_preset_row(self);
+    queue_render(self);
+    return;
+  }
   g_autofree char *theirs = patina_augment_to_json(&a);
   g_autofree char *mine = patina_augment_to_json(&self->params);
   if (self->syncing || g_str_equal(theirs, mine))
