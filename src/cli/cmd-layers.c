@@ -70,14 +70,14 @@ int cli_layers(int argc, char **argv)
     return CLI_USAGE;
   g_autofree char *layer_s = layer_arg, *cmap_s = colormap_arg, *norm_s = normalise_arg,
                   *sort_s = sort_arg, *out = output, *crop_s = crop_arg;
+  if (six && filters)
+    return cli_usage_error("layers", "--six-colormaps and --filters draw different figures; "
+                                     "choose one");
   int wanted = list || filters ? 2 : 3;
   if (argc != wanted)
     return cli_usage_error("layers", wanted == 2 ? "expected MODEL" : "expected MODEL and IMAGE");
   if (!list && !out)
     return cli_usage_error("layers", "-o FILE is required");
-  if (six && filters)
-    return cli_usage_error("layers", "--six-colormaps and --filters draw different figures; "
-                                     "choose one");
   if (max_maps < 0)
     return cli_usage_error("layers", "--max-maps must be 0 or more");
   if (!(dpi >= 30 && dpi <= 2400))
