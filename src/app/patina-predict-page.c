@@ -5,14 +5,13 @@
 #include <math.h>
 #include <string.h>
 
-#include "data/image.h"
 #include "patina-predict-columns.h"
+#include "patina-predict-detail.h"
 #include "patina-prediction.h"
 #include "patina-util.h"
 #include "patina-window.h"
 
 #define POLL_INTERVAL_MS 100
-#define PREVIEW_SIZE 512
 
 /* Results handed from the prediction workers to the main loop, which drains them in batches
  * from one timeout. Reference counted: a worker may outlive the page or the model it ran. */
@@ -82,22 +81,18 @@ struct _PatinaPredictPage {
   GtkStack *stack;
   AdwStatusPage *empty_page;
   GtkColumnView *column_view;
-  GtkPicture *detail_picture;
-  GtkLabel *detail_name, *detail_class, *detail_info;
-  GtkGrid *detail_bars;
+  PatinaPredictDetail *detail;
 
   PatinaWorkspace *workspace;
   PatinaLoadedModel *model; /* the one the rows are predicted with */
   GListStore *predictions;
   GtkSortListModel *sorted;
   GtkSingleSelection *selection;
-  PatinaPrediction *shown; /* the detail pane's item, followed for its state */
   GCancellable *cancellable; /* of the workers of this model and list */
   Shared *shared;
   guint poll_id;
   guint batch_total, batch_done; /* progress since the page was last idle */
   GPtrArray *batch_failures;     /* names of the images that failed in this batch */
-  GCancellable *preview_cancellable;
   GtkFileChooserNative *chooser;
   char *model_summary;
 };
@@ -146,8 +141,6 @@ static void predict_worker(GTask *task, gpointer source, gpointer task_data,
   patina_thread_restore_priority(priority);
   g_task_return_boolean(task, TRUE);
 }
-
-static void update_detail(PatinaPredictPage *self);
 
 static void update_status(PatinaPredictPage *self)
 {
@@ -285,186 +278,12 @@ static void add_paths(PatinaPredictPage *self, const char *const *paths)
   update_status(self);
 }
 
-/* ---- the detail pane ---- */
+/* ---- the selected image ---- */
 
-typedef struct {
-  int width, height, cropped_rows;
-  int tw, th;
-  GBytes *rgb;
-} Preview;
-
-static void preview_free(gpointer p)
-{
-  Preview *v = p;
-  g_clear_pointer(&v->rgb, g_bytes_unref);
-  g_free(v);
-}
-
-static void preview_worker(GTask *task, gpointer source, gpointer task_data,
-                           GCancellable *cancellable)
-{
-  (void) source;
-  (void) cancellable;
-  GError *error = NULL;
-  int priority = patina_thread_lower_priority();
-  /* What the network sees: gray, the data bar cropped. */
-  g_autoptr(PatinaGray) g = patina_gray_load(task_data, &error);
-  patina_thread_restore_priority(priority);
-  if (!g) {
-    g_task_return_error(task, error);
-    return;
-  }
-  Preview *v = g_new0(Preview, 1);
-  v->width = g->width;
-  v->height = g->height;
-  v->cropped_rows = g->databar.bar_rows;
-  double scale = MIN(1.0, (double) PREVIEW_SIZE / MAX(g->width, g->height));
-  v->tw = MAX(1, (int) (g->width * scale + 0.5));
-  v->th = MAX(1, (int) (g->height * scale + 0.5));
-  g_autofree float *small = g_new(float, (gsize) v->tw * v->th);
-  patina_resize_bilinear(g->pixels, g->width, g->height, small, v->tw, v->th);
-  guint8 *rgb = g_malloc((gsize) v->tw * v->th * 3);
-  for (gsize i = 0; i < (gsize) v->tw * v->th; i++) {
-    float x = CLAMP(small[i], 0.0f, 1.0f);
-    rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = (guint8) (x * 255.0f + 0.5f);
-  }
-  v->rgb = g_bytes_new_take(rgb, (gsize) v->tw * v->th * 3);
-  g_task_return_pointer(task, v, preview_free);
-}
-
-static void preview_done(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  (void) source;
-  g_autoptr(GError) error = NULL;
-  Preview *v = g_task_propagate_pointer(G_TASK(res), &error);
-  if (!v) {
-    /* cancelled (a newer selection) or unreadable: the row already says why */
-    return;
-  }
-  PatinaPredictPage *self = user_data; /* alive: disposing cancels the preview first */
-  g_autoptr(GdkTexture) tex =
-    gdk_memory_texture_new(v->tw, v->th, GDK_MEMORY_R8G8B8, v->rgb, (gsize) v->tw * 3);
-  gtk_picture_set_paintable(self->detail_picture, GDK_PAINTABLE(tex));
-  if (self->model) {
-    int size = patina_loaded_model_get_input_size(self->model);
-    g_autofree char *info = NULL;
-    if (v->cropped_rows > 0)
-      info = g_strdup_printf(_("%d×%d px after cropping the %d-row data bar; resized to %d×%d "
-                               "px, the input this model was trained for"),
-                             v->width, v->height, v->cropped_rows, size, size);
-    else if (v->width == size && v->height == size)
-      info = g_strdup_printf(_("%d×%d px, the input size of this model"), v->width, v->height);
-    else
-      info = g_strdup_printf(_("%d×%d px; resized to %d×%d px, the input this model was "
-                               "trained for"),
-                             v->width, v->height, size, size);
-    gtk_label_set_label(self->detail_info, info);
-  }
-  preview_free(v);
-}
-
-static void load_preview(PatinaPredictPage *self, const char *path)
-{
-  if (self->preview_cancellable)
-    g_cancellable_cancel(self->preview_cancellable);
-  g_clear_object(&self->preview_cancellable);
-  gtk_picture_set_paintable(self->detail_picture, NULL);
-  if (!path)
-    return;
-  self->preview_cancellable = g_cancellable_new();
-  g_autoptr(GTask) task = g_task_new(NULL, self->preview_cancellable, preview_done, self);
-  g_task_set_return_on_cancel(task, TRUE);
-  g_task_set_task_data(task, g_strdup(path), g_free);
-  g_task_run_in_thread(task, preview_worker);
-}
-
-static void rebuild_bars(PatinaPredictPage *self)
-{
-  GtkWidget *child;
-  while ((child = gtk_widget_get_first_child(GTK_WIDGET(self->detail_bars))))
-    gtk_grid_remove(self->detail_bars, child);
-  PatinaPrediction *p = self->shown;
-  if (!p || patina_prediction_get_state(p) != PATINA_PREDICTION_DONE || !self->model)
-    return;
-  const PatinaCheckpointMeta *meta = patina_loaded_model_get_meta(self->model);
-  int n = patina_prediction_get_n_classes(p);
-  for (int k = 0; k < n; k++) {
-    double v = patina_prediction_get_probability(p, k);
-    GtkWidget *name = gtk_label_new(meta->class_names[k]);
-    gtk_label_set_xalign(GTK_LABEL(name), 0);
-    gtk_label_set_ellipsize(GTK_LABEL(name), PANGO_ELLIPSIZE_END);
-    gtk_label_set_max_width_chars(GTK_LABEL(name), 16);
-    GtkWidget *bar = gtk_level_bar_new_for_interval(0, 1);
-    /* No "low/high/full" colours: a probability is not a fill level that gets good or bad. */
-    gtk_level_bar_remove_offset_value(GTK_LEVEL_BAR(bar), GTK_LEVEL_BAR_OFFSET_LOW);
-    gtk_level_bar_remove_offset_value(GTK_LEVEL_BAR(bar), GTK_LEVEL_BAR_OFFSET_HIGH);
-    gtk_level_bar_remove_offset_value(GTK_LEVEL_BAR(bar), GTK_LEVEL_BAR_OFFSET_FULL);
-    gtk_level_bar_set_value(GTK_LEVEL_BAR(bar), CLAMP(v, 0.0, 1.0));
-    gtk_widget_set_hexpand(bar, TRUE);
-    gtk_widget_set_valign(bar, GTK_ALIGN_CENTER);
-    gtk_accessible_update_property(GTK_ACCESSIBLE(bar), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                   meta->class_names[k], -1);
-    g_autofree char *pct = g_strdup_printf("%.1f %%", 100 * v);
-    GtkWidget *value = gtk_label_new(pct);
-    gtk_label_set_xalign(GTK_LABEL(value), 1);
-    gtk_label_set_width_chars(GTK_LABEL(value), 7);
-    gtk_widget_add_css_class(value, "numeric");
-    if (k == patina_prediction_get_best(p))
-      gtk_widget_add_css_class(name, "heading");
-    gtk_grid_attach(self->detail_bars, name, 0, k, 1, 1);
-    gtk_grid_attach(self->detail_bars, bar, 1, k, 1, 1);
-    gtk_grid_attach(self->detail_bars, value, 2, k, 1, 1);
-  }
-}
-
-static void update_detail(PatinaPredictPage *self)
-{
-  PatinaPrediction *p = self->shown;
-  gtk_widget_remove_css_class(GTK_WIDGET(self->detail_info), "error");
-  gtk_widget_add_css_class(GTK_WIDGET(self->detail_info), "dim-label");
-  if (!p) {
-    gtk_label_set_label(self->detail_name, "");
-    gtk_label_set_label(self->detail_class, "");
-    gtk_label_set_label(self->detail_info, "");
-  } else {
-    gtk_label_set_label(self->detail_name, patina_prediction_get_name(p));
-    gtk_widget_set_tooltip_text(GTK_WIDGET(self->detail_name), patina_prediction_get_path(p));
-    switch (patina_prediction_get_state(p)) {
-    case PATINA_PREDICTION_DONE: {
-      double v = patina_prediction_get_probability(p, patina_prediction_get_best(p));
-      g_autofree char *text =
-        g_strdup_printf(_("%s  (%.1f %%)"), patina_prediction_get_class_name(p), 100 * v);
-      gtk_label_set_label(self->detail_class, text);
-      break;
-    }
-    case PATINA_PREDICTION_FAILED:
-      gtk_label_set_label(self->detail_class, _("Cannot be predicted"));
-      gtk_label_set_label(self->detail_info, patina_prediction_get_error(p));
-      gtk_widget_remove_css_class(GTK_WIDGET(self->detail_info), "dim-label");
-      gtk_widget_add_css_class(GTK_WIDGET(self->detail_info), "error");
-      break;
-    default:
-      gtk_label_set_label(self->detail_class,
-                          self->model ? _("Predicting…") : _("Open a model to predict"));
-      break;
-    }
-  }
-  rebuild_bars(self);
-}
-
-static void on_selected(PatinaPredictPage *self)
+static void show_selected(PatinaPredictPage *self)
 {
   PatinaPrediction *p = gtk_single_selection_get_selected_item(self->selection);
-  if (p == self->shown)
-    return;
-  if (self->shown)
-    g_signal_handlers_disconnect_by_data(self->shown, self);
-  g_set_object(&self->shown, p);
-  if (p)
-    g_signal_connect_swapped(p, "notify::state", G_CALLBACK(update_detail), self);
-  gtk_label_set_label(self->detail_info, "");
-  update_detail(self);
-  load_preview(self, p ? patina_prediction_get_path(p) : NULL);
+  patina_predict_detail_show(self->detail, p, self->model);
 }
 
 /* ---- the model and the data set ---- */
@@ -576,7 +395,7 @@ static void on_model_changed(PatinaPredictPage *self)
   update_model_row(self);
   update_warning(self);
   update_status(self);
-  update_detail(self);
+  show_selected(self);
 }
 
 void patina_predict_page_set_workspace(PatinaPredictPage *self, PatinaWorkspace *workspace)
@@ -789,7 +608,7 @@ const char *patina_predict_page_get_model_summary(PatinaPredictPage *self)
 }
 const char *patina_predict_page_get_detail_info(PatinaPredictPage *self)
 {
-  return gtk_label_get_label(self->detail_info);
+  return patina_predict_detail_get_info(self->detail);
 }
 
 /* ---- lifecycle ---- */
@@ -800,17 +619,11 @@ static void patina_predict_page_dispose(GObject *object)
   if (self->cancellable)
     g_cancellable_cancel(self->cancellable);
   g_clear_object(&self->cancellable);
-  if (self->preview_cancellable)
-    g_cancellable_cancel(self->preview_cancellable);
-  g_clear_object(&self->preview_cancellable);
   g_clear_handle_id(&self->poll_id, g_source_remove);
   g_clear_pointer(&self->shared, shared_unref);
   if (self->chooser)
     gtk_native_dialog_destroy(GTK_NATIVE_DIALOG(self->chooser));
   g_clear_object(&self->chooser);
-  if (self->shown)
-    g_signal_handlers_disconnect_by_data(self->shown, self);
-  g_clear_object(&self->shown);
   gtk_widget_dispose_template(GTK_WIDGET(self), PATINA_TYPE_PREDICT_PAGE);
   GtkWidget *child;
   while ((child = gtk_widget_get_first_child(GTK_WIDGET(self))))
@@ -830,6 +643,7 @@ static void patina_predict_page_class_init(PatinaPredictPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
   object_class->dispose = patina_predict_page_dispose;
 
+  g_type_ensure(PATINA_TYPE_PREDICT_DETAIL);
   gtk_widget_class_set_template_from_resource(widget_class,
                                               "/org/patina/Patina/ui/patina-predict-page.ui");
   gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, model_row);
@@ -840,11 +654,7 @@ static void patina_predict_page_class_init(PatinaPredictPageClass *klass)
   gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, stack);
   gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, empty_page);
   gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, column_view);
-  gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, detail_picture);
-  gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, detail_name);
-  gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, detail_class);
-  gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, detail_info);
-  gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, detail_bars);
+  gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, detail);
 
   gtk_widget_class_install_action(widget_class, "predict.add-images", NULL, add_images_action);
   gtk_widget_class_install_action(widget_class, "predict.add-paths", "as", add_paths_action);
@@ -873,7 +683,7 @@ static void patina_predict_page_init(PatinaPredictPage *self)
                                          sorter ? g_object_ref(sorter) : NULL);
   self->selection = gtk_single_selection_new(G_LIST_MODEL(self->sorted)); /* takes sorted */
   gtk_column_view_set_model(self->column_view, GTK_SELECTION_MODEL(self->selection));
-  g_signal_connect_swapped(self->selection, "notify::selected-item", G_CALLBACK(on_selected),
+  g_signal_connect_swapped(self->selection, "notify::selected-item", G_CALLBACK(show_selected),
                            self);
 
   GtkDropTarget *drop = gtk_drop_target_new(GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
