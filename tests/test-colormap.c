@@ -183,6 +183,16 @@ static void test_apply(void)
                       patina_colormap_pixel(lava, plane[y * 3 + x] / 5.0f, TRUE) & 0xffffff);
     }
   cairo_surface_destroy(s);
+
+  /* A swatch runs from the first entry on the left to the last on the right. */
+  cairo_surface_t *sw = patina_colormap_swatch(lava, 64, 3, FALSE);
+  g_assert_nonnull(sw);
+  data = cairo_image_surface_get_data(sw);
+  stride = cairo_image_surface_get_stride(sw);
+  const guint32 *last_row = (const guint32 *) (data + 2 * stride);
+  g_assert_cmphex(last_row[0] & 0xffffff, ==, patina_colormap_pixel(lava, 0, FALSE) & 0xffffff);
+  g_assert_cmphex(last_row[63] & 0xffffff, ==, patina_colormap_pixel(lava, 1, FALSE) & 0xffffff);
+  cairo_surface_destroy(sw);
 }
 
 int main(int argc, char **argv)

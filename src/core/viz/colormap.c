@@ -307,6 +307,26 @@ cairo_surface_t *patina_colormap_render(const PatinaColormap *cmap, const float 
   return s;
 }
 
+cairo_surface_t *patina_colormap_swatch(const PatinaColormap *cmap, int width, int height,
+                                        gboolean reversed)
+{
+  cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
+  if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
+    cairo_surface_destroy(s);
+    return NULL;
+  }
+  cairo_surface_flush(s);
+  guint8 *data = cairo_image_surface_get_data(s);
+  int stride = cairo_image_surface_get_stride(s);
+  for (int x = 0; x < width; x++) {
+    guint32 px = patina_colormap_pixel(cmap, width > 1 ? (float) x / (width - 1) : 0.0f, reversed);
+    for (int y = 0; y < height; y++)
+      ((guint32 *) (data + (gsize) y * stride))[x] = px;
+  }
+  cairo_surface_mark_dirty(s);
+  return s;
+}
+
 static double srgb_to_linear(double c)
 {
   return c <= 0.04045 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4);

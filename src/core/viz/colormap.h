@@ -47,6 +47,11 @@ cairo_surface_t *patina_colormap_render(const PatinaColormap *cmap, const float 
                                         int width, int height, float lo, float hi,
                                         gboolean reversed);
 
+/* A width × height RGB24 swatch of the map, low values on the left: what a colormap chooser
+ * shows beside each name. NULL if cairo could not allocate it. */
+cairo_surface_t *patina_colormap_swatch(const PatinaColormap *cmap, int width, int height,
+                                        gboolean reversed);
+
 /* CIE L* (D65, sRGB) of an 8-bit sRGB colour: what "sequential" is checked against. */
 double patina_colormap_lightness(const guint8 rgb[3]);
 
