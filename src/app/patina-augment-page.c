@@ -83,6 +83,7 @@ struct _PatinaAugmentPage {
   GArray *shown_tiles;
 
   GtkFileChooserNative *chooser;
+  GError *startup_error; /* the saved parameters did not parse; told once the window exists */
 };
 
 G_DEFINE_FINAL_TYPE(PatinaAugmentPage, patina_augment_page, GTK_TYPE_WIDGET)
@@ -320,9 +321,7 @@ static void on_settings_augment(PatinaAugmentPage *self)
   if (!patina_settings_get_augment(self->settings, &a, &error)) {
     /* Shown as all off but not written back: the Train page refuses the key with the same
      * message until the user changes a parameter here. */
-    g_autofree char *msg = g_strdup_printf(_("The saved augmentation is invalid (%s)"),
-                                           error->message);
-    toast(self, msg);
+    toast(self, error->message);
     self->params = a;
     patina_augment_controls_set(self->controls, &a);
     update_preset_row(self);
@@ -656,6 +655,9 @@ void patina_augment_page_set_workspace(PatinaAugmentPage *self, PatinaWorkspace 
   g_signal_connect_object(workspace, "notify::dataset", G_CALLBACK(on_dataset_changed), self,
                           G_CONNECT_SWAPPED);
   on_dataset_changed(self);
+  if (self->startup_error)
+    toast(self, self->startup_error->message);
+  g_clear_error(&self->startup_error);
 }
 
 char *patina_augment_page_get_params_json(PatinaAugmentPage *self)
@@ -718,6 +720,7 @@ static void patina_augment_page_dispose(GObject *object)
   g_clear_pointer(&self->shown_json, g_free);
   g_clear_pointer(&self->shown_path, g_free);
   g_clear_pointer(&self->shown_tiles, g_array_unref);
+  g_clear_error(&self->startup_error);
   G_OBJECT_CLASS(patina_augment_page_parent_class)->dispose(object);
 }
 
@@ -800,9 +803,7 @@ static void patina_augment_page_init(PatinaAugmentPage *self)
   self->controls = patina_augment_controls_new(self->geometry_group, self->intensity_group,
                                                self->noise_group, on_controls_changed, self);
   PatinaAugment a;
-  g_autoptr(GError) error = NULL;
-  if (!patina_settings_get_augment(self->settings, &a, &error))
-    g_warning("%s", error->message);
+  patina_settings_get_augment(self->settings, &a, &self->startup_error);
   self->params = a;
   patina_augment_controls_set(self->controls, &a);
   update_preset_row(self);

@@ -310,7 +310,16 @@ static void test_settings_reach_training(Fixture *f, gconstpointer user_data)
   g_autoptr(GError) broken = NULL;
   g_assert_false(patina_train_config_from_settings(s, &cfg, &storage, &broken));
   g_assert_nonnull(strstr(broken->message, "rotation_range"));
+  g_assert_nonnull(strstr(patina_window_get_last_toast(f->window), "rotation_range"));
   g_settings_reset(s, "train-augment");
+
+  /* a window opened with the broken key says so, and training refuses it */
+  PatinaWindow *second = patina_window_new(NULL);
+  g_object_ref_sink(second);
+  g_assert_nonnull(strstr(patina_window_get_last_toast(second), "rotation_range"));
+  gtk_window_destroy(GTK_WINDOW(second));
+  g_object_unref(second);
+  g_settings_reset(s, "augment");
 }
 
 static void test_bad_image(Fixture *f, gconstpointer user_data)
