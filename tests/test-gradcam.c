@@ -286,6 +286,30 @@ static void test_overlay(void)
   }
 }
 
+/* Display downscaling averages areas: 2:1 gives the 2×2 block means, and any factor keeps the
+ * image's mean (each source pixel's area is shared out exactly once). */
+static void test_resize_for_display(void)
+{
+  float src[10 * 6], dst[5 * 3], odd[3 * 4];
+  double mean = 0;
+  for (int i = 0; i < 60; i++) {
+    src[i] = (float) ((i * 37) % 11) / 10.0f;
+    mean += src[i] / 60.0;
+  }
+  patina_resize_for_display(src, 10, 6, dst, 5, 3);
+  for (int y = 0; y < 3; y++)
+    for (int x = 0; x < 5; x++) {
+      double block = (src[(2 * y) * 10 + 2 * x] + src[(2 * y) * 10 + 2 * x + 1] +
+                      src[(2 * y + 1) * 10 + 2 * x] + src[(2 * y + 1) * 10 + 2 * x + 1]) / 4.0;
+      g_assert_cmpfloat(fabs(dst[y * 5 + x] - block), <, 1e-6);
+    }
+  patina_resize_for_display(src, 10, 6, odd, 3, 4);
+  double m2 = 0;
+  for (int i = 0; i < 12; i++)
+    m2 += odd[i] / 12.0;
+  g_assert_cmpfloat(fabs(m2 - mean), <, 1e-6);
+}
+
 /* ------------------------------------------------------------------ patina-cli gradcam */
 static char *tmp;
 
@@ -387,6 +411,7 @@ int main(int argc, char **argv)
   g_test_add_func("/gradcam/batchnorm-model", test_batchnorm_model);
   g_test_add_func("/gradcam/layer-lookup", test_layer_lookup);
   g_test_add_func("/gradcam/overlay", test_overlay);
+  g_test_add_func("/gradcam/resize-for-display", test_resize_for_display);
   g_test_add_func("/gradcam/cli", test_cli_happy);
   g_test_add_func("/gradcam/cli-bad-input", test_cli_bad_input);
   cli_setup();

@@ -323,7 +323,7 @@ cairo_surface_t *patina_cam_file_overlay(PatinaModel *m, const char *path,
   g_autofree float *scaled = NULL;
   if (w != img->width || h != img->height) {
     scaled = g_new(float, (gsize) w * h);
-    patina_resize_bilinear(img->pixels, img->width, img->height, scaled, w, h);
+    patina_resize_for_display(img->pixels, img->width, img->height, scaled, w, h);
     gray = scaled;
   }
   g_autofree float *up = patina_cam_upsample(cam, w, h);
@@ -334,6 +334,48 @@ cairo_surface_t *patina_cam_file_overlay(PatinaModel *m, const char *path,
     patina_cam_clear(cam);
   }
   return s;
+}
+
+/* Weights of the source pixels [lo, hi) that output pixel i covers along one axis, as the
+ * covered length of each. */
+static void footprint(int i, double scale, int src_len, int *lo, int *hi)
+{
+  *lo = (int) floor(i * scale);
+  *hi = MIN(src_len, (int) ceil((i + 1) * scale));
+  *hi = MAX(*hi, *lo + 1);
+}
+
+static double overlap(int p, int i, double scale)
+{
+  double a = MAX((double) p, i * scale), b = MIN(p + 1.0, (i + 1) * scale);
+  return MAX(0.0, b - a);
+}
+
+void patina_resize_for_display(const float *src, int sw, int sh, float *dst, int dw, int dh)
+{
+  if (dw >= sw || dh >= sh) {
+    patina_resize_bilinear(src, sw, sh, dst, dw, dh);
+    return;
+  }
+  double sx = (double) sw / dw, sy = (double) sh / dh;
+  for (int y = 0; y < dh; y++) {
+    int y0, y1;
+    footprint(y, sy, sh, &y0, &y1);
+    for (int x = 0; x < dw; x++) {
+      int x0, x1;
+      footprint(x, sx, sw, &x0, &x1);
+      double sum = 0.0, wsum = 0.0;
+      for (int py = y0; py < y1; py++) {
+        double wy = overlap(py, y, sy);
+        for (int px = x0; px < x1; px++) {
+          double w = wy * overlap(px, x, sx);
+          sum += w * src[(gsize) py * sw + px];
+          wsum += w;
+        }
+      }
+      dst[(gsize) y * dw + x] = (float) (wsum > 0.0 ? sum / wsum : 0.0);
+    }
+  }
 }
 
 static cairo_status_t append_png(void *closure, const unsigned char *data, unsigned int length)

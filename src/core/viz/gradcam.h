@@ -87,6 +87,12 @@ cairo_surface_t *patina_cam_file_overlay(PatinaModel *model, const char *path,
                                          double opacity, int max_side, PatinaCam *cam,
                                          GError **error);
 
+/* Resizes a plane for display: each output pixel is the mean of the source area it covers
+ * (what a viewer shows when it shrinks an image; bilinear sampling alone aliases fine texture
+ * at large reductions). Upscaling falls back to bilinear. */
+void patina_resize_for_display(const float *src, int src_w, int src_h, float *dst, int dst_w,
+                               int dst_h);
+
 /* Writes surface as a PNG to path atomically (a temporary file renamed over it). */
 gboolean patina_surface_save_png(cairo_surface_t *surface, const char *path, GError **error);
 

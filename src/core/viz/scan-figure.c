@@ -38,7 +38,7 @@ cairo_surface_t *patina_scan_figure(const PatinaScan *scan, const PatinaGray *im
   double f = panel_side > 0 ? MIN(1.0, (double) panel_side / MAX(img->width, img->height)) : 1.0;
   int pw = MAX(1, (int) lround(img->width * f)), ph = MAX(1, (int) lround(img->height * f));
   g_autofree float *gray = g_new(float, (gsize) pw * ph);
-  patina_resize_bilinear(img->pixels, img->width, img->height, gray, pw, ph);
+  patina_resize_for_display(img->pixels, img->width, img->height, gray, pw, ph);
 
   int width = 2 * MARGIN + panels * pw + (panels - 1) * GAP;
   width = MAX(width, 2 * MARGIN + 360); /* room for the colorbar's labels */
