@@ -137,6 +137,30 @@ static void test_lightness_monotonic(void)
   g_assert_cmpfloat(patina_colormap_lightness(b), <, patina_colormap_lightness(a));
 }
 
+/* The paper's five own maps rise in L* in equal steps (they are built in L*a*b*); 8-bit rounding
+ * and the clamp to the sRGB gamut leave a little off the line. */
+static void test_lightness_linear(void)
+{
+  const char *uniform[] = {"blue_RGB", "aqua", "moonlight", "bronze", "red_lava"};
+  for (guint m = 0; m < G_N_ELEMENTS(uniform); m++) {
+    const PatinaColormap *cmap = patina_colormap_lookup(uniform[m], NULL);
+    double first = patina_colormap_lightness(entry(cmap, 0));
+    double last = patina_colormap_lightness(entry(cmap, 255));
+    double worst = 0;
+    for (int i = 0; i < 256; i++) {
+      double line = first + (last - first) * i / 255.0;
+      worst = MAX(worst, fabs(patina_colormap_lightness(entry(cmap, i)) - line));
+    }
+    g_test_message("%s: L* off its line by %.2f at most", uniform[m], worst);
+    g_assert_cmpfloat(worst, <, 1.5);
+  }
+  /* viridis is uniform in CAM02-UCS, not in L*; gray (sRGB steps) is not uniform in L* at all,
+   * which shows the check can fail. */
+  const PatinaColormap *gray = patina_colormap_lookup("gray", NULL);
+  double mid = patina_colormap_lightness(entry(gray, 128));
+  g_assert_cmpfloat(fabs(mid - 50.0), >, 1.5);
+}
+
 static void test_reversal(void)
 {
   for (const char *const *name = patina_colormap_names(); *name; name++) {
@@ -203,6 +227,7 @@ int main(int argc, char **argv)
   g_test_add_func("/colormap/bone-is-matplotlib", test_bone_is_matplotlib);
   g_test_add_func("/colormap/viridis-is-matplotlib", test_viridis_is_matplotlib);
   g_test_add_func("/colormap/lightness-monotonic", test_lightness_monotonic);
+  g_test_add_func("/colormap/lightness-linear", test_lightness_linear);
   g_test_add_func("/colormap/reversal", test_reversal);
   g_test_add_func("/colormap/apply", test_apply);
   return g_test_run();

@@ -21,8 +21,13 @@
  *   red_lava   "colour intensity": black through dark red, red and orange to a pale yellow,
  *              the family of ImageJ's "Red Hot"/matplotlib "hot" with more time spent in red.
  *
- * The control points were chosen so that L* never decreases (checked in tests/test-colormap.c
- * for every map) and each map spans L* ≈ 0–97. */
+ * Those five are interpolated in CIE L*a*b* rather than sRGB, with each control colour placed
+ * at the position its own L* gives it: lightness then
+ * rises in equal steps from end to end, so equal differences of activation look equal, which
+ * sRGB interpolation between dark colours does not give (blue_RGB reached only L* 12 at a
+ * quarter of its range instead of 24). Their L* runs from ≈ 0 to ≈ 97 and is checked to be
+ * linear within 1.5 and never to fall in tests/test-colormap.c. bone, gray and viridis keep
+ * their published definitions (sRGB lines between their points). */
 #include "viz/colormap.h"
 
 #include <math.h>
@@ -39,32 +44,34 @@ struct _PatinaColormap {
   const char *label;
   const ControlPoint *points;
   int n_points;
+  gboolean uniform_lightness; /* in L*a*b*, control colours placed by their L* */
   guint8 table[PATINA_COLORMAP_SIZE * 3];
 };
 
+/* The five maps of Patina's own reading: colours only, each placed by its L* (x unused). */
 static const ControlPoint blue_rgb_points[] = {
-  {0.00, 0.00, 0.00, 0.00}, {0.25, 0.02, 0.06, 0.42}, {0.50, 0.05, 0.30, 0.85},
-  {0.75, 0.38, 0.66, 1.00}, {1.00, 0.92, 0.97, 1.00},
+  {0, 0.00, 0.00, 0.00}, {0, 0.02, 0.06, 0.42}, {0, 0.05, 0.30, 0.85},
+  {0, 0.38, 0.66, 1.00}, {0, 0.92, 0.97, 1.00},
 };
 
 static const ControlPoint aqua_points[] = {
-  {0.00, 0.00, 0.06, 0.08}, {0.25, 0.00, 0.28, 0.32}, {0.50, 0.00, 0.56, 0.58},
-  {0.75, 0.25, 0.84, 0.80}, {1.00, 0.82, 1.00, 0.97},
+  {0, 0.00, 0.06, 0.08}, {0, 0.00, 0.28, 0.32}, {0, 0.00, 0.56, 0.58},
+  {0, 0.25, 0.84, 0.80}, {0, 0.82, 1.00, 0.97},
 };
 
 static const ControlPoint moonlight_points[] = {
-  {0.00, 0.02, 0.02, 0.07}, {0.25, 0.12, 0.14, 0.30}, {0.50, 0.33, 0.40, 0.58},
-  {0.75, 0.62, 0.70, 0.82}, {1.00, 0.94, 0.96, 1.00},
+  {0, 0.02, 0.02, 0.07}, {0, 0.12, 0.14, 0.30}, {0, 0.33, 0.40, 0.58},
+  {0, 0.62, 0.70, 0.82}, {0, 0.94, 0.96, 1.00},
 };
 
 static const ControlPoint bronze_points[] = {
-  {0.00, 0.00, 0.00, 0.00}, {0.25, 0.26, 0.14, 0.05}, {0.50, 0.55, 0.33, 0.13},
-  {0.75, 0.80, 0.55, 0.24}, {1.00, 0.99, 0.88, 0.64},
+  {0, 0.00, 0.00, 0.00}, {0, 0.26, 0.14, 0.05}, {0, 0.55, 0.33, 0.13},
+  {0, 0.80, 0.55, 0.24}, {0, 0.99, 0.88, 0.64},
 };
 
 static const ControlPoint red_lava_points[] = {
-  {0.00, 0.00, 0.00, 0.00}, {0.25, 0.42, 0.02, 0.01}, {0.50, 0.80, 0.10, 0.02},
-  {0.75, 0.98, 0.45, 0.06}, {1.00, 1.00, 0.93, 0.62},
+  {0, 0.00, 0.00, 0.00}, {0, 0.42, 0.02, 0.01}, {0, 0.80, 0.10, 0.02},
+  {0, 0.98, 0.45, 0.06}, {0, 1.00, 0.93, 0.62},
 };
 
 /* matplotlib's _bone_data, its breakpoints of MATLAB's bone = (7·gray + fliplr(hot)) / 8,
@@ -155,17 +162,17 @@ static const ControlPoint viridis_points[] = {
   {255 / 255.0, 0.993248, 0.906157, 0.143936},
 };
 
-#define MAP(name, label, points) { name, label, points, G_N_ELEMENTS(points), { 0 } }
+#define MAP(name, label, points, lab) { name, label, points, G_N_ELEMENTS(points), lab, { 0 } }
 
 static PatinaColormap colormaps[] = {
-  MAP("blue_RGB", "Blue RGB", blue_rgb_points),
-  MAP("aqua", "Aqua", aqua_points),
-  MAP("moonlight", "Moonlight", moonlight_points),
-  MAP("bronze", "Bronze", bronze_points),
-  MAP("red_lava", "Red lava", red_lava_points),
-  MAP("bone", "Bone", bone_points),
-  MAP("gray", "Gray", gray_points),
-  MAP("viridis", "Viridis", viridis_points),
+  MAP("blue_RGB", "Blue RGB", blue_rgb_points, TRUE),
+  MAP("aqua", "Aqua", aqua_points, TRUE),
+  MAP("moonlight", "Moonlight", moonlight_points, TRUE),
+  MAP("bronze", "Bronze", bronze_points, TRUE),
+  MAP("red_lava", "Red lava", red_lava_points, TRUE),
+  MAP("bone", "Bone", bone_points, FALSE),
+  MAP("gray", "Gray", gray_points, FALSE),
+  MAP("viridis", "Viridis", viridis_points, FALSE),
 };
 
 static const char *const all_names[] = {
@@ -176,7 +183,55 @@ static const char *const paper_names[] = {
   "blue_RGB", "aqua", "moonlight", "bronze", "red_lava", "bone", NULL,
 };
 
-static void build_table(PatinaColormap *cmap)
+/* ---- sRGB (D65) ↔ CIE L*a*b* ---- */
+
+static const double white[3] = {0.95047, 1.0, 1.08883};
+
+static double srgb_to_linear(double c)
+{
+  return c <= 0.04045 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4);
+}
+
+static double linear_to_srgb(double c)
+{
+  c = CLAMP(c, 0.0, 1.0);
+  return c <= 0.0031308 ? 12.92 * c : 1.055 * pow(c, 1 / 2.4) - 0.055;
+}
+
+static double lab_f(double t)
+{
+  return t > 216.0 / 24389.0 ? cbrt(t) : (24389.0 / 27.0 * t + 16.0) / 116.0;
+}
+
+static double lab_f_inverse(double t)
+{
+  return t * t * t > 216.0 / 24389.0 ? t * t * t : (116.0 * t - 16.0) / (24389.0 / 27.0);
+}
+
+static void rgb_to_lab(const double rgb[3], double lab[3])
+{
+  double r = srgb_to_linear(rgb[0]), g = srgb_to_linear(rgb[1]), b = srgb_to_linear(rgb[2]);
+  double xyz[3] = {0.4124564 * r + 0.3575761 * g + 0.1804375 * b,
+                   0.2126729 * r + 0.7151522 * g + 0.0721750 * b,
+                   0.0193339 * r + 0.1191920 * g + 0.9503041 * b};
+  double f[3];
+  for (int i = 0; i < 3; i++)
+    f[i] = lab_f(xyz[i] / white[i]);
+  lab[0] = 116 * f[1] - 16, lab[1] = 500 * (f[0] - f[1]), lab[2] = 200 * (f[1] - f[2]);
+}
+
+static void lab_to_rgb(const double lab[3], double rgb[3])
+{
+  double fy = (lab[0] + 16) / 116, fx = fy + lab[1] / 500, fz = fy - lab[2] / 200;
+  double x = lab_f_inverse(fx) * white[0], y = lab_f_inverse(fy) * white[1],
+         z = lab_f_inverse(fz) * white[2];
+  /* a line between two displayable colours can leave the gamut a little: clamp */
+  rgb[0] = linear_to_srgb(3.2404542 * x - 1.5371385 * y - 0.4985314 * z);
+  rgb[1] = linear_to_srgb(-0.9692660 * x + 1.8760108 * y + 0.0415560 * z);
+  rgb[2] = linear_to_srgb(0.0556434 * x - 0.2040259 * y + 1.0572252 * z);
+}
+
+static void build_table_srgb(PatinaColormap *cmap)
 {
   int seg = 0;
   for (int i = 0; i < PATINA_COLORMAP_SIZE; i++) {
@@ -189,6 +244,41 @@ static void build_table(PatinaColormap *cmap)
     for (int c = 0; c < 3; c++)
       cmap->table[i * 3 + c] = (guint8) lround(CLAMP(rgb[c], 0.0, 1.0) * 255.0);
   }
+}
+
+/* Lines in L*a*b* between the control colours, each placed at (L* − L*first) / (L*last −
+ * L*first), so L* is linear in the position. */
+static void build_table_lab(PatinaColormap *cmap)
+{
+  int n = cmap->n_points;
+  double lab[8][3], at[8];
+  g_assert(n <= 8);
+  for (int k = 0; k < n; k++)
+    rgb_to_lab((const double[3]){cmap->points[k].r, cmap->points[k].g, cmap->points[k].b}, lab[k]);
+  for (int k = 0; k < n; k++)
+    at[k] = (lab[k][0] - lab[0][0]) / (lab[n - 1][0] - lab[0][0]);
+  int seg = 0;
+  for (int i = 0; i < PATINA_COLORMAP_SIZE; i++) {
+    double t = (double) i / (PATINA_COLORMAP_SIZE - 1);
+    while (seg < n - 2 && t > at[seg + 1])
+      seg++;
+    double f = at[seg + 1] > at[seg] ? CLAMP((t - at[seg]) / (at[seg + 1] - at[seg]), 0.0, 1.0)
+                                     : 0.0;
+    double mixed[3], rgb[3];
+    for (int c = 0; c < 3; c++)
+      mixed[c] = lab[seg][c] + f * (lab[seg + 1][c] - lab[seg][c]);
+    lab_to_rgb(mixed, rgb);
+    for (int c = 0; c < 3; c++)
+      cmap->table[i * 3 + c] = (guint8) lround(CLAMP(rgb[c], 0.0, 1.0) * 255.0);
+  }
+}
+
+static void build_table(PatinaColormap *cmap)
+{
+  if (cmap->uniform_lightness)
+    build_table_lab(cmap);
+  else
+    build_table_srgb(cmap);
 }
 
 static void ensure_tables(void)
@@ -325,11 +415,6 @@ cairo_surface_t *patina_colormap_swatch(const PatinaColormap *cmap, int width, i
   }
   cairo_surface_mark_dirty(s);
   return s;
-}
-
-static double srgb_to_linear(double c)
-{
-  return c <= 0.04045 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4);
 }
 
 double patina_colormap_lightness(const guint8 rgb[3])
