@@ -1,33 +1,33 @@
 /* The colormap tables and the control points they are built from.
  *
- * Each map is a list of control points (position in [0, 1], then R, G, B in [0, 1]) joined by
- * straight lines in sRGB; the 256 entries are those lines sampled at i / 255 and rounded to
- * 8 bits. The paper (Bhat et al. 2023, section 4.3 and Fig. 9) names six "filters" without
- * giving tables; bone is MATLAB's and matplotlib's, and the other five are Patina's reading of
- * their names and of the paper's one-line descriptions, drawn as sequential maps (dark to
- * light, CIE L* rising) so that the maps of a layer read the same way in every one of them:
+ * Each map is a list of control colours (R, G, B in [0, 1]) joined by straight lines, sampled
+ * at i / 255 and rounded to 8 bits. The paper (Bhat et al. 2023, section 4.3 and Fig. 9) names
+ * six "filters" without giving tables. bone is MATLAB's and matplotlib's. For the other five no
+ * definitions under these names turned up (searched: ImageJ/Fiji LUTs, GIMP gradients,
+ * matplotlib, colormap libraries), so they are Patina's reading of their names and the paper's
+ * one-line descriptions, drawn as sequential maps (dark to light) so that a layer's maps read
+ * the same way in every one of them:
  *
  *   blue_RGB   "enhances contrast": black through deep and royal blue to a near-white blue;
  *              the shape of ImageJ/Fiji's "Blue" LUT (black → pure blue) carried on to white,
  *              as its "Cyan Hot" does, so the top of the range is not lost in a dark blue.
  *   aqua       "shifts the colour spectrum": black-teal through teal and aqua (cyan-green) to
- *              a pale aqua, i.e. the hue of CSS "aqua"/ImageJ "Cyan" ramped in lightness.
+ *              a pale aqua, the hue of CSS "aqua" and ImageJ's "Cyan" ramped in lightness.
  *   moonlight  "a cooler colour temperature": desaturated night blues, navy through slate to a
- *              silvery white (a cold-tinted gray ramp, like GIMP's "Blues" gradient but with
- *              far less saturation).
+ *              silvery white (a cold-tinted gray ramp, like GIMP's "Blues" gradient with far
+ *              less saturation).
  *   bronze     "warmth": black through dark brown and bronze (#CC8033-ish at 3/4) to a pale
  *              gold; matplotlib's "copper" (black → #FFC77F) is the model, with the top kept
  *              below full red so it does not flatten into one orange.
  *   red_lava   "colour intensity": black through dark red, red and orange to a pale yellow,
- *              the family of ImageJ's "Red Hot"/matplotlib "hot" with more time spent in red.
+ *              the family of ImageJ's "Red Hot" and matplotlib's "hot" with more time in red.
  *
- * Those five are interpolated in CIE L*a*b* rather than sRGB, with each control colour placed
- * at the position its own L* gives it: lightness then
- * rises in equal steps from end to end, so equal differences of activation look equal, which
- * sRGB interpolation between dark colours does not give (blue_RGB reached only L* 12 at a
- * quarter of its range instead of 24). Their L* runs from ≈ 0 to ≈ 97 and is checked to be
- * linear within 1.5 and never to fall in tests/test-colormap.c. bone, gray and viridis keep
- * their published definitions (sRGB lines between their points). */
+ * Those five are interpolated in CIE L*a*b* rather than sRGB, each control colour placed at
+ * the position its own L* gives it, so lightness rises in equal steps from end to end and equal
+ * differences of activation look equal (interpolated in sRGB, blue_RGB reached only L* 12 a
+ * quarter of the way up instead of 24). Their L* runs from about 0 to 97; tests/test-colormap.c
+ * checks that it stays within 1.5 of a straight line and never falls. bone, gray and viridis
+ * keep their published definitions (sRGB lines between their points at the positions given). */
 #include "viz/colormap.h"
 
 #include <math.h>
