@@ -342,7 +342,7 @@ static void test_cli_bad_input(void)
       "a stride of 50 is larger than the 46-pixel tile" },
     { { "model.safetensors", "surface.png", "--tile", "120", "-o", "o.png" }, 1,
       "smaller than one 120×120 tile" },
-    { { "model.safetensors", "surface.png", "--batch", "0", "-o", "o.png" }, 2, "--batch 1 to 256" },
+    { { "model.safetensors", "surface.png", "--batch", "0", "-o", "o.png" }, 2, "--batch 1 to 64" },
     { { "model.safetensors", "nothere.png", "-o", "o.png" }, 1, "nothere.png" },
     { { "model.safetensors", "surface.png" }, 2, "-o FILE is required" },
   };

@@ -59,7 +59,7 @@ int cli_scan(int argc, char **argv)
      "Opacity of the map over the micrograph, 0 to 1 (default 0.55)", "A"},
     {"panel-size", 0, 0, G_OPTION_ARG_INT, &panel,
      "Longest side of each panel in pixels (default 512, 0: the image's own size)", "PX"},
-    {"batch", 0, 0, G_OPTION_ARG_INT, &batch, "Tiles per forward pass (default 16)", "N"},
+    {"batch", 0, 0, G_OPTION_ARG_INT, &batch, "Tiles per forward pass, 1 to 64 (default 16)", "N"},
     {"threads", 0, 0, G_OPTION_ARG_INT, &threads, "Worker threads (default 2)", "N"},
     {"crop", 0, 0, G_OPTION_ARG_STRING, &crop_arg, CLI_CROP_HELP, "auto|off|ROWS"},
     {NULL},
@@ -77,8 +77,8 @@ int cli_scan(int argc, char **argv)
     return cli_usage_error("scan", "expected MODEL and IMAGE");
   if (!out)
     return cli_usage_error("scan", "-o FILE is required");
-  if (stride < 0 || tile < 0 || batch < 1 || batch > 256 || threads < 1 || panel < 0)
-    return cli_usage_error("scan", "--stride and --tile must be positive, --batch 1 to 256, "
+  if (stride < 0 || tile < 0 || batch < 1 || batch > 64 || threads < 1 || panel < 0)
+    return cli_usage_error("scan", "--stride and --tile must be positive, --batch 1 to 64, "
                                    "--threads at least 1, --panel-size 0 or more");
   if (!(opacity >= 0.0 && opacity <= 1.0))
     return cli_usage_error("scan", "--opacity must be 0 to 1, not %g", opacity);

@@ -77,7 +77,7 @@ static gboolean check_options(const PatinaModel *m, const PatinaGray *img, const
 {
   *tile = o && o->tile > 0 ? o->tile : m->in_h;
   *stride = o && o->stride > 0 ? o->stride : MAX(1, *tile / 2);
-  *batch = o && o->batch > 0 ? MIN(o->batch, 256) : 16;
+  *batch = o && o->batch > 0 ? MIN(o->batch, 64) : 16;
   if (o && (o->tile < 0 || o->stride < 0)) {
     g_set_error(error, PATINA_ERROR, PATINA_ERROR_INVALID,
                 "scan: tile and stride must be positive");

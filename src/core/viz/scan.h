@@ -21,7 +21,8 @@ G_BEGIN_DECLS
 typedef struct {
   int tile;   /* side of a tile in image pixels; 0: the model's input height */
   int stride; /* 0: tile / 2 (at least 1) */
-  int batch;  /* tiles per forward pass; 0: 16 */
+  int batch;  /* tiles per forward pass; 0: 16, at most 64 (the paper CNN at 150 pixels keeps
+               * about 10 MB of activations and buffers per tile) */
 } PatinaScanOptions;
 
 /* Called on the scanning thread after each batch. */
