@@ -1,0 +1,477 @@
+/* The Data page and the window's data set commands under Xvfb: the image viewer (zoom, pan,
+ * metadata, scale bar, data bar crop saved into the manifest), split filter and summary,
+ * duplicates, recent data sets, preferences, a folder that vanishes, bad folders. */
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../testutil.h"
+#include "../tiff-fixture.h"
+#include "app-test.h"
+
+#include "data/demo.h"
+#include "data/manifest.h"
+#include "patina-data-page.h"
+#include "patina-image-viewer.h"
+#include "patina-preferences.h"
+#include "patina-settings.h"
+#include "patina-thumbnail.h"
+#include "patina-window.h"
+
+static PatinaDataPage *data_page(Fixture *f)
+{
+  return PATINA_DATA_PAGE(patina_window_get_page(f->window, "data"));
+}
+
+static gboolean page_scanned(gpointer page) { return patina_data_page_is_scanned(page); }
+static gboolean viewer_loaded(gpointer viewer) { return patina_image_viewer_is_loaded(viewer); }
+
+static void open_folder(Fixture *f, const char *dir)
+{
+  PatinaWorkspace *ws = patina_window_get_workspace(f->window);
+  activate(f, "win.open-dataset-path", g_variant_new_string(dir));
+  wait_for(dataset_open, ws, "the data set to open");
+  g_assert_cmpstr(patina_workspace_get_dataset_path(ws), ==, dir);
+  wait_for(page_scanned, data_page(f), "thumbnails, duplicates and the manifest");
+}
+
+static const char *sample_path(Fixture *f, guint i)
+{
+  const PatinaDataset *ds = patina_workspace_get_dataset(patina_window_get_workspace(f->window));
+  return g_array_index(ds->samples, PatinaSample, i).path;
+}
+
+/* Opens path in the viewer through win.show-image and waits for the decode. */
+static PatinaImageViewer *show_image(Fixture *f, const char *path)
+{
+  activate(f, "win.show-image", g_variant_new_string(path));
+  PatinaDataPage *page = data_page(f);
+  g_assert_true(patina_data_page_get_viewer_visible(page));
+  PatinaImageViewer *viewer = patina_data_page_get_viewer(page);
+  g_assert_cmpstr(patina_image_viewer_get_path(viewer), ==, path);
+  wait_for(viewer_loaded, viewer, "the image to be decoded");
+  settle();
+  return viewer;
+}
+
+static void viewer_action(PatinaImageViewer *viewer, const char *action, GVariant *param)
+{
+  g_assert_true(gtk_widget_activate_action_variant(GTK_WIDGET(viewer), action, param));
+  settle();
+}
+
+static void test_viewer_zoom_pan(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  make_demo(f);
+  open_folder(f, f->demo);
+  const char *path = sample_path(f, 0);
+  int fw, fh;
+  g_assert_nonnull(gdk_pixbuf_get_file_info(path, &fw, &fh));
+  PatinaImageViewer *viewer = show_image(f, path);
+  g_assert_null(patina_image_viewer_get_error(viewer));
+  int w, h;
+  patina_image_viewer_get_image_size(viewer, &w, &h);
+  g_assert_cmpint(w, ==, fw);
+  g_assert_cmpint(h, ==, fh);
+  /* a small image opens at its own pixel size */
+  g_assert_cmpfloat(patina_image_viewer_get_zoom(viewer), ==, 1.0);
+  g_assert_cmpstr(patina_image_viewer_get_field(viewer, "class"), ==, "316L");
+
+  viewer_action(viewer, "viewer.zoom-in", NULL);
+  double z1 = patina_image_viewer_get_zoom(viewer);
+  g_assert_cmpfloat(z1, >, 1.0);
+  for (int i = 0; i < 6; i++)
+    viewer_action(viewer, "viewer.zoom-in", NULL);
+  double z7 = patina_image_viewer_get_zoom(viewer);
+  g_assert_cmpfloat(z7, >, z1);
+  /* zoomed beyond the view, a drag pans */
+  double x0, y0, x1, y1;
+  patina_image_viewer_get_scroll(viewer, &x0, &y0);
+  patina_image_viewer_pan_by(viewer, -40, 30);
+  settle();
+  patina_image_viewer_get_scroll(viewer, &x1, &y1);
+  g_assert_cmpfloat(x1, ==, MAX(x0 - 40, 0));
+  g_assert_cmpfloat(y1, ==, y0 + 30);
+  g_assert_cmpfloat(x1 + y1, !=, x0 + y0);
+
+  viewer_action(viewer, "viewer.zoom-out", NULL);
+  g_assert_cmpfloat(patina_image_viewer_get_zoom(viewer), <, z7);
+  viewer_action(viewer, "viewer.zoom-fit", NULL);
+  double fit = patina_image_viewer_get_zoom(viewer);
+  g_assert_cmpfloat(fit, >, 1.0); /* 256 px in a view several hundred pixels tall */
+  viewer_action(viewer, "viewer.zoom-original", NULL);
+  g_assert_cmpfloat(patina_image_viewer_get_zoom(viewer), ==, 1.0);
+  /* without metadata: no pixel size, no scale bar */
+  g_assert_null(patina_image_viewer_get_scale_bar_label(viewer));
+  g_assert_cmpstr(patina_image_viewer_get_field(viewer, "pixel-size"), ==, "Unknown");
+
+  /* Esc's action leaves the viewer for the grid */
+  g_assert_true(gtk_widget_activate_action(GTK_WIDGET(data_page(f)), "data.close-image", NULL));
+  g_assert_false(patina_data_page_get_viewer_visible(data_page(f)));
+}
+
+/* A 16-bit FEI TIFF: a demo micrograph with a dark data bar under it and the metadata FEI
+ * writes (pixel size, voltage, instrument, detector, data bar height). */
+#define SEM_W 512
+#define SEM_H 448
+#define SEM_BAR 48
+static const char fei_text[] = "[System]\r\nSystemType=Quanta FEG 250\r\n"
+                               "[Beam]\r\nHV=20000\r\n"
+                               "[Scan]\r\nPixelWidth=2.5e-08\r\nPixelHeight=2.5e-08\r\n"
+                               "[Image]\r\nResolutionX=512\r\nResolutionY=400\r\n"
+                               "[Detectors]\r\nNumber=1\r\nName=ETD\r\n"
+                               "[PrivateFei]\r\nDatabarHeight=48\r\n";
+
+static void write_sem_tiff(const char *path)
+{
+  g_autofree float *img = g_new(float, (gsize) SEM_W * SEM_W);
+  patina_demo_draw(1, 7, SEM_W, img);
+  g_autofree guint16 *px = g_new0(guint16, (gsize) SEM_W * SEM_H);
+  for (int y = 0; y < SEM_H - SEM_BAR; y++)
+    for (int x = 0; x < SEM_W; x++)
+      px[y * SEM_W + x] = (guint16) (CLAMP(img[y * SEM_W + x], 0, 1) * 65535);
+  for (int y = SEM_H - SEM_BAR + 12; y < SEM_H - 12; y++) /* "text" in the bar */
+    for (int x = 16; x < SEM_W - 16; x++)
+      if ((x / 6) % 3 == 0)
+        px[y * SEM_W + x] = 60000;
+  fixture_write_tiff(path, &(FixtureTiff){.width = SEM_W, .height = SEM_H, .spp = 1, .bps = 16,
+                                          .fei = fei_text},
+                     px);
+}
+
+static void test_viewer_metadata(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  make_demo(f);
+  g_autofree char *tif = g_build_filename(f->demo, "AZ31B", "fei_sem.tif", NULL);
+  write_sem_tiff(tif);
+  open_folder(f, f->demo);
+  PatinaImageViewer *viewer = show_image(f, tif);
+  g_assert_null(patina_image_viewer_get_error(viewer));
+  g_assert_cmpstr(patina_image_viewer_get_field(viewer, "pixel-size"), ==, "25 nm per pixel");
+  g_assert_cmpstr(patina_image_viewer_get_field(viewer, "voltage"), ==, "20 kV");
+  g_assert_cmpstr(patina_image_viewer_get_field(viewer, "instrument"), ==, "Quanta FEG 250");
+  g_assert_cmpstr(patina_image_viewer_get_field(viewer, "detector"), ==, "ETD");
+  g_assert_cmpstr(patina_image_viewer_get_field(viewer, "magnification"), ==, "Unknown");
+  g_assert_nonnull(strstr(patina_image_viewer_get_field(viewer, "size"), "16-bit"));
+  /* the metadata's data bar is the crop */
+  g_assert_cmpint(patina_image_viewer_get_crop_rows(viewer), ==, SEM_BAR);
+  g_assert_cmpstr(patina_image_viewer_get_field(viewer, "crop-source"), ==,
+                  "Height from the file's metadata");
+
+  /* The scale bar is a round length near 120 screen pixels: at 25 nm/px and zoom z that is
+   * 3 µm × z... so 2 µm at 100 %, and it shrinks in µm as the view zooms in. */
+  viewer_action(viewer, "viewer.zoom-original", NULL);
+  g_assert_cmpstr(patina_image_viewer_get_scale_bar_label(viewer), ==, "2 µm");
+  viewer_action(viewer, "viewer.zoom-in", NULL);
+  viewer_action(viewer, "viewer.zoom-in", NULL);
+  viewer_action(viewer, "viewer.zoom-in", NULL);
+  viewer_action(viewer, "viewer.zoom-in", NULL); /* 244 % */
+  g_assert_cmpstr(patina_image_viewer_get_scale_bar_label(viewer), ==, "1 µm");
+  viewer_action(viewer, "viewer.zoom-fit", NULL);
+  save_screenshot(f, NULL, "viewer.png");
+}
+
+static void test_crop_saved(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  make_demo(f);
+  open_folder(f, f->demo);
+  g_autofree char *manifest = patina_manifest_path_in(f->demo);
+  g_assert_false(g_file_test(manifest, G_FILE_TEST_EXISTS));
+  g_assert_nonnull(strstr(patina_data_page_get_summary(data_page(f)), "no manifest"));
+  const char *path = sample_path(f, 7);
+  PatinaImageViewer *viewer = show_image(f, path);
+  int before = patina_image_viewer_get_crop_rows(viewer);
+  int rows = before + 17;
+  viewer_action(viewer, "viewer.set-crop", g_variant_new_int32(rows));
+  g_assert_cmpint(patina_image_viewer_get_crop_rows(viewer), ==, rows);
+  g_assert_cmpstr(patina_image_viewer_get_field(viewer, "crop-source"), ==,
+                  "Changed here, not saved yet");
+  viewer_action(viewer, "viewer.save-crop", NULL);
+  wait_for(page_scanned, data_page(f), "the manifest to be read again");
+  while (!strstr(patina_image_viewer_get_save_status(viewer), "Saved"))
+    g_main_context_iteration(NULL, TRUE);
+
+  /* a new manifest, holding the crop for that image */
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PatinaManifest) m = patina_manifest_load(manifest, &error);
+  g_assert_no_error(error);
+  g_autofree char *rel = g_strdup(path + strlen(f->demo) + 1);
+  int i = patina_manifest_find(m, rel);
+  g_assert_cmpint(i, >=, 0);
+  g_assert_cmpint(g_array_index(m->images, PatinaManifestImage, i).crop_rows, ==, rows);
+  /* the page now knows the split */
+  while (strstr(patina_data_page_get_summary(data_page(f)), "no manifest"))
+    g_main_context_iteration(NULL, TRUE);
+  g_assert_nonnull(strstr(patina_data_page_get_summary(data_page(f)), "train"));
+
+  /* reopening shows the saved crop */
+  g_assert_true(gtk_widget_activate_action(GTK_WIDGET(data_page(f)), "data.close-image", NULL));
+  viewer = show_image(f, path);
+  g_assert_cmpint(patina_image_viewer_get_crop_rows(viewer), ==, rows);
+  g_assert_cmpstr(patina_image_viewer_get_field(viewer, "crop-source"), ==,
+                  "Recorded in the data set's manifest");
+}
+
+static void test_split_filter(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  make_demo(f);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PatinaDataset) ds =
+    patina_dataset_open_full(f->demo, PATINA_DATASET_OPEN_CONTAINED, NULL, &error);
+  g_assert_no_error(error);
+  g_autoptr(PatinaManifest) m = patina_manifest_create(ds, 0.25, 0.25, 3, &error);
+  g_assert_no_error(error);
+  g_array_index(m->images, PatinaManifestImage, 0).excluded = TRUE; /* one left out */
+  g_autofree char *mpath = patina_manifest_path_in(f->demo);
+  g_assert_true(patina_manifest_save(m, mpath, &error));
+
+  int counts[PATINA_N_SPLITS] = {0};
+  for (guint i = 1; i < m->images->len; i++)
+    counts[g_array_index(m->images, PatinaManifestImage, i).split]++;
+  open_folder(f, f->demo);
+  PatinaDataPage *page = data_page(f);
+  GListModel *shown = patina_data_page_get_shown(page);
+  for (int s = 0; s < PATINA_N_SPLITS; s++) {
+    g_assert_true(gtk_widget_activate_action(GTK_WIDGET(page), "data.filter-split", "s",
+                                             patina_split_name(s)));
+    guint n = g_list_model_get_n_items(shown);
+    guint excluded = 0;
+    for (guint k = 0; k < n; k++) {
+      g_autoptr(PatinaThumbnail) t = g_list_model_get_item(shown, k);
+      g_assert_cmpstr(patina_thumbnail_get_split(t), ==, patina_split_name(s));
+      excluded += patina_thumbnail_get_excluded(t);
+    }
+    g_assert_cmpuint(n - excluded, ==, counts[s]);
+  }
+  g_autofree char *expect = g_strdup_printf("train %d / val %d / test %d", counts[0], counts[1],
+                                            counts[2]);
+  g_assert_nonnull(strstr(patina_data_page_get_summary(page), expect));
+  g_assert_nonnull(strstr(patina_data_page_get_notes(page), "1 image excluded"));
+  /* split and class filters combine */
+  g_assert_true(gtk_widget_activate_action(GTK_WIDGET(page), "data.filter-class", "s", "AZ31B"));
+  g_assert_cmpuint(g_list_model_get_n_items(shown), <=, counts[PATINA_SPLIT_TEST] + 1);
+  g_assert_true(gtk_widget_activate_action(GTK_WIDGET(page), "data.filter-class", "s", ""));
+  g_assert_true(gtk_widget_activate_action(GTK_WIDGET(page), "data.filter-split", "s", ""));
+  g_assert_cmpuint(g_list_model_get_n_items(shown), ==, m->images->len);
+}
+
+static void test_split_filter_without_manifest(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  make_demo(f);
+  open_folder(f, f->demo);
+  PatinaDataPage *page = data_page(f);
+  /* no manifest, no split: "train" shows everything */
+  g_assert_true(gtk_widget_activate_action(GTK_WIDGET(page), "data.filter-split", "s", "train"));
+  g_assert_cmpuint(g_list_model_get_n_items(patina_data_page_get_shown(page)), ==, 12);
+}
+
+static void test_duplicates(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  make_demo(f);
+  g_autofree char *a = g_build_filename(f->demo, "AZ31B", "AZ31B_002.png", NULL);
+  g_autofree char *b = g_build_filename(f->demo, "AZ31B", "copy_of_002.png", NULL);
+  g_autofree char *bytes = NULL;
+  gsize len;
+  g_assert_true(g_file_get_contents(a, &bytes, &len, NULL));
+  g_assert_true(g_file_set_contents(b, bytes, (gssize) len, NULL));
+  open_folder(f, f->demo);
+  PatinaDataPage *page = data_page(f);
+  GListModel *all = patina_data_page_get_thumbnails(page);
+  guint flagged = 0;
+  for (guint i = 0; i < g_list_model_get_n_items(all); i++) {
+    g_autoptr(PatinaThumbnail) t = g_list_model_get_item(all, i);
+    const char *note = patina_thumbnail_get_duplicate_note(t);
+    const char *path = patina_thumbnail_get_path(t);
+    if (g_str_equal(path, a) || g_str_equal(path, b)) {
+      g_assert_nonnull(strstr(note, "Byte-identical to"));
+      g_assert_nonnull(strstr(note, g_str_equal(path, a) ? "copy_of_002.png" : "AZ31B_002.png"));
+      flagged++;
+    } else {
+      g_assert_null(strstr(note, "Byte-identical"));
+    }
+  }
+  g_assert_cmpuint(flagged, ==, 2);
+  g_assert_nonnull(strstr(patina_data_page_get_notes(page), "1 group of byte-identical files"));
+  save_screenshot(f, "data", "data.png");
+}
+
+static void test_recent(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  g_autoptr(GSettings) s = patina_settings_new();
+  g_settings_reset(s, "recent-datasets");
+  make_demo(f);
+  g_autofree char *second = g_build_filename(f->tmp, "second", NULL);
+  g_autoptr(GError) error = NULL;
+  g_assert_true(patina_demo_generate(second, 3, 1, &error));
+  open_folder(f, f->demo);
+  open_folder(f, second);
+  g_auto(GStrv) recent = g_settings_get_strv(s, "recent-datasets");
+  g_assert_cmpuint(g_strv_length(recent), ==, 2);
+  g_assert_cmpstr(recent[0], ==, second);
+  g_assert_cmpstr(recent[1], ==, f->demo);
+
+  /* opening one again moves it to the front, without a second copy */
+  activate(f, "win.open-recent", g_variant_new_string(f->demo));
+  wait_for(dataset_open, patina_window_get_workspace(f->window), "the recent data set");
+  while (g_strcmp0(patina_workspace_get_dataset_path(patina_window_get_workspace(f->window)),
+                   f->demo) != 0)
+    g_main_context_iteration(NULL, TRUE);
+  g_auto(GStrv) again = g_settings_get_strv(s, "recent-datasets");
+  g_assert_cmpuint(g_strv_length(again), ==, 2);
+  g_assert_cmpstr(again[0], ==, f->demo);
+
+  /* one that vanished is dropped with a toast */
+  test_remove_tree(second);
+  guint toasts = patina_window_get_n_toasts(f->window);
+  activate(f, "win.open-recent", g_variant_new_string(second));
+  g_assert_cmpuint(patina_window_get_n_toasts(f->window), ==, toasts + 1);
+  g_assert_nonnull(strstr(patina_window_get_last_toast(f->window), "no longer there"));
+  g_auto(GStrv) left = g_settings_get_strv(s, "recent-datasets");
+  g_assert_cmpuint(g_strv_length(left), ==, 1);
+  g_assert_cmpstr(left[0], ==, f->demo);
+  g_settings_reset(s, "recent-datasets");
+}
+
+static void test_recent_on_first_run(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  g_autoptr(GSettings) s = patina_settings_new();
+  /* a new window lists what the settings hold on its first-run page */
+  const char *const recent[] = {"/srv/micrographs/steel-2024", "/home/ana/AZ31B_series", NULL};
+  g_settings_set_strv(s, "recent-datasets", recent);
+  settle();
+  save_screenshot(f, "data", "first-run.png");
+  g_settings_reset(s, "recent-datasets");
+}
+
+static PatinaPreferencesWindow *find_preferences(void)
+{
+  GListModel *tops = gtk_window_get_toplevels(); /* owned by GTK */
+  for (guint i = 0; i < g_list_model_get_n_items(tops); i++) {
+    g_autoptr(GObject) w = g_list_model_get_item(tops, i);
+    if (PATINA_IS_PREFERENCES_WINDOW(w))
+      return PATINA_PREFERENCES_WINDOW(w);
+  }
+  return NULL;
+}
+
+static void test_preferences(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  g_autoptr(GSettings) s = patina_settings_new();
+  g_assert_cmpstr(g_settings_get_string(s, "colormap"), ==, "bronze");
+  activate(f, "win.preferences", NULL);
+  settle();
+  PatinaPreferencesWindow *prefs = find_preferences();
+  g_assert_nonnull(prefs);
+  g_autofree char *demo = patina_workspace_demo_dir();
+  g_assert_cmpstr(patina_preferences_window_get_demo_location(prefs), ==, demo);
+
+  gtk_spin_button_set_value(patina_preferences_window_get_threads(prefs), 3);
+  g_assert_cmpint(g_settings_get_int(s, "train-threads"), ==, 3);
+  AdwComboRow *combo = patina_preferences_window_get_colormap(prefs);
+  GListModel *names = adw_combo_row_get_model(combo);
+  guint viridis = GTK_INVALID_LIST_POSITION;
+  for (guint i = 0; i < g_list_model_get_n_items(names); i++)
+    if (g_str_equal(gtk_string_list_get_string(GTK_STRING_LIST(names), i), "viridis"))
+      viridis = i;
+  g_assert_cmpuint(viridis, !=, GTK_INVALID_LIST_POSITION);
+  adw_combo_row_set_selected(combo, viridis);
+  g_autofree char *cmap = g_settings_get_string(s, "colormap");
+  g_assert_cmpstr(cmap, ==, "viridis");
+  /* and the other way round */
+  g_settings_set_string(s, "colormap", "gray");
+  g_assert_cmpstr(gtk_string_list_get_string(GTK_STRING_LIST(names),
+                                             adw_combo_row_get_selected(combo)), ==, "gray");
+  gtk_window_destroy(GTK_WINDOW(prefs));
+  g_settings_reset(s, "colormap");
+  g_settings_reset(s, "train-threads");
+}
+
+static gboolean banner_shown(gpointer page) { return patina_data_page_get_banner(page) != NULL; }
+
+static void test_folder_vanishes(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  make_demo(f);
+  open_folder(f, f->demo);
+  g_autofree char *image = g_strdup(sample_path(f, 3));
+  PatinaDataPage *page = data_page(f);
+  test_remove_tree(f->demo);
+  wait_for(banner_shown, page, "the page to notice the folder is gone");
+  g_assert_nonnull(strstr(patina_data_page_get_banner(page), "removed or renamed"));
+  g_assert_nonnull(strstr(patina_data_page_get_banner(page), f->demo));
+  /* the page stays usable: filters work, the viewer says the file is gone */
+  g_assert_true(gtk_widget_activate_action(GTK_WIDGET(page), "data.filter-class", "s", "AZ31B"));
+  g_assert_cmpuint(g_list_model_get_n_items(patina_data_page_get_shown(page)), ==, 6);
+  PatinaImageViewer *viewer = show_image(f, image);
+  g_assert_nonnull(patina_image_viewer_get_error(viewer));
+  g_autofree char *base = g_path_get_basename(image);
+  g_assert_nonnull(strstr(patina_image_viewer_get_error(viewer), base));
+}
+
+static const char *open_expecting_toast(Fixture *f, const char *path)
+{
+  ToastWait w = {f->window, patina_window_get_n_toasts(f->window)};
+  g_autoptr(GFile) file = g_file_new_for_path(path);
+  patina_window_open_file(f->window, file); /* as a drop does */
+  wait_for(new_toast, &w, "a toast about the dropped item");
+  return patina_window_get_last_toast(f->window);
+}
+
+static void test_bad_drops(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  /* a file */
+  g_autofree char *file = g_build_filename(f->tmp, "notes.txt", NULL);
+  g_assert_true(g_file_set_contents(file, "hello", -1, NULL));
+  g_assert_nonnull(strstr(open_expecting_toast(f, file), "is not a folder"));
+  /* images without class folders */
+  g_autofree char *flat = g_build_filename(f->tmp, "flat", NULL);
+  g_mkdir(flat, 0755);
+  g_autofree char *img = g_build_filename(flat, "a.png", NULL);
+  g_assert_true(g_file_set_contents(img, "x", -1, NULL));
+  const char *t = open_expecting_toast(f, flat);
+  g_assert_nonnull(strstr(t, "Cannot open the data set"));
+  g_assert_nonnull(strstr(t, "class folders"));
+  /* an unreadable folder (root reads everything, so only as a user) */
+  if (geteuid() != 0) {
+    g_autofree char *locked = g_build_filename(f->tmp, "locked", NULL);
+    g_mkdir(locked, 0755);
+    g_chmod(locked, 0);
+    t = open_expecting_toast(f, locked);
+    g_chmod(locked, 0755);
+    g_assert_nonnull(strstr(t, "Cannot open the data set"));
+    g_assert_nonnull(strstr(t, "locked"));
+  } else {
+    g_test_message("running as root: the unreadable-folder case is skipped");
+  }
+  g_assert_null(patina_workspace_get_dataset(patina_window_get_workspace(f->window)));
+}
+
+int main(int argc, char **argv)
+{
+  app_test_init(&argc, &argv);
+#define ADD(name, fn) g_test_add("/data/" name, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+  ADD("viewer-zoom-pan", test_viewer_zoom_pan);
+  ADD("viewer-metadata", test_viewer_metadata);
+  ADD("crop-saved", test_crop_saved);
+  ADD("split-filter", test_split_filter);
+  ADD("split-filter-without-manifest", test_split_filter_without_manifest);
+  ADD("duplicates", test_duplicates);
+  ADD("recent", test_recent);
+  ADD("recent-on-first-run", test_recent_on_first_run);
+  ADD("preferences", test_preferences);
+  ADD("folder-vanishes", test_folder_vanishes);
+  ADD("bad-drops", test_bad_drops);
+#undef ADD
+  return app_test_run();
+}
