@@ -156,6 +156,7 @@ static void show_render(PatinaAugmentPage *self, Render *r)
     GStrv units = g_array_index(r->tiles, PatinaAugmentTile, i).label;
     g_autofree char *text = i == 0 ? g_strdup(_("Original")) : g_strjoinv(" ", units);
     gtk_label_set_label(self->captions[i], text);
+    gtk_widget_set_tooltip_text(GTK_WIDGET(self->captions[i]), text);
   }
   g_clear_pointer(&self->shown_tiles, g_array_unref);
   self->shown_tiles = g_array_ref(r->tiles);
@@ -778,9 +779,13 @@ static void build_tiles(PatinaAugmentPage *self)
     gtk_picture_set_can_shrink(self->pictures[i], TRUE);
     gtk_widget_set_vexpand(GTK_WIDGET(self->pictures[i]), TRUE);
     gtk_widget_set_size_request(GTK_WIDGET(self->pictures[i]), 96, 96);
-    gtk_widget_add_css_class(GTK_WIDGET(self->pictures[i]), "card");
     self->captions[i] = GTK_LABEL(gtk_label_new(""));
+    /* two lines hold what a variant drew (rotation, flips, shift, zoom, ...); the tooltip all */
+    gtk_label_set_wrap(self->captions[i], TRUE);
+    gtk_label_set_wrap_mode(self->captions[i], PANGO_WRAP_WORD_CHAR);
+    gtk_label_set_lines(self->captions[i], 2);
     gtk_label_set_ellipsize(self->captions[i], PANGO_ELLIPSIZE_END);
+    gtk_label_set_justify(self->captions[i], GTK_JUSTIFY_CENTER);
     gtk_widget_add_css_class(GTK_WIDGET(self->captions[i]), "caption");
     if (i == 0)
       gtk_widget_add_css_class(GTK_WIDGET(self->captions[i]), "heading");

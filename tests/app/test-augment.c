@@ -84,6 +84,19 @@ static void assert_shows_params(PatinaAugmentPage *page)
   g_assert_cmpstr(patina_augment_page_get_shown_json(page), ==, params);
 }
 
+/* The original's picture: the first GtkPicture in the page's widget tree. */
+static GtkWidget *find_picture(GtkWidget *w)
+{
+  if (GTK_IS_PICTURE(w))
+    return w;
+  for (GtkWidget *c = gtk_widget_get_first_child(w); c; c = gtk_widget_get_next_sibling(c)) {
+    GtkWidget *found = find_picture(c);
+    if (found)
+      return found;
+  }
+  return NULL;
+}
+
 static void test_renders_demo(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
@@ -115,7 +128,11 @@ static void test_renders_demo(Fixture *f, gconstpointer user_data)
   set_field(page, "noise_sigma", "0.02");
   set_field(page, "blur_sigma", "0.5");
   set_field(page, "blur_probability", "0.5");
+  g_autoptr(GSettings) s = patina_settings_new();
+  g_settings_set_int(s, "train-size", 150); /* the paper's input size, for the screenshot */
   wait_for(render_settled, page, "the paper grid");
+  g_assert_cmpint(gdk_texture_get_width(GDK_TEXTURE(gtk_picture_get_paintable(
+                    GTK_PICTURE(find_picture(GTK_WIDGET(page)))))), ==, 150);
   save_screenshot(f, "augment", "augment.png");
 }
 
