@@ -311,7 +311,8 @@ static void test_bad_models(Fixture *f, gconstpointer user_data)
 
   g_autofree char *text = g_build_filename(f->tmp, "notes.safetensors", NULL);
   g_assert_true(g_file_set_contents(text, "these are my notes", -1, NULL));
-  open_bad_model(f, text, "Still using good.safetensors");
+  open_bad_model(f, text, "not a safetensors file");
+  g_assert_nonnull(strstr(patina_window_get_last_toast(f->window), "Still using good.safetensors"));
 
   /* cut in the middle of its tensors */
   g_autofree char *contents = NULL;

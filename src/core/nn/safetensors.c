@@ -302,7 +302,7 @@ parse_owned(guint8 *bytes, gsize len, const char *what, GError **error)
   if (header_len > MAX_HEADER_LEN) {
     g_set_error(error, PATINA_ERROR, PATINA_ERROR_INVALID,
                 "%s: header length %" G_GUINT64_FORMAT " is above the limit of %" G_GUINT64_FORMAT
-                " bytes", st->what, header_len, MAX_HEADER_LEN);
+                " bytes; this is not a safetensors file", st->what, header_len, MAX_HEADER_LEN);
     return NULL;
   }
   if (header_len > len - 8) {
