@@ -291,9 +291,10 @@ static JsonNode *member(JsonObject *o, const char *name, GType type, gboolean nu
     if (n && type == G_TYPE_DOUBLE && json_node_get_value_type(n) == G_TYPE_INT64)
       return n;
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                _("the field “%s” is missing or not a %s"), name,
-                type == G_TYPE_STRING ? _("string") : type == G_TYPE_INT64 ? _("whole number")
-                                                                            : _("number"));
+                type == G_TYPE_STRING  ? _("the field “%s” is missing or not a string")
+                : type == G_TYPE_INT64 ? _("the field “%s” is missing or not a whole number")
+                                       : _("the field “%s” is missing or not a number"),
+                name);
     return NULL;
   }
   return n;
@@ -315,10 +316,11 @@ static gboolean get_int(JsonObject *o, const char *name, gint64 lo, gint64 hi, g
     return FALSE;
   gint64 v = json_node_get_int(n);
   if (v < lo || v > hi) {
+    g_autofree char *lo_text = g_strdup_printf("%" G_GINT64_FORMAT, lo);
+    g_autofree char *hi_text = g_strdup_printf("%" G_GINT64_FORMAT, hi);
+    g_autofree char *v_text = g_strdup_printf("%" G_GINT64_FORMAT, v);
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                _("the field “%s” is %" G_GINT64_FORMAT ", outside %" G_GINT64_FORMAT
-                  "–%" G_GINT64_FORMAT),
-                name, v, lo, hi);
+                _("the field “%s” is %s, outside %s–%s"), name, v_text, lo_text, hi_text);
     return FALSE;
   }
   *out = v;
