@@ -64,6 +64,13 @@ static void test_png_dpi(void)
   }
   g_assert_cmpint(w72, ==, 504);
   g_assert_cmpint(h72, >, 100);
+  /* Drawn onto any context (a widget's), the figure takes the height the file has. */
+  cairo_surface_t *rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, NULL);
+  cairo_t *cr = cairo_create(rec);
+  double drawn = patina_figure_draw_layer(cr, model, acts, 0, &o);
+  cairo_destroy(cr);
+  cairo_surface_destroy(rec);
+  g_assert_cmpint((int) lround(drawn), ==, h72);
   o.dpi = 72;
   o.width_pt = 252;
   g_autofree char *narrow = tmp_path("narrow.png");

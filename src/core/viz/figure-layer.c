@@ -289,17 +289,18 @@ static double draw_bars(cairo_t *cr, const float *v, int n, const PatinaColormap
   return chart_h + 4 + strip_h + 12;
 }
 
-gboolean patina_figure_layer(const PatinaModel *model, const PatinaActivations *acts, int layer,
-                             const PatinaFigureOptions *o, const char *path, GError **error)
+static double figure_width(const PatinaFigureOptions *o)
 {
-  PatinaFigureFormat format;
-  if (!patina_figure_format_for_path(path, &format, error))
-    return FALSE;
+  return o->width_pt > 0 ? o->width_pt : 504;
+}
+
+double patina_figure_draw_layer(cairo_t *cr, const PatinaModel *model,
+                                const PatinaActivations *acts, int layer,
+                                const PatinaFigureOptions *o)
+{
   const PatinaLayerInfo *info = &acts->layers[layer];
   const PatinaColormap *cmap = colormap_or_default(o);
-  double width = o->width_pt > 0 ? o->width_pt : 504;
-  g_autoptr(PatinaFigure) fig = patina_figure_new(width);
-  cairo_t *cr = patina_figure_cr(fig);
+  double width = figure_width(o);
   g_autofree char *title = title_for(acts, layer, o);
   double y = draw_title(cr, title, width);
   double content_w = width - 2 * MARGIN - COLORBAR_RESERVE;
@@ -328,7 +329,18 @@ gboolean patina_figure_layer(const PatinaModel *model, const PatinaActivations *
   }
   g_autofree char *caption = patina_figure_caption(model, acts, layer, o, FALSE);
   y += draw_caption(cr, caption, y, width);
-  return patina_figure_save(fig, y + MARGIN, path, o->dpi, error);
+  return y + MARGIN;
+}
+
+gboolean patina_figure_layer(const PatinaModel *model, const PatinaActivations *acts, int layer,
+                             const PatinaFigureOptions *o, const char *path, GError **error)
+{
+  PatinaFigureFormat format;
+  if (!patina_figure_format_for_path(path, &format, error))
+    return FALSE;
+  g_autoptr(PatinaFigure) fig = patina_figure_new(figure_width(o));
+  double height = patina_figure_draw_layer(patina_figure_cr(fig), model, acts, layer, o);
+  return patina_figure_save(fig, height, path, o->dpi, error);
 }
 
 /* A horizontal colorbar strip with its two end values. */
@@ -365,24 +377,14 @@ static double draw_hbar(cairo_t *cr, const PatinaColormap *cmap, gboolean revers
   return 14;
 }
 
-gboolean patina_figure_six_colormaps(const PatinaModel *model, const PatinaActivations *acts,
-                                     int layer, const PatinaFigureOptions *o, const char *path,
-                                     GError **error)
+double patina_figure_draw_six_colormaps(cairo_t *cr, const PatinaModel *model,
+                                        const PatinaActivations *acts, int layer,
+                                        const PatinaFigureOptions *o)
 {
-  PatinaFigureFormat format;
-  if (!patina_figure_format_for_path(path, &format, error))
-    return FALSE;
   const PatinaLayerInfo *info = &acts->layers[layer];
-  if (info->h == 1 && info->w == 1) {
-    g_set_error(error, PATINA_ERROR, PATINA_ERROR_INVALID,
-                "layer %s is flat (%d values): the six-colormap figure needs a layer with maps, "
-                "such as a conv, ReLU or pooling layer",
-                info->name, info->c);
-    return FALSE;
-  }
-  double width = o->width_pt > 0 ? o->width_pt : 504;
-  g_autoptr(PatinaFigure) fig = patina_figure_new(width);
-  cairo_t *cr = patina_figure_cr(fig);
+  if (info->h == 1 && info->w == 1)
+    return 0;
+  double width = figure_width(o);
   g_autofree char *title = title_for(acts, layer, o);
   double y = draw_title(cr, title, width);
 
@@ -422,7 +424,27 @@ gboolean patina_figure_six_colormaps(const PatinaModel *model, const PatinaActiv
   y += sb ? sb + 4 : 0;
   g_autofree char *caption = patina_figure_caption(model, acts, layer, o, TRUE);
   y += draw_caption(cr, caption, y, width);
-  return patina_figure_save(fig, y + MARGIN, path, o->dpi, error);
+  return y + MARGIN;
+}
+
+gboolean patina_figure_six_colormaps(const PatinaModel *model, const PatinaActivations *acts,
+                                     int layer, const PatinaFigureOptions *o, const char *path,
+                                     GError **error)
+{
+  PatinaFigureFormat format;
+  if (!patina_figure_format_for_path(path, &format, error))
+    return FALSE;
+  const PatinaLayerInfo *info = &acts->layers[layer];
+  if (info->h == 1 && info->w == 1) {
+    g_set_error(error, PATINA_ERROR, PATINA_ERROR_INVALID,
+                "layer %s is flat (%d values): the six-colormap figure needs a layer with maps, "
+                "such as a conv, ReLU or pooling layer",
+                info->name, info->c);
+    return FALSE;
+  }
+  g_autoptr(PatinaFigure) fig = patina_figure_new(figure_width(o));
+  double height = patina_figure_draw_six_colormaps(patina_figure_cr(fig), model, acts, layer, o);
+  return patina_figure_save(fig, height, path, o->dpi, error);
 }
 
 gboolean patina_figure_filters(const PatinaModel *model, const PatinaFigureOptions *o,
@@ -444,7 +466,7 @@ gboolean patina_figure_filters(const PatinaModel *model, const PatinaFigureOptio
   for (int i = 0; i < n; i++)
     lo[i] = -m, hi[i] = m;
   const PatinaColormap *cmap = colormap_or_default(o);
-  double width = o->width_pt > 0 ? o->width_pt : 504;
+  double width = figure_width(o);
   g_autoptr(PatinaFigure) fig = patina_figure_new(width);
   cairo_t *cr = patina_figure_cr(fig);
   int first = patina_layer_first_conv(model, NULL);

@@ -52,6 +52,15 @@ gboolean patina_figure_layer(const PatinaModel *model, const PatinaActivations *
 gboolean patina_figure_six_colormaps(const PatinaModel *model, const PatinaActivations *acts,
                                      int layer, const PatinaFigureOptions *options,
                                      const char *path, GError **error);
+/* The same figures drawn onto any cairo context (a widget's, a print job's) from (0, 0) at
+ * options->width_pt points wide (0 = 504); they return the height used in points. The
+ * six-colormap one draws nothing and returns 0 for a flat layer. */
+double patina_figure_draw_layer(cairo_t *cr, const PatinaModel *model,
+                                const PatinaActivations *acts, int layer,
+                                const PatinaFigureOptions *options);
+double patina_figure_draw_six_colormaps(cairo_t *cr, const PatinaModel *model,
+                                        const PatinaActivations *acts, int layer,
+                                        const PatinaFigureOptions *options);
 /* The caption patina_figure_layer (six: patina_figure_six_colormaps) writes under the figure,
  * for showing beside the maps on screen. */
 char *patina_figure_caption(const PatinaModel *model, const PatinaActivations *acts, int layer,
