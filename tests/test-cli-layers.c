@@ -3,6 +3,7 @@
  * (listing the valid ones), colormap, normalisation or order, an image of another size (resized)
  * or one that cannot be read, a model without conv layers, an unwritable output. */
 #include <gdk-pixbuf/gdk-pixbuf.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cli-run.h"
@@ -80,6 +81,32 @@ static void test_figures(void)
     expect_ok(r);
     cli_run_assert_contains(r->out, "dense1");
   }
+}
+
+static void test_stats(void)
+{
+  g_autoptr(CliRun) r = cli_run(tmp, "layers", "model.safetensors", "surface.png", "--layer",
+                                "relu1", "--stats", "--sort", "max", NULL);
+  expect_ok(r);
+  g_auto(GStrv) lines = g_strsplit(r->out, "\n", -1);
+  cli_run_assert_contains(lines[0], "relu1 of surface.png: 32 channels of 44×44");
+  /* 32 channels, largest maximum first, ReLU outputs are never negative */
+  double previous = G_MAXDOUBLE;
+  int rows = 0;
+  for (int i = 2; lines[i] && *lines[i]; i++, rows++) {
+    int channel;
+    double mean, min, max, active;
+    g_assert_cmpint(sscanf(lines[i], "%d %lf %lf %lf %lf", &channel, &mean, &min, &max, &active),
+                    ==, 5);
+    g_assert_cmpfloat(max, <=, previous);
+    g_assert_cmpfloat(min, >=, 0.0);
+    g_assert_cmpfloat(active, <=, 1.0);
+    previous = max;
+  }
+  g_assert_cmpint(rows, ==, 32);
+  g_autoptr(CliRun) both = cli_run(tmp, "layers", "model.safetensors", "--filters", "--stats",
+                                   NULL);
+  cli_run_expect_fail(both, 2, "choose one");
 }
 
 static void test_usage_errors(void)
@@ -172,6 +199,7 @@ int main(int argc, char **argv)
 
   g_test_add_func("/cli-layers/list", test_list);
   g_test_add_func("/cli-layers/figures", test_figures);
+  g_test_add_func("/cli-layers/stats", test_stats);
   g_test_add_func("/cli-layers/usage-errors", test_usage_errors);
   g_test_add_func("/cli-layers/failures", test_failures);
   int rc = g_test_run();

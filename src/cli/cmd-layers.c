@@ -21,11 +21,28 @@ static void print_layers(const PatinaModel *model)
   }
 }
 
+/* One line per channel: the table a script reads to pick channels. */
+static void print_stats(const PatinaActivations *acts, int layer, PatinaChannelOrder order,
+                        const char *image)
+{
+  const PatinaLayerInfo *info = &acts->layers[layer];
+  g_autofree PatinaChannelStats *st = g_new(PatinaChannelStats, info->c);
+  patina_channel_stats(acts->outputs[layer], info->c, info->h * info->w, st);
+  g_autofree int *channels = patina_channel_sort(st, info->c, order);
+  printf("# %s of %s: %d channel%s of %d×%d\n", info->name, image, info->c,
+         info->c == 1 ? "" : "s", info->h, info->w);
+  printf("%-8s %12s %12s %12s %8s\n", "channel", "mean", "min", "max", "active");
+  for (int i = 0; i < info->c; i++) {
+    const PatinaChannelStats *c = &st[channels[i]];
+    printf("%-8d %12.5g %12.5g %12.5g %8.4f\n", c->channel, c->mean, c->min, c->max, c->active);
+  }
+}
+
 int cli_layers(int argc, char **argv)
 {
   char *layer_arg = NULL, *colormap_arg = NULL, *normalise_arg = NULL, *sort_arg = NULL,
        *output = NULL, *crop_arg = NULL;
-  gboolean list = FALSE, six = FALSE, filters = FALSE, reverse = FALSE;
+  gboolean list = FALSE, six = FALSE, filters = FALSE, reverse = FALSE, stats = FALSE;
   double dpi = 300, width_mm = 0;
   int max_maps = 0;
   const GOptionEntry entries[] = {
@@ -56,6 +73,9 @@ int cli_layers(int argc, char **argv)
     {"width-mm", 0, 0, G_OPTION_ARG_DOUBLE, &width_mm,
      "Width of the figure in millimetres (default 178, two journal columns)", "MM"},
     {"crop", 0, 0, G_OPTION_ARG_STRING, &crop_arg, CLI_CROP_HELP, "auto|off|ROWS"},
+    {"stats", 0, 0, G_OPTION_ARG_NONE, &stats,
+     "Print each channel's mean, minimum, maximum and fraction active (> 0), in --sort order; "
+     "-o is then optional", NULL},
     {"list", 0, 0, G_OPTION_ARG_NONE, &list, "List the layers with their output shapes and exit",
      NULL},
     {NULL},
@@ -76,8 +96,11 @@ int cli_layers(int argc, char **argv)
   int wanted = list || filters ? 2 : 3;
   if (argc != wanted)
     return cli_usage_error("layers", wanted == 2 ? "expected MODEL" : "expected MODEL and IMAGE");
-  if (!list && !out)
-    return cli_usage_error("layers", "-o FILE is required");
+  if (!list && !out && !stats)
+    return cli_usage_error("layers", "-o FILE is required (or --stats)");
+  if (stats && filters)
+    return cli_usage_error("layers", "--stats describes an image's activations, --filters the "
+                                     "model's weights; choose one");
   if (max_maps < 0)
     return cli_usage_error("layers", "--max-maps must be 0 or more");
   if (!(dpi >= 30 && dpi <= 2400))
@@ -130,7 +153,7 @@ int cli_layers(int argc, char **argv)
     rc = layer_s ? cli_usage_error("layers", "--layer: %s", error->message) : cli_fail(error);
     goto out;
   }
-  if (!cli_check_output(out, &error)) {
+  if (out && !cli_check_output(out, &error)) {
     rc = cli_fail(error);
     goto out;
   }
@@ -150,21 +173,25 @@ int cli_layers(int argc, char **argv)
   }
   image_base = g_path_get_basename(argv[2]);
   fo.image_label = image_base;
-  gboolean ok = six ? patina_figure_six_colormaps(model, acts, layer, &fo, out, &error)
-                    : patina_figure_layer(model, acts, layer, &fo, out, &error);
-  if (!ok) {
-    rc = cli_fail(error);
-    goto out;
-  }
   const PatinaLayerInfo *info = &acts->layers[layer];
-  int best = 0;
-  for (int k = 1; k < acts->n_classes; k++)
-    if (acts->probabilities[k] > acts->probabilities[best])
-      best = k;
-  printf("%s: %s (%d×%d×%d) of %s%s; predicted %s (probability %.4f)%s\n", out, info->name,
-         info->c, info->h, info->w, image_base, six ? " in the paper's six colormaps" : "",
-         meta.class_names[best], acts->probabilities[best],
-         fo.field_width_m > 0 ? "" : "; no pixel size in the image, so no scale bar");
+  if (stats)
+    print_stats(acts, layer, fo.order, image_base);
+  if (out) {
+    gboolean ok = six ? patina_figure_six_colormaps(model, acts, layer, &fo, out, &error)
+                      : patina_figure_layer(model, acts, layer, &fo, out, &error);
+    if (!ok) {
+      rc = cli_fail(error);
+      goto out;
+    }
+    int best = 0;
+    for (int k = 1; k < acts->n_classes; k++)
+      if (acts->probabilities[k] > acts->probabilities[best])
+        best = k;
+    printf("%s: %s (%d×%d×%d) of %s%s; predicted %s (probability %.4f)%s\n", out, info->name,
+           info->c, info->h, info->w, image_base, six ? " in the paper's six colormaps" : "",
+           meta.class_names[best], acts->probabilities[best],
+           fo.field_width_m > 0 ? "" : "; no pixel size in the image, so no scale bar");
+  }
   rc = CLI_OK;
 out:
   patina_checkpoint_meta_clear(&meta);
