@@ -172,8 +172,8 @@ static void show_render(PatinaAugmentPage *self, Render *r)
   gtk_label_set_label(self->title_label, base);
   gtk_widget_set_tooltip_text(GTK_WIDGET(self->title_label), r->path);
   g_autofree char *what = patina_augment_describe(&r->params);
-  g_autofree char *caption = g_strdup_printf(_("%d px · seed %" G_GUINT64_FORMAT " · %s"),
-                                             r->size, r->seed, what);
+  g_autofree char *seed = g_strdup_printf("%" G_GUINT64_FORMAT, r->seed);
+  g_autofree char *caption = g_strdup_printf(_("%d px · seed %s · %s"), r->size, seed, what);
   gtk_label_set_label(self->caption_label, caption);
   gtk_widget_set_tooltip_text(GTK_WIDGET(self->caption_label), caption);
   gtk_stack_set_visible_child_name(self->grid_stack, "grid");
