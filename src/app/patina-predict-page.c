@@ -7,68 +7,9 @@
 
 #include "patina-predict-columns.h"
 #include "patina-predict-detail.h"
+#include "patina-predict-queue.h"
 #include "patina-prediction.h"
-#include "patina-util.h"
 #include "patina-window.h"
-
-#define POLL_INTERVAL_MS 100
-
-/* Results handed from the prediction workers to the main loop, which drains them in batches
- * from one timeout. Reference counted: a worker may outlive the page or the model it ran. */
-typedef struct {
-  PatinaPrediction *item; /* ref */
-  int best;               /* -1: failed, error says why */
-  float *probs;
-  int n_classes;
-  char *error;
-} Result;
-
-typedef struct {
-  GMutex lock;
-  GArray *ready; /* Result */
-  int running;   /* workers still going */
-} Shared;
-
-static void result_clear(Result *r)
-{
-  g_clear_object(&r->item);
-  g_clear_pointer(&r->probs, g_free);
-  g_clear_pointer(&r->error, g_free);
-}
-
-static void shared_clear(gpointer p)
-{
-  Shared *s = p;
-  for (guint i = 0; i < s->ready->len; i++)
-    result_clear(&g_array_index(s->ready, Result, i));
-  g_array_unref(s->ready);
-  g_mutex_clear(&s->lock);
-}
-
-static Shared *shared_new(void)
-{
-  Shared *s = g_atomic_rc_box_new0(Shared);
-  g_mutex_init(&s->lock);
-  s->ready = g_array_new(FALSE, FALSE, sizeof(Result));
-  return s;
-}
-
-static void shared_unref(gpointer p) { g_atomic_rc_box_release_full(p, shared_clear); }
-
-typedef struct {
-  PatinaLoadedModel *model;
-  GPtrArray *items; /* PatinaPrediction refs; only their immutable paths are read */
-  Shared *shared;
-} PredictTask;
-
-static void predict_task_free(gpointer p)
-{
-  PredictTask *t = p;
-  g_object_unref(t->model);
-  g_ptr_array_unref(t->items);
-  shared_unref(t->shared);
-  g_free(t);
-}
 
 struct _PatinaPredictPage {
   GtkWidget parent_instance;
@@ -88,11 +29,7 @@ struct _PatinaPredictPage {
   GListStore *predictions;
   GtkSortListModel *sorted;
   GtkSingleSelection *selection;
-  GCancellable *cancellable; /* of the workers of this model and list */
-  Shared *shared;
-  guint poll_id;
-  guint batch_total, batch_done; /* progress since the page was last idle */
-  GPtrArray *batch_failures;     /* names of the images that failed in this batch */
+  PatinaPredictQueue *queue;
   GtkFileChooserNative *chooser;
   char *model_summary;
 };
@@ -104,42 +41,6 @@ static void toast(PatinaPredictPage *self, const char *message)
   GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
   if (PATINA_IS_WINDOW(root))
     patina_window_toast(PATINA_WINDOW(root), message);
-}
-
-/* ---- predicting on workers ---- */
-
-static void predict_worker(GTask *task, gpointer source, gpointer task_data,
-                           GCancellable *cancellable)
-{
-  (void) source;
-  PredictTask *t = task_data;
-  int priority = patina_thread_lower_priority();
-  int n_classes = patina_loaded_model_get_n_classes(t->model);
-  for (guint i = 0; i < t->items->len && !g_cancellable_is_cancelled(cancellable); i++) {
-    PatinaPrediction *item = g_ptr_array_index(t->items, i);
-    const char *path = patina_prediction_get_path(item);
-    Result r = {.item = g_object_ref(item), .n_classes = n_classes};
-    g_autoptr(GError) error = NULL;
-    if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-      r.best = -1;
-      r.error = g_strdup_printf(_("%s is a folder: add the image files in it, or open it as a "
-                                  "data set"),
-                                path);
-    } else {
-      r.probs = g_new(float, n_classes);
-      r.best = patina_loaded_model_predict(t->model, path, r.probs, &error);
-      if (r.best < 0)
-        r.error = g_strdup(error->message);
-    }
-    g_mutex_lock(&t->shared->lock);
-    g_array_append_val(t->shared->ready, r);
-    g_mutex_unlock(&t->shared->lock);
-  }
-  g_mutex_lock(&t->shared->lock);
-  t->shared->running--;
-  g_mutex_unlock(&t->shared->lock);
-  patina_thread_restore_priority(priority);
-  g_task_return_boolean(task, TRUE);
 }
 
 static void update_status(PatinaPredictPage *self)
@@ -165,13 +66,13 @@ static void update_status(PatinaPredictPage *self)
     summary = g_strdup_printf(_("%s  ·  %u predicted"), images, done);
   gtk_label_set_label(self->summary_label, summary);
 
-  gboolean busy = self->poll_id != 0 && self->batch_total > 0;
-  gtk_widget_set_visible(GTK_WIDGET(self->progress), busy);
-  if (busy) {
-    gtk_progress_bar_set_fraction(self->progress, (double) self->batch_done / self->batch_total);
+  guint total = patina_predict_queue_get_total(self->queue);
+  guint finished = patina_predict_queue_get_done(self->queue);
+  gtk_widget_set_visible(GTK_WIDGET(self->progress), total > 0);
+  if (total > 0) {
+    gtk_progress_bar_set_fraction(self->progress, (double) finished / total);
     g_autofree char *text =
-      g_strdup_printf(_("Predicting %u of %u"), MIN(self->batch_done + 1, self->batch_total),
-                      self->batch_total);
+      g_strdup_printf(_("Predicting %u of %u"), MIN(finished + 1, total), total);
     gtk_progress_bar_set_text(self->progress, text);
   }
   gboolean have_rows = n > 0;
@@ -184,86 +85,33 @@ static void update_status(PatinaPredictPage *self)
 
 /* One toast per batch: a folder of images with a few unreadable ones should not flood the
  * window with messages. */
-static void report_failures(PatinaPredictPage *self)
+static void report_failures(PatinaPredictPage *self, GPtrArray *failures)
 {
-  GPtrArray *f = self->batch_failures;
-  if (f->len == 1) {
-    toast(self, g_ptr_array_index(f, 0));
-  } else if (f->len > 1) {
+  if (failures->len == 1) {
+    toast(self, g_ptr_array_index(failures, 0));
+  } else if (failures->len > 1) {
     g_autofree char *msg =
       g_strdup_printf(ngettext("%u image cannot be read; the table says why",
-                               "%u images cannot be read; the table says why", f->len),
-                      f->len);
+                               "%u images cannot be read; the table says why", failures->len),
+                      failures->len);
     toast(self, msg);
   }
-  g_ptr_array_set_size(f, 0);
 }
 
-static gboolean poll_cb(gpointer user_data)
+static void on_results(gpointer user_data, gboolean finished, GPtrArray *failures)
 {
   PatinaPredictPage *self = user_data;
-  g_autoptr(GArray) batch = g_array_new(FALSE, FALSE, sizeof(Result));
-  g_array_set_clear_func(batch, (GDestroyNotify) result_clear);
-  gboolean finished;
-  g_mutex_lock(&self->shared->lock);
-  g_array_append_vals(batch, self->shared->ready->data, self->shared->ready->len);
-  g_array_set_size(self->shared->ready, 0);
-  finished = self->shared->running == 0;
-  g_mutex_unlock(&self->shared->lock);
-
-  const PatinaCheckpointMeta *meta = patina_loaded_model_get_meta(self->model);
-  for (guint i = 0; i < batch->len; i++) {
-    Result *r = &g_array_index(batch, Result, i);
-    if (r->best >= 0) {
-      patina_prediction_set_result(r->item, r->best, meta->class_names[r->best], r->probs,
-                                   r->n_classes);
-    } else {
-      patina_prediction_set_error(r->item, r->error);
-      g_ptr_array_add(self->batch_failures, g_strdup(r->error));
-    }
-    self->batch_done++;
-  }
-  if (batch->len > 0)
-    patina_predict_columns_resort(self->column_view);
-  if (finished) {
-    self->poll_id = 0;
-    self->batch_total = self->batch_done = 0;
-    report_failures(self);
-  }
+  /* The items changed in place: the sort model does not see that by itself. */
+  patina_predict_columns_resort(self->column_view);
+  if (finished)
+    report_failures(self, failures);
   update_status(self);
-  return finished ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
 }
 
 static void predict_items(PatinaPredictPage *self, GPtrArray *items)
 {
-  if (!self->model || items->len == 0)
-    return;
-  PredictTask *t = g_new0(PredictTask, 1);
-  t->model = g_object_ref(self->model);
-  t->items = g_ptr_array_ref(items);
-  t->shared = g_atomic_rc_box_acquire(self->shared);
-  g_mutex_lock(&self->shared->lock);
-  self->shared->running++;
-  g_mutex_unlock(&self->shared->lock);
-  self->batch_total += items->len;
-  g_autoptr(GTask) task = g_task_new(NULL, self->cancellable, NULL, NULL);
-  g_task_set_task_data(task, t, predict_task_free);
-  g_task_run_in_thread(task, predict_worker);
-  if (!self->poll_id)
-    self->poll_id = g_timeout_add(POLL_INTERVAL_MS, poll_cb, self);
-}
-
-/* Forgets the running workers (their results go to a Shared nobody reads any more). */
-static void stop_predicting(PatinaPredictPage *self)
-{
-  g_cancellable_cancel(self->cancellable);
-  g_clear_object(&self->cancellable);
-  self->cancellable = g_cancellable_new();
-  g_clear_handle_id(&self->poll_id, g_source_remove);
-  g_clear_pointer(&self->shared, shared_unref);
-  self->shared = shared_new();
-  self->batch_total = self->batch_done = 0;
-  g_ptr_array_set_size(self->batch_failures, 0);
+  if (self->model)
+    patina_predict_queue_add(self->queue, self->model, items);
 }
 
 static void add_paths(PatinaPredictPage *self, const char *const *paths)
@@ -378,7 +226,7 @@ static void on_model_changed(PatinaPredictPage *self)
   PatinaLoadedModel *model = patina_workspace_get_model(self->workspace);
   if (model == self->model)
     return;
-  stop_predicting(self);
+  patina_predict_queue_stop(self->queue);
   g_set_object(&self->model, model);
   const char *const *names =
     model ? (const char *const *) patina_loaded_model_get_meta(model)->class_names : NULL;
@@ -491,7 +339,7 @@ static void clear_action(GtkWidget *widget, const char *name, GVariant *param)
   (void) name;
   (void) param;
   PatinaPredictPage *self = PATINA_PREDICT_PAGE(widget);
-  stop_predicting(self);
+  patina_predict_queue_stop(self->queue);
   g_list_store_remove_all(self->predictions);
   update_status(self);
 }
@@ -616,11 +464,7 @@ const char *patina_predict_page_get_detail_info(PatinaPredictPage *self)
 static void patina_predict_page_dispose(GObject *object)
 {
   PatinaPredictPage *self = PATINA_PREDICT_PAGE(object);
-  if (self->cancellable)
-    g_cancellable_cancel(self->cancellable);
-  g_clear_object(&self->cancellable);
-  g_clear_handle_id(&self->poll_id, g_source_remove);
-  g_clear_pointer(&self->shared, shared_unref);
+  g_clear_pointer(&self->queue, patina_predict_queue_free);
   if (self->chooser)
     gtk_native_dialog_destroy(GTK_NATIVE_DIALOG(self->chooser));
   g_clear_object(&self->chooser);
@@ -632,7 +476,6 @@ static void patina_predict_page_dispose(GObject *object)
   g_clear_object(&self->predictions);
   g_clear_object(&self->model);
   g_clear_object(&self->workspace);
-  g_clear_pointer(&self->batch_failures, g_ptr_array_unref);
   g_clear_pointer(&self->model_summary, g_free);
   G_OBJECT_CLASS(patina_predict_page_parent_class)->dispose(object);
 }
@@ -673,9 +516,7 @@ static void patina_predict_page_init(PatinaPredictPage *self)
 {
   gtk_widget_init_template(GTK_WIDGET(self));
   self->predictions = g_list_store_new(PATINA_TYPE_PREDICTION);
-  self->cancellable = g_cancellable_new();
-  self->shared = shared_new();
-  self->batch_failures = g_ptr_array_new_with_free_func(g_free);
+  self->queue = patina_predict_queue_new(on_results, self);
 
   patina_predict_columns_init(self->column_view);
   GtkSorter *sorter = gtk_column_view_get_sorter(self->column_view);
