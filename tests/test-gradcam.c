@@ -11,7 +11,7 @@
 #include "gradcheck.h"
 #include "nn/model.h"
 #include "testutil.h"
-#include "viz/gradcam.h"
+#include "viz/gradcam-figure.h"
 
 #define RTOL 1e-4
 #define SIZE 46
@@ -403,6 +403,99 @@ static void test_cli_bad_input(void)
   g_assert_false(g_file_test(o, G_FILE_TEST_EXISTS)); /* nothing half-written */
 }
 
+static int count(const char *hay, gsize len, const char *needle)
+{
+  int n = 0;
+  gsize nl = strlen(needle);
+  for (gsize i = 0; i + nl <= len; i++)
+    n += memcmp(hay + i, needle, nl) == 0;
+  return n;
+}
+
+static void svg_root(G_GNUC_UNUSED GMarkupParseContext *ctx, const char *name,
+                     G_GNUC_UNUSED const char **names, G_GNUC_UNUSED const char **values,
+                     gpointer user_data, G_GNUC_UNUSED GError **error)
+{
+  char **root = user_data;
+  if (!*root)
+    *root = g_strdup(name);
+}
+
+/* The report figure as PNG (pixel size from the DPI), PDF (one page) and SVG (parses back). */
+static void test_cli_figure(void)
+{
+  g_autoptr(CliRun) r = cli_run(tmp, "gradcam", "model.safetensors", "az.png", "--figure",
+                                "--dpi", "150", "-o", "fig.png", NULL);
+  g_assert_cmpint(r->status, ==, 0);
+  g_autofree char *png = in_tmp("fig.png");
+  int w = 0, h = 0;
+  g_assert_nonnull(gdk_pixbuf_get_file_info(png, &w, &h));
+  g_assert_cmpint(w, ==, 1050); /* 504 pt at 150 dpi */
+  g_assert_cmpint(h, >, 400);
+
+  g_autoptr(CliRun) p = cli_run(tmp, "gradcam", "model.safetensors", "az.png", "--plus", "-o",
+                                "fig.pdf", NULL);
+  g_assert_cmpint(p->status, ==, 0);
+  g_autofree char *pdf = in_tmp("fig.pdf");
+  g_autofree char *bytes = NULL;
+  gsize len;
+  g_assert_true(g_file_get_contents(pdf, &bytes, &len, NULL));
+  g_assert_cmpint(memcmp(bytes, "%PDF-", 5), ==, 0);
+  g_assert_cmpint(count(bytes, len, "/Type /Page") - count(bytes, len, "/Type /Pages"), ==, 1);
+
+  g_autoptr(CliRun) v = cli_run(tmp, "gradcam", "model.safetensors", "az.png", "-o", "fig.svg",
+                                NULL);
+  g_assert_cmpint(v->status, ==, 0);
+  g_autofree char *svg = in_tmp("fig.svg");
+  g_autofree char *text = NULL;
+  g_assert_true(g_file_get_contents(svg, &text, &len, NULL));
+  g_autofree char *root = NULL;
+  GMarkupParser parser = { .start_element = svg_root };
+  g_autoptr(GMarkupParseContext) ctx = g_markup_parse_context_new(&parser, 0, &root, NULL);
+  g_autoptr(GError) error = NULL;
+  g_assert_true(g_markup_parse_context_parse(ctx, text, (gssize) len, &error));
+  g_assert_no_error(error);
+  g_assert_cmpstr(root, ==, "svg");
+
+  g_autoptr(CliRun) bad = cli_run(tmp, "gradcam", "model.safetensors", "az.png", "--figure",
+                                  "-o", "fig.tiff", NULL);
+  cli_run_expect_fail(bad, 1, "fig.tiff: the figure's format is told by its extension");
+  g_autoptr(CliRun) dpi = cli_run(tmp, "gradcam", "model.safetensors", "az.png", "--figure",
+                                  "--dpi", "5", "-o", "fig.png", NULL);
+  cli_run_expect_fail(dpi, 2, "--dpi must be 30 to 2400");
+}
+
+/* A known pixel size adds a scale bar under the micrograph; the caption names the class and
+ * every probability. */
+static void test_figure_scale_bar(void)
+{
+  PatinaModel *m = paper_model(2, SIZE);
+  PatinaRng rng;
+  patina_rng_init(&rng, 2);
+  patina_model_init(m, &rng);
+  PatinaGray img = { .width = 92, .height = 60 };
+  img.pixels = g_new(float, 92 * 60);
+  for (int i = 0; i < 92 * 60; i++)
+    img.pixels[i] = (float) ((i * 7) % 13) / 12.0f;
+  g_autofree float *x = patina_cam_input(m, &img);
+  PatinaCam cam;
+  g_autoptr(GError) error = NULL;
+  g_assert_true(patina_cam_compute(m, x, 1, 1, PATINA_CAM_GRADCAM, &cam, &error));
+  PatinaCamFigureOptions o;
+  patina_cam_figure_options_init(&o);
+  cairo_surface_t *rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, NULL);
+  cairo_t *cr = cairo_create(rec);
+  double plain = patina_cam_figure_draw(cr, m, &img, &cam, &o);
+  img.sem.pixel_size = 50e-9;
+  double with_bar = patina_cam_figure_draw(cr, m, &img, &cam, &o);
+  g_assert_cmpfloat(with_bar, >, plain + 5);
+  cairo_destroy(cr);
+  cairo_surface_destroy(rec);
+  patina_cam_clear(&cam);
+  g_free(img.pixels);
+  patina_model_free(m);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -414,6 +507,8 @@ int main(int argc, char **argv)
   g_test_add_func("/gradcam/resize-for-display", test_resize_for_display);
   g_test_add_func("/gradcam/cli", test_cli_happy);
   g_test_add_func("/gradcam/cli-bad-input", test_cli_bad_input);
+  g_test_add_func("/gradcam/cli-figure", test_cli_figure);
+  g_test_add_func("/gradcam/figure-scale-bar", test_figure_scale_bar);
   cli_setup();
   int rc = g_test_run();
   test_remove_tree(tmp);

@@ -4,7 +4,8 @@
 
 #include "cli.h"
 #include "train/predict.h"
-#include "viz/gradcam.h"
+#include "train/checkpoint.h"
+#include "viz/gradcam-figure.h"
 
 /* --class by index or by name (case-insensitive); -1 and a usage message when neither. */
 int cli_parse_class(const char *command, const char *arg, char **names, int classes)
@@ -30,11 +31,17 @@ int cli_gradcam(int argc, char **argv)
 {
   char *klass_arg = NULL, *layer_arg = NULL, *colormap_arg = NULL, *output = NULL,
        *crop_arg = NULL;
-  gboolean plus = FALSE, list = FALSE;
-  double opacity = 0.5;
+  gboolean plus = FALSE, list = FALSE, figure = FALSE;
+  double opacity = 0.5, dpi = 300;
   int max_side = 1024;
   const GOptionEntry entries[] = {
-    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "PNG to write (required)", "FILE"},
+    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+     "File to write (required): a PNG of the overlay, or with --figure (implied by .svg and "
+     ".pdf) a report figure", "FILE"},
+    {"figure", 0, 0, G_OPTION_ARG_NONE, &figure,
+     "A report figure: micrograph and map side by side, colorbar, scale bar when the pixel size "
+     "is known, caption; PNG, SVG or PDF by the extension", NULL},
+    {"dpi", 0, 0, G_OPTION_ARG_DOUBLE, &dpi, "Resolution of a PNG figure (default 300)", "DPI"},
     {"class", 'c', 0, G_OPTION_ARG_STRING, &klass_arg,
      "Class whose evidence is shown, by index or name (default: the predicted class)", "C"},
     {"layer", 'l', 0, G_OPTION_ARG_STRING, &layer_arg,
@@ -69,6 +76,11 @@ int cli_gradcam(int argc, char **argv)
     return cli_usage_error("gradcam", "--opacity must be 0 to 1, not %g", opacity);
   if (max_side < 0)
     return cli_usage_error("gradcam", "--max-size must be 0 or more");
+  if (out && (g_str_has_suffix(out, ".svg") || g_str_has_suffix(out, ".pdf") ||
+              g_str_has_suffix(out, ".SVG") || g_str_has_suffix(out, ".PDF")))
+    figure = TRUE;
+  if (!(dpi >= 30 && dpi <= 2400))
+    return cli_usage_error("gradcam", "--dpi must be 30 to 2400, not %g", dpi);
   g_autoptr(GError) error = NULL;
   PatinaLoadOptions load = {0};
   if (!cli_parse_crop(crop_s, &load, &error))
@@ -82,6 +94,9 @@ int cli_gradcam(int argc, char **argv)
   if (!model)
     return cli_fail(error);
   int rc = CLI_FAILURE;
+  PatinaGray *img = NULL;
+  PatinaCam cam = {0};
+  g_autofree float *x = NULL, *probs = NULL;
   int classes = patina_model_n_classes(model);
   patina_checkpoint_meta_ensure_class_names(&meta, classes);
   if (list) {
@@ -116,23 +131,53 @@ int cli_gradcam(int argc, char **argv)
     rc = cli_fail(error);
     goto out;
   }
-  if (klass < 0) {
-    g_autofree float *probs = g_new(float, classes);
-    klass = patina_predict_file(model, argv[2], probs, &error);
-    if (klass < 0) {
-      rc = cli_fail(error);
-      goto out;
-    }
-  }
-  PatinaCam cam;
-  PatinaCamMethod method = plus ? PATINA_CAM_GRADCAM_PLUS_PLUS : PATINA_CAM_GRADCAM;
-  cairo_surface_t *s = patina_cam_file_overlay(model, argv[2], &load, layer, klass, method, cmap,
-                                               opacity, max_side, &cam, &error);
-  if (!s) {
+  img = patina_gray_load_full(argv[2], &load, &error);
+  if (!img) {
     rc = cli_fail(error);
     goto out;
   }
-  gboolean saved = patina_surface_save_png(s, out, &error);
+  x = patina_cam_input(model, img);
+  const float *logits = patina_model_forward(model, x, 1, FALSE, NULL, &error);
+  if (!logits) {
+    rc = cli_fail(error);
+    goto out;
+  }
+  probs = g_new(float, classes);
+  patina_model_probabilities(model, logits, 1, probs);
+  if (klass < 0) {
+    klass = 0;
+    for (int k = 1; k < classes; k++)
+      if (probs[k] > probs[klass])
+        klass = k;
+  }
+  PatinaCamMethod method = plus ? PATINA_CAM_GRADCAM_PLUS_PLUS : PATINA_CAM_GRADCAM;
+  if (!patina_cam_compute(model, x, layer, klass, method, &cam, &error)) {
+    rc = cli_fail(error);
+    goto out;
+  }
+  gboolean saved;
+  if (figure) {
+    g_autofree char *model_base = g_path_get_basename(argv[1]);
+    g_autofree char *image_base = g_path_get_basename(argv[2]);
+    PatinaCamFigureOptions fo;
+    patina_cam_figure_options_init(&fo);
+    fo.model_label = model_base;
+    fo.image_label = image_base;
+    fo.class_names = meta.class_names;
+    fo.probs = probs;
+    fo.colormap = cmap;
+    fo.opacity = opacity;
+    fo.dpi = dpi;
+    saved = patina_cam_figure_save(model, img, &cam, &fo, out, &error);
+  } else {
+    cairo_surface_t *s = patina_cam_overlay(img, &cam, cmap, opacity, max_side);
+    if (!s)
+      g_set_error(&error, G_FILE_ERROR, G_FILE_ERROR_NOMEM, "%s: not enough memory for the "
+                  "overlay", argv[2]);
+    saved = s && patina_surface_save_png(s, out, &error);
+    if (s)
+      cairo_surface_destroy(s);
+  }
   if (saved) {
     float mx = 0.0f;
     for (int i = 0; i < cam.layer.height * cam.layer.width; i++)
@@ -145,9 +190,9 @@ int cli_gradcam(int argc, char **argv)
   } else {
     rc = cli_fail(error);
   }
-  cairo_surface_destroy(s);
-  patina_cam_clear(&cam);
 out:
+  patina_cam_clear(&cam);
+  patina_gray_free(img);
   patina_checkpoint_meta_clear(&meta);
   patina_model_free(model);
   return rc;

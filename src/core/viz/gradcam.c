@@ -296,6 +296,42 @@ cairo_surface_t *patina_overlay_render(const float *gray, const float *values, i
   return s;
 }
 
+float *patina_cam_input(const PatinaModel *m, const PatinaGray *img)
+{
+  gsize plane = (gsize) m->in_h * m->in_w;
+  float *x = g_new(float, plane * m->in_c);
+  patina_resize_bilinear(img->pixels, img->width, img->height, x, m->in_w, m->in_h);
+  for (int c = 1; c < m->in_c; c++)
+    memcpy(x + c * plane, x, sizeof(float) * plane);
+  return x;
+}
+
+void patina_cam_display_size(const PatinaGray *img, int max_side, int *w, int *h)
+{
+  *w = img->width, *h = img->height;
+  if (max_side > 0 && MAX(*w, *h) > max_side) {
+    double f = (double) max_side / MAX(*w, *h);
+    *w = MAX(1, (int) lround(*w * f));
+    *h = MAX(1, (int) lround(*h * f));
+  }
+}
+
+cairo_surface_t *patina_cam_overlay(const PatinaGray *img, const PatinaCam *cam,
+                                    const PatinaColormap *cmap, double opacity, int max_side)
+{
+  int w, h;
+  patina_cam_display_size(img, max_side, &w, &h);
+  const float *gray = img->pixels;
+  g_autofree float *scaled = NULL;
+  if (w != img->width || h != img->height) {
+    scaled = g_new(float, (gsize) w * h);
+    patina_resize_for_display(img->pixels, img->width, img->height, scaled, w, h);
+    gray = scaled;
+  }
+  g_autofree float *up = patina_cam_upsample(cam, w, h);
+  return patina_overlay_render(gray, up, w, h, 0.0f, 1.0f, cmap, opacity);
+}
+
 cairo_surface_t *patina_cam_file_overlay(PatinaModel *m, const char *path,
                                          const PatinaLoadOptions *options, int layer, int klass,
                                          PatinaCamMethod method, const PatinaColormap *cmap,
@@ -306,31 +342,13 @@ cairo_surface_t *patina_cam_file_overlay(PatinaModel *m, const char *path,
   g_autoptr(PatinaGray) img = patina_gray_load_full(path, options, error);
   if (!img)
     return NULL;
-  gsize plane = (gsize) m->in_h * m->in_w;
-  g_autofree float *x = g_new(float, plane * m->in_c);
-  patina_resize_bilinear(img->pixels, img->width, img->height, x, m->in_w, m->in_h);
-  for (int c = 1; c < m->in_c; c++)
-    memcpy(x + c * plane, x, sizeof(float) * plane);
+  g_autofree float *x = patina_cam_input(m, img);
   if (!patina_cam_compute(m, x, layer, klass, method, cam, error))
     return NULL;
-  int w = img->width, h = img->height;
-  if (max_side > 0 && MAX(w, h) > max_side) {
-    double f = (double) max_side / MAX(w, h);
-    w = MAX(1, (int) lround(w * f));
-    h = MAX(1, (int) lround(h * f));
-  }
-  const float *gray = img->pixels;
-  g_autofree float *scaled = NULL;
-  if (w != img->width || h != img->height) {
-    scaled = g_new(float, (gsize) w * h);
-    patina_resize_for_display(img->pixels, img->width, img->height, scaled, w, h);
-    gray = scaled;
-  }
-  g_autofree float *up = patina_cam_upsample(cam, w, h);
-  cairo_surface_t *s = patina_overlay_render(gray, up, w, h, 0.0f, 1.0f, cmap, opacity);
+  cairo_surface_t *s = patina_cam_overlay(img, cam, cmap, opacity, max_side);
   if (!s) {
     g_set_error(error, PATINA_ERROR, PATINA_ERROR_FAILED,
-                "%s: not enough memory for a %d×%d overlay", path, w, h);
+                "%s: not enough memory for the overlay", path);
     patina_cam_clear(cam);
   }
   return s;

@@ -76,6 +76,15 @@ cairo_surface_t *patina_overlay_render(const float *gray, const float *values, i
                                        int height, float lo, float hi,
                                        const PatinaColormap *cmap, double opacity);
 
+/* The network input of a grayscale image: resized to the input, repeated to its channels. */
+float *patina_cam_input(const PatinaModel *model, const PatinaGray *img);
+/* The image's size scaled down so its longer side is at most max_side (0: no limit). */
+void patina_cam_display_size(const PatinaGray *img, int max_side, int *width, int *height);
+/* The CAM upsampled over img (shrunk as patina_cam_display_size says) at opacity; NULL if
+ * cairo cannot allocate it. */
+cairo_surface_t *patina_cam_overlay(const PatinaGray *img, const PatinaCam *cam,
+                                    const PatinaColormap *cmap, double opacity, int max_side);
+
 /* Grad-CAM of an image file as an overlay: loads path as the network sees it (gray, data bar
  * cropped as `options` says, resized to the input), computes the CAM (cam receives it; clear
  * it with patina_cam_clear), upsamples it to the image's size scaled down so its longer side is
