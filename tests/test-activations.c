@@ -224,6 +224,13 @@ static void test_model_without_conv(void)
   g_assert_null(patina_first_conv_filters(m, &n, &k, &error));
   g_assert_nonnull(error);
   g_clear_error(&error);
+  /* A non-finite input gives an error, not a figure of NaNs. */
+  g_autofree float *nan_input = g_new0(float, 3 * 8 * 8);
+  nan_input[5] = NAN;
+  m->layers[1].weight[5] = 1.0f;
+  g_assert_null(patina_activations_compute(m, nan_input, &error));
+  g_assert_error(error, PATINA_ERROR, PATINA_ERROR_NUMERIC);
+  g_clear_error(&error);
   /* Its activations still work: the dense layers are what there is to see. */
   g_autofree float *x = g_new0(float, 3 * 8 * 8);
   g_autoptr(PatinaActivations) acts = patina_activations_compute(m, x, &error);

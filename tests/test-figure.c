@@ -271,6 +271,35 @@ static void test_bad_input(void)
   g_assert_no_error(error);
 }
 
+static void test_many_maps_narrow(void)
+{
+  /* 300 maps on the narrowest figure still draw (the gaps shrink), at a width of 200 pt. */
+  PatinaModel *wide = patina_model_new(
+    "{\"input\": [1, 12, 12], \"layers\": [{\"type\": \"conv2d\", \"out_channels\": 300,"
+    "\"kernel\": 3}, {\"type\": \"flatten\"}, {\"type\": \"dense\", \"out_features\": 1}]}",
+    NULL);
+  g_assert_nonnull(wide);
+  PatinaRng rng;
+  patina_rng_init(&rng, 9);
+  patina_model_init(wide, &rng);
+  g_autofree float *x = g_new(float, 144);
+  for (int i = 0; i < 144; i++)
+    x[i] = (i * 37 % 144) / 144.0f;
+  g_autoptr(PatinaActivations) a = patina_activations_compute(wide, x, NULL);
+  PatinaFigureOptions o;
+  options(&o);
+  o.width_pt = 100; /* raised to 200 */
+  o.dpi = 72;
+  g_autofree char *path = tmp_path("many.png");
+  g_autoptr(GError) error = NULL;
+  g_assert_true(patina_figure_layer(wide, a, 0, &o, path, &error));
+  g_assert_no_error(error);
+  int w, h;
+  png_size(path, &w, &h);
+  g_assert_cmpint(w, ==, 200);
+  patina_model_free(wide);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -289,6 +318,7 @@ int main(int argc, char **argv)
   g_test_add_func("/figure/caption", test_caption);
   g_test_add_func("/figure/scale-bar", test_scale_bar);
   g_test_add_func("/figure/bad-input", test_bad_input);
+  g_test_add_func("/figure/many-maps-narrow", test_many_maps_narrow);
   int rc = g_test_run();
   patina_activations_free(acts);
   patina_model_free(model);

@@ -105,8 +105,8 @@ int cli_layers(int argc, char **argv)
     return cli_usage_error("layers", "--max-maps must be 0 or more");
   if (!(dpi >= 30 && dpi <= 2400))
     return cli_usage_error("layers", "--dpi must be 30 to 2400, not %g", dpi);
-  if (width_mm != 0 && !(width_mm >= 40 && width_mm <= 500))
-    return cli_usage_error("layers", "--width-mm must be 40 to 500, not %g", width_mm);
+  if (width_mm != 0 && !(width_mm >= 71 && width_mm <= 500))
+    return cli_usage_error("layers", "--width-mm must be 71 to 500, not %g", width_mm);
 
   g_autoptr(GError) error = NULL;
   PatinaFigureOptions fo;

@@ -157,6 +157,8 @@ static double draw_grid(cairo_t *cr, const float *data, int h, int w, const int 
                         double gap, gboolean labels, double *tile_w_out)
 {
   int rows = (n + cols - 1) / cols;
+  /* hundreds of maps on a narrow figure: the gaps shrink with the maps */
+  gap = MIN(gap, grid_w / cols * 0.1);
   double tile_w = (grid_w - (cols - 1) * gap) / cols, tile_h = tile_w * h / w;
   double size = CLAMP(tile_w / 6, 5.0, 7.0);
   gboolean below = labels && w < 8;
@@ -289,9 +291,10 @@ static double draw_bars(cairo_t *cr, const float *v, int n, const PatinaColormap
   return chart_h + 4 + strip_h + 12;
 }
 
+/* Below 200 pt (7 cm) the colorbar would leave the maps no room. */
 static double figure_width(const PatinaFigureOptions *o)
 {
-  return o->width_pt > 0 ? o->width_pt : 504;
+  return o->width_pt > 0 ? MAX(o->width_pt, 200) : 504;
 }
 
 double patina_figure_draw_layer(cairo_t *cr, const PatinaModel *model,

@@ -38,7 +38,7 @@ typedef struct {
   PatinaChannelOrder order;
   int max_maps;              /* maps drawn at most (the first in `order`); 0 = all */
   double dpi;                /* PNG resolution; 0 = 300 */
-  double width_pt;           /* figure width in points; 0 = 504 (7 in) */
+  double width_pt;           /* figure width in points, at least 200; 0 = 504 (7 in) */
 } PatinaFigureOptions;
 
 void patina_figure_options_init(PatinaFigureOptions *options);
