@@ -3,10 +3,9 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-#include "data/image.h"
 #include "patina-augment-controls.h"
+#include "patina-augment-render.h"
 #include "patina-settings.h"
-#include "patina-util.h"
 #include "patina-window.h"
 #include "viz/augment-grid.h"
 
@@ -16,31 +15,6 @@
 
 static const char *const preset_names[] = {"none", "paper", "mild"}; /* then "Custom" */
 #define PRESET_CUSTOM G_N_ELEMENTS(preset_names)
-
-/* Render workers running right now, across pages; the page records the most it saw. */
-static gint workers_running;
-
-typedef struct {
-  char *path;
-  int size;
-  PatinaAugment params;
-  guint64 seed;
-  GBytes *source; /* the decoded size×size plane when the page has it already */
-  /* results */
-  GArray *tiles;  /* PatinaAugmentTile */
-  GPtrArray *rgb; /* GBytes, R8G8B8, one per tile */
-  int concurrent; /* workers running when this one started, itself included */
-} Render;
-
-static void render_free(gpointer p)
-{
-  Render *r = p;
-  g_free(r->path);
-  g_clear_pointer(&r->source, g_bytes_unref);
-  g_clear_pointer(&r->tiles, g_array_unref);
-  g_clear_pointer(&r->rgb, g_ptr_array_unref);
-  g_free(r);
-}
 
 struct _PatinaAugmentPage {
   GtkWidget parent_instance;
@@ -99,55 +73,9 @@ static void toast(PatinaAugmentPage *self, const char *message)
 
 /* ---- rendering on a worker ---- */
 
-static GBytes *plane_to_rgb(const float *plane, int size)
-{
-  gsize n = (gsize) size * size;
-  guint8 *rgb = g_malloc(n * 3);
-  for (gsize i = 0; i < n; i++) {
-    float v = plane[i];
-    guint8 g = (guint8) ((v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f) * 255.0f + 0.5f);
-    rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = g;
-  }
-  return g_bytes_new_take(rgb, n * 3);
-}
-
-static void render_worker(GTask *task, gpointer source, gpointer task_data,
-                          GCancellable *cancellable)
-{
-  (void) source;
-  Render *r = task_data;
-  r->concurrent = g_atomic_int_add(&workers_running, 1) + 1;
-  int priority = patina_thread_lower_priority();
-  GError *error = NULL;
-  gsize plane = (gsize) r->size * r->size;
-  if (!r->source) {
-    float *pixels = g_new(float, plane);
-    if (!patina_image_load_input(r->path, r->size, 1, pixels, &error)) {
-      g_free(pixels);
-      goto out;
-    }
-    r->source = g_bytes_new_take(pixels, plane * sizeof(float));
-  }
-  r->tiles = patina_augment_tiles(&r->params, g_bytes_get_data(r->source, NULL), r->size, r->seed,
-                                  N_VARIANTS, cancellable, &error);
-  if (!r->tiles)
-    goto out;
-  r->rgb = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
-  for (guint i = 0; i < r->tiles->len; i++)
-    g_ptr_array_add(r->rgb, plane_to_rgb(g_array_index(r->tiles, PatinaAugmentTile, i).plane,
-                                         r->size));
-out:
-  patina_thread_restore_priority(priority);
-  g_atomic_int_add(&workers_running, -1);
-  if (error)
-    g_task_return_error(task, error);
-  else
-    g_task_return_boolean(task, TRUE);
-}
-
 static void start_render(PatinaAugmentPage *self);
 
-static void show_render(PatinaAugmentPage *self, Render *r)
+static void show_render(PatinaAugmentPage *self, PatinaAugmentRender *r)
 {
   for (guint i = 0; i < r->tiles->len && i <= N_VARIANTS; i++) {
     g_autoptr(GdkTexture) tex = gdk_memory_texture_new(
@@ -183,9 +111,9 @@ static void render_done(GObject *source, GAsyncResult *res, gpointer user_data)
 {
   (void) source;
   g_autoptr(PatinaAugmentPage) self = user_data;
-  Render *r = g_task_get_task_data(G_TASK(res));
+  PatinaAugmentRender *r = patina_augment_render_get(res);
   g_autoptr(GError) error = NULL;
-  gboolean ok = g_task_propagate_boolean(G_TASK(res), &error);
+  gboolean ok = patina_augment_render_finish(res, &error);
   if (!self->settings)
     return; /* disposed while it ran */
   self->stats.max_concurrent = MAX(self->stats.max_concurrent, r->concurrent);
@@ -224,22 +152,17 @@ static void start_render(PatinaAugmentPage *self)
     self->stats.busy = FALSE;
     return;
   }
-  Render *r = g_new0(Render, 1);
-  r->path = g_strdup(self->path);
-  r->size = g_settings_get_int(self->settings, "train-size");
-  r->params = self->params;
-  r->seed = self->seed;
-  if (self->source_plane && self->source_size == r->size &&
-      g_strcmp0(self->source_path, r->path) == 0)
-    r->source = g_bytes_ref(self->source_plane);
+  int size = g_settings_get_int(self->settings, "train-size");
+  gboolean cached = self->source_plane && self->source_size == size &&
+                    g_strcmp0(self->source_path, self->path) == 0;
+  PatinaAugmentRender *r =
+    patina_augment_render_new(self->path, size, &self->params, self->seed, N_VARIANTS,
+                              cached ? self->source_plane : NULL);
   self->render_cancellable = g_cancellable_new();
   self->stats.started++;
   self->stats.busy = TRUE;
   gtk_spinner_start(self->spinner);
-  g_autoptr(GTask) task = g_task_new(NULL, self->render_cancellable, render_done,
-                                     g_object_ref(self));
-  g_task_set_task_data(task, r, render_free);
-  g_task_run_in_thread(task, render_worker);
+  patina_augment_render_run(r, self->render_cancellable, render_done, g_object_ref(self));
 }
 
 static gboolean render_idle_cb(gpointer user_data)
@@ -536,54 +459,19 @@ static gboolean on_drop(GtkDropTarget *target, const GValue *value, double x, do
 
 /* ---- export ---- */
 
-typedef struct {
-  GArray *tiles;
-  int size;
-  GStrv title;
-  GFile *dest;
-} Export;
-
-static void export_free(gpointer p)
-{
-  Export *e = p;
-  g_array_unref(e->tiles);
-  g_strfreev(e->title);
-  g_object_unref(e->dest);
-  g_free(e);
-}
-
-static void export_worker(GTask *task, gpointer source, gpointer task_data,
-                          GCancellable *cancellable)
-{
-  (void) source;
-  Export *e = task_data;
-  GError *error = NULL;
-  g_autoptr(GBytes) png = patina_augment_grid_png(e->tiles, e->size, EXPORT_TILE_PX, COLUMNS,
-                                                  e->title, &error);
-  /* through a temporary file and a rename, so a failed write leaves an older grid intact */
-  gsize len;
-  const void *data = png ? g_bytes_get_data(png, &len) : NULL;
-  if (png && g_file_replace_contents(e->dest, data, len, NULL, FALSE,
-                                     G_FILE_CREATE_REPLACE_DESTINATION, NULL, cancellable,
-                                     &error))
-    g_task_return_boolean(task, TRUE);
-  else
-    g_task_return_error(task, error);
-}
-
 static void export_done(GObject *source, GAsyncResult *res, gpointer user_data)
 {
   PatinaAugmentPage *self = PATINA_AUGMENT_PAGE(source);
-  (void) user_data;
-  Export *e = g_task_get_task_data(G_TASK(res));
+  GFile *dest = user_data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *name = g_file_get_parse_name(e->dest);
+  g_autofree char *name = g_file_get_parse_name(dest);
   g_autofree char *msg = NULL;
-  if (g_task_propagate_boolean(G_TASK(res), &error))
+  if (patina_augment_export_finish(res, &error))
     msg = g_strdup_printf(_("Saved the grid to %s"), name);
   else
     msg = g_strdup_printf(_("Cannot save %s: %s"), name, error->message);
   toast(self, msg);
+  g_object_unref(dest);
 }
 
 static void export_to(PatinaAugmentPage *self, GFile *dest)
@@ -592,17 +480,13 @@ static void export_to(PatinaAugmentPage *self, GFile *dest)
     toast(self, _("There is no grid to export yet"));
     return;
   }
-  Export *e = g_new0(Export, 1);
-  e->tiles = g_array_ref(self->shown_tiles);
-  e->size = self->shown_size;
   PatinaAugment shown;
   patina_augment_from_json(&shown, self->shown_json, -1, NULL);
   g_autofree char *base = g_path_get_basename(self->shown_path);
-  e->title = patina_augment_grid_title(base, e->size, self->shown_seed, &shown);
-  e->dest = g_object_ref(dest);
-  g_autoptr(GTask) task = g_task_new(self, NULL, export_done, NULL);
-  g_task_set_task_data(task, e, export_free);
-  g_task_run_in_thread(task, export_worker);
+  g_auto(GStrv) title = patina_augment_grid_title(base, self->shown_size, self->shown_seed,
+                                                  &shown);
+  patina_augment_export_async(self->shown_tiles, self->shown_size, EXPORT_TILE_PX, COLUMNS, title,
+                              dest, self, export_done, g_object_ref(dest));
 }
 
 static void export_path_action(GtkWidget *widget, const char *name, GVariant *param)
