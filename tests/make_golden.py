@@ -536,6 +536,41 @@ def gen_gradcam():
                               activation="output of the ReLU after each conv"))
 
 
+# ---------------------------------------------------------------- every layer's own output
+# What patina_activations_compute must give for each module of the paper CNN (the weights of
+# paper_cnn.safetensors, its x[0], eval mode): a forward hook's view of each module's output,
+# so the conv's is before its ReLU. The full tensors would be ~640 kB; 64 elements at fixed
+# indices (j * 7919 + 31 * layer) mod n and the mean, min and max of each layer are stored.
+def layer_sample_indices(layer, n):
+    return [(j * 7919 + 31 * layer) % n for j in range(min(n, 64))]
+
+
+def gen_layer_outputs():
+    size = 46
+    torch.manual_seed(70)
+    m = paper_cnn(size, 2)
+    torch.manual_seed(76)
+    x = torch.rand(2, 3, size, size).to(D)[:1]
+    m = m.to(D).eval()
+    outputs = {}
+    handles = [mod.register_forward_hook(
+        lambda mod, inp, o, k=k: outputs.__setitem__(k, o.detach().clone()))
+        for k, mod in enumerate(m)]
+    with torch.no_grad():
+        m(x)
+    for h in handles:
+        h.remove()
+    out = []
+    for k in range(len(m)):
+        flat = outputs[k][0].reshape(-1)
+        idx = torch.tensor(layer_sample_indices(k, flat.numel()))
+        out += [(f"{k}.sample", flat[idx]),
+                (f"{k}.stats", torch.stack([flat.mean(), flat.min(), flat.max()]))]
+    save("layer_outputs", out, dict(META, size=size, weights="paper_cnn.safetensors",
+                                    x="paper_cnn.safetensors x[0]", mode="eval",
+                                    sample="(j * 7919 + 31 * layer) mod n, j < 64"))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.set_num_threads(1)
@@ -556,6 +591,7 @@ def main():
         ("paper_cnn", gen_paper_cnn),
         ("paper5_cnn", gen_paper5),
         ("gradcam", gen_gradcam),
+        ("layer_outputs", gen_layer_outputs),
     ]
     unknown = set(ONLY) - {n for n, _ in gens}
     if unknown:

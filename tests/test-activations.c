@@ -114,6 +114,42 @@ static void test_paper_cnn(void)
   patina_model_free(m);
 }
 
+/* Every layer's output against PyTorch's forward hooks (make_golden.py's layer_outputs: 64
+ * elements at fixed indices, and the mean, min and max of each layer). */
+static void test_paper_cnn_pytorch_layers(void)
+{
+  g_autoptr(PatinaSafetensors) st = pt_fixture_load("layer_outputs");
+  g_assert_nonnull(st);
+  g_autofree float *x = NULL, *want_logits = NULL;
+  PatinaModel *m = paper_from_fixture(&x, &want_logits);
+  g_autoptr(PatinaActivations) acts = patina_activations_compute(m, x, NULL);
+  g_assert_nonnull(acts);
+  for (int k = 0; k < m->n_layers; k++) {
+    const PatinaLayerInfo *info = &acts->layers[k];
+    gsize n = out_len(info), samples = MIN(n, 64);
+    const float *got = acts->outputs[k];
+    g_autofree char *sample_name = g_strdup_printf("%d.sample", k);
+    g_autofree char *stats_name = g_strdup_printf("%d.stats", k);
+    g_autofree float *want = pt_tensor(st, sample_name, samples);
+    g_autofree float *want_stats = pt_tensor(st, stats_name, 3);
+    g_autofree float *picked = g_new(float, samples);
+    for (gsize j = 0; j < samples; j++)
+      picked[j] = got[(j * 7919 + 31 * (gsize) k) % n];
+    PatinaChannelStats whole;
+    patina_channel_stats(got, 1, (int) n, &whole);
+    float stats[3] = {whole.mean, whole.min, whole.max};
+    float scale[3] = {MAX(fabsf(want_stats[1]), fabsf(want_stats[2])),
+                      MAX(fabsf(want_stats[1]), fabsf(want_stats[2])),
+                      MAX(fabsf(want_stats[1]), fabsf(want_stats[2]))};
+    g_autofree char *what = g_strdup_printf("%s (layer %d) vs PyTorch", info->name, k);
+    pt_close(what, picked, want, samples, 1e-4);
+    for (int i = 0; i < 3; i++)
+      if (fabsf(stats[i] - want_stats[i]) > 1e-4f * scale[i])
+        pt_fail("%s: statistic %d is %g, PyTorch %g", what, i, stats[i], want_stats[i]);
+  }
+  patina_model_free(m);
+}
+
 static const char *bn_spec =
   "{\"name\": \"bn-test\", \"input\": [3, 20, 20], \"layers\": ["
   "{\"type\": \"conv2d\", \"out_channels\": 4, \"kernel\": 3},"
@@ -360,6 +396,7 @@ int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/activations/paper-cnn", test_paper_cnn);
+  g_test_add_func("/activations/paper-cnn-pytorch-layers", test_paper_cnn_pytorch_layers);
   g_test_add_func("/activations/batchnorm-and-dense", test_batchnorm_and_dense);
   g_test_add_func("/activations/layer-names", test_layer_names);
   g_test_add_func("/activations/model-without-conv", test_model_without_conv);
