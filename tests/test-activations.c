@@ -240,6 +240,17 @@ static void test_layer_names(void)
   g_clear_error(&error);
   g_assert_cmpint(patina_layer_find(m, "17", &error), ==, -1);
   g_clear_error(&error);
+  /* The BatchNorm variant: conv, bn, relu, pool per block. */
+  g_autofree char *spec5 = patina_spec_paper5(2, 153, 3);
+  PatinaModel *m5 = patina_model_new(spec5, NULL);
+  g_assert_nonnull(m5);
+  g_assert_cmpint(patina_layer_find(m5, "bn1", NULL), ==, 1);
+  g_assert_cmpint(patina_layer_find(m5, "relu1", NULL), ==, 2);
+  g_assert_cmpint(patina_layer_find(m5, "pool1", NULL), ==, 3);
+  g_assert_cmpint(patina_layer_find(m5, "conv2", NULL), ==, 4);
+  g_assert_cmpint(patina_layer_find(m5, "bn5", NULL), ==, 17);
+  patina_model_free(m5);
+  g_clear_error(&error);
   g_assert_cmpint(patina_layer_find(m, "", &error), ==, -1);
   g_assert_nonnull(error);
   patina_model_free(m);
