@@ -13,7 +13,7 @@
  *   win.save-model-path (s)     ... to a path
  *   win.export-history          export the run's history as CSV (file chooser)
  *   win.export-history-path (s) ... to a path
- *   win.show-page (s)           "data" or "train" */
+ *   win.show-page (s)           a page by name: "data", "augment", "train", ... (Alt+1, 2, ...) */
 #pragma once
 #include <adwaita.h>
 
