@@ -9,7 +9,7 @@
 #include "cli-run.h"
 #include "data/demo.h"
 #include "testutil.h"
-#include "viz/scan.h"
+#include "viz/scan-figure.h"
 
 #define IN 8
 
@@ -233,6 +233,38 @@ static void test_refusals(void)
   patina_model_free(m);
 }
 
+/* Seven classes (X-SDD's) go into rows of three panels: the figure grows by two rows. */
+static void test_figure_rows(void)
+{
+  g_autoptr(GError) error = NULL;
+  PatinaModel *two = mean_model();
+  PatinaModel *seven = patina_model_new("{\"input\": [3, 8, 8], \"layers\": [{\"type\": "
+                                        "\"flatten\"}, {\"type\": \"dense\", "
+                                        "\"out_features\": 7}]}", &error);
+  g_assert_no_error(error);
+  g_autoptr(PatinaGray) g = test_image(40, 40);
+  PatinaScan s2, s7;
+  g_assert_true(patina_scan(two, g, "g", NULL, NULL, NULL, NULL, &s2, NULL));
+  g_assert_true(patina_scan(seven, g, "g", NULL, NULL, NULL, NULL, &s7, NULL));
+  g_assert_cmpint(s7.classes, ==, 7);
+  for (int k = 0; k < 7; k++) /* zero weights: every class equally probable */
+    g_assert_cmpfloat(fabs(s7.mean_probability[k] - 1.0 / 7), <, 1e-6);
+  PatinaScanFigureOptions o;
+  patina_scan_figure_options_init(&o);
+  cairo_surface_t *rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, NULL);
+  cairo_t *cr = cairo_create(rec);
+  double h2 = patina_scan_figure_draw(cr, &s2, g, &o);
+  double h7 = patina_scan_figure_draw(cr, &s7, g, &o);
+  /* three columns of (504 − 28 − 58 − 16) / 3 = 134 pt, square panels */
+  g_assert_cmpfloat(h7 - h2, >, 2 * 134.0 - (209.0 - 134.0));
+  cairo_destroy(cr);
+  cairo_surface_destroy(rec);
+  patina_scan_clear(&s2);
+  patina_scan_clear(&s7);
+  patina_model_free(two);
+  patina_model_free(seven);
+}
+
 /* ------------------------------------------------------------------ patina-cli scan */
 static char *tmp;
 
@@ -314,12 +346,22 @@ static void test_cli_happy(void)
   }
 
   g_autoptr(CliRun) one = cli_run(tmp, "scan", "model.safetensors", "surface.png", "--class",
-                                  "az31b", "--panel-size", "300", "-o", "one.png", NULL);
+                                  "az31b", "--dpi", "72", "-o", "one.png", NULL);
   g_assert_cmpint(one->status, ==, 0);
   g_autoptr(GdkPixbuf) single = load_png("one.png");
-  g_assert_cmpint(gdk_pixbuf_get_width(single), <, 2 * 300);
-  g_assert_cmpint(gdk_pixbuf_get_width(single), >=, 300);
-  g_assert_cmpint(gdk_pixbuf_get_height(single), >=, 200);
+  g_assert_cmpint(gdk_pixbuf_get_width(single), ==, 504); /* 7 in at 72 dpi */
+  /* one panel of half the width (minus margins) at the image's aspect, so shorter than two
+   * rows would be */
+  g_assert_cmpint(gdk_pixbuf_get_height(single), >, 150);
+  g_assert_cmpint(gdk_pixbuf_get_height(single), <, 400);
+
+  g_autoptr(CliRun) pdf = cli_run(tmp, "scan", "model.safetensors", "surface.png", "-o",
+                                  "map.pdf", NULL);
+  g_assert_cmpint(pdf->status, ==, 0);
+  g_autofree char *pdf_path = in_tmp("map.pdf");
+  g_autofree char *bytes = NULL;
+  g_assert_true(g_file_get_contents(pdf_path, &bytes, NULL, NULL));
+  g_assert_cmpint(memcmp(bytes, "%PDF-", 5), ==, 0);
 }
 
 static void test_cli_bad_input(void)
@@ -345,6 +387,10 @@ static void test_cli_bad_input(void)
     { { "model.safetensors", "surface.png", "--batch", "0", "-o", "o.png" }, 2, "--batch 1 to 64" },
     { { "model.safetensors", "nothere.png", "-o", "o.png" }, 1, "nothere.png" },
     { { "model.safetensors", "surface.png" }, 2, "-o FILE is required" },
+    { { "model.safetensors", "surface.png", "-o", "map.jpg" }, 2,
+      "-o map.jpg: the figure's format is told by its extension: .png, .svg or .pdf" },
+    { { "model.safetensors", "surface.png", "--dpi", "9000", "-o", "o.png" }, 2,
+      "--dpi must be 30 to 2400" },
   };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
     const char **a = cases[i].args;
@@ -365,6 +411,7 @@ int main(int argc, char **argv)
   g_test_add_func("/scan/batch-independent", test_batch_independent);
   g_test_add_func("/scan/progress-and-cancel", test_progress_and_cancel);
   g_test_add_func("/scan/refusals", test_refusals);
+  g_test_add_func("/scan/figure-rows", test_figure_rows);
   g_test_add_func("/scan/cli", test_cli_happy);
   g_test_add_func("/scan/cli-bad-input", test_cli_bad_input);
   cli_setup();

@@ -82,6 +82,9 @@ int cli_gradcam(int argc, char **argv)
   if (!(dpi >= 30 && dpi <= 2400))
     return cli_usage_error("gradcam", "--dpi must be 30 to 2400, not %g", dpi);
   g_autoptr(GError) error = NULL;
+  PatinaFigureFormat format;
+  if (figure && !patina_figure_format_for_path(out, &format, &error))
+    return cli_usage_error("gradcam", "-o %s", error->message);
   PatinaLoadOptions load = {0};
   if (!cli_parse_crop(crop_s, &load, &error))
     return cli_usage_error("gradcam", "%s", error->message);

@@ -5,7 +5,6 @@
 
 #include "cli.h"
 #include "train/predict.h"
-#include "viz/gradcam.h"
 #include "viz/scan-figure.h"
 
 static void print_progress(int done, int total, gpointer user_data)
@@ -40,11 +39,12 @@ int cli_scan(int argc, char **argv)
 {
   char *output = NULL, *csv_arg = NULL, *klass_arg = NULL, *colormap_arg = NULL,
        *crop_arg = NULL;
-  int stride = 0, tile = 0, batch = 16, threads = 2, panel = 512;
-  double opacity = 0.55;
+  int stride = 0, tile = 0, batch = 16, threads = 2;
+  double opacity = 0.55, dpi = 300;
   const GOptionEntry entries[] = {
-    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "PNG of the probability maps (required)",
-     "FILE"},
+    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+     "Figure of the probability maps (required): PNG, SVG or PDF by the extension", "FILE"},
+    {"dpi", 0, 0, G_OPTION_ARG_DOUBLE, &dpi, "Resolution of a PNG figure (default 300)", "DPI"},
     {"csv", 0, 0, G_OPTION_ARG_FILENAME, &csv_arg,
      "Also write each tile's position and class probabilities as CSV", "FILE"},
     {"stride", 0, 0, G_OPTION_ARG_INT, &stride,
@@ -57,8 +57,6 @@ int cli_scan(int argc, char **argv)
     {"colormap", 0, 0, G_OPTION_ARG_STRING, &colormap_arg, "Colormap (default viridis)", "NAME"},
     {"opacity", 0, 0, G_OPTION_ARG_DOUBLE, &opacity,
      "Opacity of the map over the micrograph, 0 to 1 (default 0.55)", "A"},
-    {"panel-size", 0, 0, G_OPTION_ARG_INT, &panel,
-     "Longest side of each panel in pixels (default 512, 0: the image's own size)", "PX"},
     {"batch", 0, 0, G_OPTION_ARG_INT, &batch, "Tiles per forward pass, 1 to 64 (default 16)", "N"},
     {"threads", 0, 0, G_OPTION_ARG_INT, &threads, "Worker threads (default 2)", "N"},
     {"crop", 0, 0, G_OPTION_ARG_STRING, &crop_arg, CLI_CROP_HELP, "auto|off|ROWS"},
@@ -77,12 +75,17 @@ int cli_scan(int argc, char **argv)
     return cli_usage_error("scan", "expected MODEL and IMAGE");
   if (!out)
     return cli_usage_error("scan", "-o FILE is required");
-  if (stride < 0 || tile < 0 || batch < 1 || batch > 64 || threads < 1 || panel < 0)
+  if (stride < 0 || tile < 0 || batch < 1 || batch > 64 || threads < 1)
     return cli_usage_error("scan", "--stride and --tile must be positive, --batch 1 to 64, "
-                                   "--threads at least 1, --panel-size 0 or more");
+                                   "--threads at least 1");
+  if (!(dpi >= 30 && dpi <= 2400))
+    return cli_usage_error("scan", "--dpi must be 30 to 2400, not %g", dpi);
   if (!(opacity >= 0.0 && opacity <= 1.0))
     return cli_usage_error("scan", "--opacity must be 0 to 1, not %g", opacity);
   g_autoptr(GError) error = NULL;
+  PatinaFigureFormat format;
+  if (!patina_figure_format_for_path(out, &format, &error))
+    return cli_usage_error("scan", "-o %s", error->message);
   PatinaLoadOptions load = {0};
   if (!cli_parse_crop(crop_s, &load, &error))
     return cli_usage_error("scan", "%s", error->message);
@@ -97,7 +100,7 @@ int cli_scan(int argc, char **argv)
   int rc = CLI_FAILURE;
   PatinaGray *img = NULL;
   PatinaScan scan = {0};
-  g_autofree char *base = NULL, *caption = NULL;
+  g_autofree char *base = NULL, *model_base = NULL, *caption = NULL;
   int classes = patina_model_n_classes(model);
   patina_checkpoint_meta_ensure_class_names(&meta, classes);
   int klass = -1;
@@ -127,15 +130,18 @@ int cli_scan(int argc, char **argv)
     printf("  %-12s %5.1f %% of the area, mean probability %.3f\n", meta.class_names[k],
            100.0 * scan.area_fraction[k], scan.mean_probability[k]);
   base = g_path_get_basename(argv[2]);
-  caption = g_strdup_printf("%s, %d×%d px; %d tiles of %d px, stride %d; "
-                                             "model %s",
-                                             base, img->width, img->height, scan.n_tiles,
-                                             scan.tile, scan.stride, model->name);
-  cairo_surface_t *fig = patina_scan_figure(&scan, img, meta.class_names, klass, cmap, opacity,
-                                            panel, caption, &error);
-  gboolean ok = fig && patina_surface_save_png(fig, out, &error);
-  if (fig)
-    cairo_surface_destroy(fig);
+  model_base = g_path_get_basename(argv[1]);
+  caption = g_strdup_printf("Scan of %s (%d×%d pixels) with model %s (%s).", base, img->width,
+                            img->height, model_base, model->name);
+  PatinaScanFigureOptions fo;
+  patina_scan_figure_options_init(&fo);
+  fo.class_names = meta.class_names;
+  fo.only_class = klass;
+  fo.colormap = cmap;
+  fo.opacity = opacity;
+  fo.caption = caption;
+  fo.dpi = dpi;
+  gboolean ok = patina_scan_figure_save(&scan, img, &fo, out, &error);
   if (ok && csv)
     ok = write_csv(csv, &scan, meta.class_names, &error);
   rc = ok ? CLI_OK : cli_fail(error);

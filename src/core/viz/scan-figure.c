@@ -1,114 +1,108 @@
-/* The scan as a figure: one panel per class (the micrograph with that class's probability
- * overlaid), each headed by its area fraction, over a shared colorbar and a caption. */
-#include "scan-figure.h"
+/* The scan figure (see scan-figure.h). */
+#include "viz/scan-figure.h"
 
 #include <math.h>
 
 #include "viz/gradcam.h"
 
-#define MARGIN 14
-#define GAP 16
-#define FONT 13.0
-#define LINE 18
-#define BAR_H 12
+#define MARGIN 14.0
+#define GAP 8.0
+#define TITLE_SIZE 8.5
+#define CAPTION_SIZE 7.5
+#define BAR_W 8.0
+#define COLORBAR_RESERVE 58.0
+#define MAX_COLUMNS 3
+/* Pixels of each embedded panel: enough for 300 dpi at a third of a page */
+#define RASTER_SIDE 768
 
-static void set_font(cairo_t *cr, gboolean bold, double size)
+void patina_scan_figure_options_init(PatinaScanFigureOptions *o)
 {
-  cairo_select_font_face(cr, "Sans", CAIRO_FONT_SLANT_NORMAL,
-                         bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-  cairo_set_font_size(cr, size);
+  *o = (PatinaScanFigureOptions) { .only_class = -1, .opacity = 0.55 };
 }
 
-static void text_at(cairo_t *cr, double x, double y, const char *text, double align)
+static void paint_surface(cairo_t *cr, cairo_surface_t *s, double x, double y, double w,
+                          double h)
 {
-  cairo_text_extents_t ext;
-  cairo_text_extents(cr, text, &ext);
-  cairo_move_to(cr, x - align * ext.x_advance, y);
-  cairo_show_text(cr, text);
-}
-
-cairo_surface_t *patina_scan_figure(const PatinaScan *scan, const PatinaGray *img,
-                                    char **class_names, int only_class,
-                                    const PatinaColormap *cmap, double opacity, int panel_side,
-                                    const char *caption, GError **error)
-{
-  int first = only_class >= 0 ? only_class : 0;
-  int last = only_class >= 0 ? only_class : scan->classes - 1;
-  int panels = last - first + 1;
-  double f = panel_side > 0 ? MIN(1.0, (double) panel_side / MAX(img->width, img->height)) : 1.0;
-  int pw = MAX(1, (int) lround(img->width * f)), ph = MAX(1, (int) lround(img->height * f));
-  g_autofree float *gray = g_new(float, (gsize) pw * ph);
-  patina_resize_for_display(img->pixels, img->width, img->height, gray, pw, ph);
-
-  int width = 2 * MARGIN + panels * pw + (panels - 1) * GAP;
-  width = MAX(width, 2 * MARGIN + 360); /* room for the colorbar's labels */
-  int height = MARGIN + LINE + 6 + ph + 14 + BAR_H + LINE + 4 + LINE + MARGIN;
-  cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
-  if (cairo_surface_status(surface) != CAIRO_STATUS_SUCCESS) {
-    cairo_surface_destroy(surface);
-    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOMEM,
-                "not enough memory for a %d×%d figure", width, height);
-    return NULL;
-  }
-  cairo_t *cr = cairo_create(surface);
-  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_save(cr);
+  cairo_rectangle(cr, x, y, w, h);
+  cairo_clip(cr);
+  cairo_translate(cr, x, y);
+  cairo_scale(cr, w / cairo_image_surface_get_width(s), h / cairo_image_surface_get_height(s));
+  cairo_set_source_surface(cr, s, 0, 0);
+  cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
   cairo_paint(cr);
+  cairo_restore(cr);
+}
 
+double patina_scan_figure_draw(cairo_t *cr, const PatinaScan *scan, const PatinaGray *img,
+                               const PatinaScanFigureOptions *o)
+{
+  const PatinaColormap *cmap = o->colormap ? o->colormap : patina_colormap_lookup("viridis", NULL);
+  double width = o->width_pt > 0 ? o->width_pt : 504.0;
+  int first = o->only_class >= 0 ? o->only_class : 0;
+  int last = o->only_class >= 0 ? o->only_class : scan->classes - 1;
+  int panels = last - first + 1, columns = MIN(panels, MAX_COLUMNS);
+  /* one panel alone would fill the page: keep it at half the width */
+  double pw = (width - 2 * MARGIN - COLORBAR_RESERVE - (MAX(columns, 2) - 1) * GAP) /
+              MAX(columns, 2);
+  double ph = pw * img->height / img->width;
+
+  double scale = MIN(1.0, (double) RASTER_SIDE / MAX(img->width, img->height));
+  int rw = MAX(1, (int) lround(img->width * scale)), rh = MAX(1, (int) lround(img->height * scale));
+  g_autofree float *gray = g_new(float, (gsize) rw * rh);
+  patina_resize_for_display(img->pixels, img->width, img->height, gray, rw, rh);
+
+  double y = MARGIN, row_top = y;
   for (int k = first; k <= last; k++) {
-    double x0 = MARGIN + (k - first) * (pw + GAP), y0 = MARGIN + LINE + 6;
-    g_autofree float *map = patina_scan_class_map(scan, k, pw, ph);
-    cairo_surface_t *panel = map ? patina_overlay_render(gray, map, pw, ph, 0.0f, 1.0f, cmap,
-                                                         opacity)
+    int col = (k - first) % columns;
+    if (col == 0 && k != first)
+      y = row_top;
+    double x0 = MARGIN + col * (pw + GAP);
+    g_autofree char *name = o->class_names ? g_strdup(o->class_names[k])
+                                           : g_strdup_printf("class %d", k);
+    g_autofree char *head = g_strdup_printf("%s: %.1f %% of the area", name,
+                                            100.0 * scan->area_fraction[k]);
+    double th = patina_figure_text(cr, head, x0, y, pw, TITLE_SIZE, TRUE);
+    double top = y + th + 3;
+    g_autofree float *map = patina_scan_class_map(scan, k, rw, rh);
+    cairo_surface_t *panel = map ? patina_overlay_render(gray, map, rw, rh, 0.0f, 1.0f, cmap,
+                                                         o->opacity)
                                  : NULL;
     if (panel) {
-      cairo_set_source_surface(cr, panel, x0, y0);
-      cairo_paint(cr);
+      paint_surface(cr, panel, x0, top, pw, ph);
       cairo_surface_destroy(panel);
     }
-    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-    set_font(cr, TRUE, FONT);
-    g_autofree char *head = g_strdup_printf("%s", class_names[k]);
-    text_at(cr, x0, MARGIN + LINE - 4, head, 0.0);
-    cairo_text_extents_t ext;
-    cairo_text_extents(cr, head, &ext);
-    set_font(cr, FALSE, FONT);
-    g_autofree char *share = g_strdup_printf("   %.1f %% of the area, mean p %.2f",
-                                             100.0 * scan->area_fraction[k],
-                                             scan->mean_probability[k]);
-    text_at(cr, x0 + ext.x_advance, MARGIN + LINE - 4, share, 0.0);
+    if (k == first)
+      patina_figure_colorbar(cr, cmap, FALSE, 0.0, 1.0, "probability of the class",
+                             MARGIN + columns * pw + (columns - 1) * GAP + 8, top, BAR_W, ph);
+    if (col == columns - 1 || k == last)
+      row_top = top + ph + GAP;
   }
+  y = row_top - GAP + 6;
+  double field = img->sem.pixel_size > 0 ? img->sem.pixel_size * img->width : 0.0;
+  double sb = patina_figure_scale_bar(cr, field, pw, MARGIN, y);
+  y += sb > 0 ? sb + 6 : 0;
+  GString *cap = g_string_new(o->caption ? o->caption : "");
+  if (cap->len)
+    g_string_append_c(cap, ' ');
+  g_string_append_printf(cap, "%d tiles of %d×%d pixels at stride %d; each pixel shows the mean "
+                         "probability of the tiles that cover it, and a class's area is where "
+                         "it is the most probable. Colormap %s at opacity %.2g.",
+                         scan->n_tiles, scan->tile, scan->tile, scan->stride,
+                         patina_colormap_get_name(cmap), o->opacity);
+  y += patina_figure_text(cr, cap->str, MARGIN, y, width - 2 * MARGIN, CAPTION_SIZE, FALSE);
+  g_string_free(cap, TRUE);
+  return y + MARGIN;
+}
 
-  /* colorbar: the overlay's colours at this opacity over mid gray would mislead; show the
-   * colormap itself, 0 … 1 */
-  double bx = MARGIN, by = MARGIN + LINE + 6 + ph + 14, bw = MIN(width - 2 * MARGIN, 360);
-  const guint8 *table = patina_colormap_get_table(cmap);
-  for (int i = 0; i < (int) bw; i++) {
-    int e = (int) lround(i * (PATINA_COLORMAP_SIZE - 1) / (bw - 1));
-    cairo_set_source_rgb(cr, table[3 * e] / 255.0, table[3 * e + 1] / 255.0,
-                         table[3 * e + 2] / 255.0);
-    cairo_rectangle(cr, bx + i, by, 1, BAR_H);
-    cairo_fill(cr);
-  }
-  cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
-  cairo_set_line_width(cr, 1);
-  cairo_rectangle(cr, bx + 0.5, by + 0.5, bw - 1, BAR_H - 1);
-  cairo_stroke(cr);
-  cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-  set_font(cr, FALSE, FONT - 1);
-  for (int t = 0; t <= 4; t++) {
-    g_autofree char *lab = g_strdup_printf("%g", t / 4.0);
-    double x = bx + t * (bw - 1) / 4.0;
-    cairo_move_to(cr, round(x) + 0.5, by + BAR_H);
-    cairo_line_to(cr, round(x) + 0.5, by + BAR_H + 3);
-    cairo_stroke(cr);
-    text_at(cr, x, by + BAR_H + LINE - 2, lab, t == 0 ? 0.0 : t == 4 ? 1.0 : 0.5);
-  }
-  text_at(cr, bx + bw + 10, by + BAR_H - 1, "probability of the class", 0.0);
-  if (caption) {
-    cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
-    text_at(cr, MARGIN, height - MARGIN - 2, caption, 0.0);
-  }
-  cairo_destroy(cr);
-  cairo_surface_flush(surface);
-  return surface;
+gboolean patina_scan_figure_save(const PatinaScan *scan, const PatinaGray *img,
+                                 const PatinaScanFigureOptions *o, const char *path,
+                                 GError **error)
+{
+  PatinaFigureFormat format;
+  if (!patina_figure_format_for_path(path, &format, error))
+    return FALSE;
+  g_autoptr(PatinaFigure) fig = patina_figure_new(o->width_pt > 0 ? o->width_pt : 504.0);
+  double height = patina_scan_figure_draw(patina_figure_cr(fig), scan, img, o);
+  return patina_figure_save(fig, height, path, o->dpi, error);
 }

@@ -1,19 +1,33 @@
-/* A scan drawn for people: one panel per class (the micrograph, scaled so its longer side is
- * panel_side pixels, with the class's probability overlaid through cmap at opacity), headed by
- * the class's area fraction and mean probability, over a 0…1 colorbar and an optional one-line
- * caption. */
+/* A scan as a report figure (PNG at a chosen DPI, SVG or PDF, told by the extension), drawn with
+ * figure.h's blocks: one panel per class (the micrograph with that class's probability
+ * overlaid) headed by the share of the area where the class is the most probable, in rows of
+ * up to three, a 0…1 colorbar, a scale bar when the pixel size is known, and a caption. */
 #pragma once
 #include <cairo.h>
 
 #include "viz/colormap.h"
+#include "viz/figure.h"
 #include "viz/scan.h"
 
 G_BEGIN_DECLS
 
-/* only_class >= 0 draws that class alone; panel_side 0 keeps the image's size. */
-cairo_surface_t *patina_scan_figure(const PatinaScan *scan, const PatinaGray *img,
-                                    char **class_names, int only_class,
-                                    const PatinaColormap *cmap, double opacity, int panel_side,
-                                    const char *caption, GError **error);
+typedef struct {
+  char **class_names;        /* NULL-terminated; NULL = "class 0", ... */
+  int only_class;            /* >= 0: that class's panel alone; -1: every class */
+  const PatinaColormap *colormap; /* NULL = viridis */
+  double opacity;            /* of the map over the micrograph */
+  const char *caption;       /* the figure's caption (image, model, ...); NULL = none */
+  double dpi;                /* PNG resolution; 0 = 300 */
+  double width_pt;           /* 0 = 504 (7 in) */
+} PatinaScanFigureOptions;
+
+void patina_scan_figure_options_init(PatinaScanFigureOptions *options);
+
+/* Draws onto cr from (0, 0); returns the height used in points. */
+double patina_scan_figure_draw(cairo_t *cr, const PatinaScan *scan, const PatinaGray *img,
+                               const PatinaScanFigureOptions *options);
+gboolean patina_scan_figure_save(const PatinaScan *scan, const PatinaGray *img,
+                                 const PatinaScanFigureOptions *options, const char *path,
+                                 GError **error);
 
 G_END_DECLS
