@@ -439,10 +439,19 @@ static void on_folder_changed(GFileMonitor *monitor, GFile *file, GFile *other,
                               GFileMonitorEvent event, gpointer user_data)
 {
   (void) monitor;
-  (void) file;
-  (void) other;
   PatinaDataPage *self = user_data;
-  if (self->vanished || (event != G_FILE_MONITOR_EVENT_DELETED &&
+  if (self->vanished)
+    return;
+  /* a manifest written elsewhere (patina-cli dataset init, another window) changes the split */
+  g_autofree char *name = g_file_get_basename(file);
+  g_autofree char *other_name = other ? g_file_get_basename(other) : NULL;
+  if ((g_strcmp0(name, PATINA_MANIFEST_NAME) == 0 &&
+       event != G_FILE_MONITOR_EVENT_CHANGED && event != G_FILE_MONITOR_EVENT_ATTRIBUTE_CHANGED) ||
+      g_strcmp0(other_name, PATINA_MANIFEST_NAME) == 0) {
+    read_manifest(self);
+    return;
+  }
+  if ((event != G_FILE_MONITOR_EVENT_DELETED &&
                          event != G_FILE_MONITOR_EVENT_MOVED_OUT &&
                          event != G_FILE_MONITOR_EVENT_RENAMED &&
                          event != G_FILE_MONITOR_EVENT_MOVED &&

@@ -260,6 +260,11 @@ static void test_split_filter(Fixture *f, gconstpointer user_data)
   g_assert_cmpuint(g_list_model_get_n_items(shown), ==, m->images->len);
 }
 
+static gboolean summary_has_split(gpointer page)
+{
+  return strstr(patina_data_page_get_summary(page), "train ") != NULL;
+}
+
 static void test_split_filter_without_manifest(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
@@ -269,6 +274,18 @@ static void test_split_filter_without_manifest(Fixture *f, gconstpointer user_da
   /* no manifest, no split: "train" shows everything */
   g_assert_true(gtk_widget_activate_action(GTK_WIDGET(page), "data.filter-split", "s", "train"));
   g_assert_cmpuint(g_list_model_get_n_items(patina_data_page_get_shown(page)), ==, 12);
+
+  /* a manifest written while the data set is open (as 'patina-cli dataset init' does) is read */
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PatinaDataset) ds =
+    patina_dataset_open_full(f->demo, PATINA_DATASET_OPEN_CONTAINED, NULL, &error);
+  g_autoptr(PatinaManifest) m = patina_manifest_create(ds, 0.25, 0.25, 0, &error);
+  g_assert_no_error(error);
+  g_autofree char *mpath = patina_manifest_path_in(f->demo);
+  g_assert_true(patina_manifest_save(m, mpath, &error));
+  wait_for(summary_has_split, page, "the new manifest to be read");
+  g_assert_true(gtk_widget_activate_action(GTK_WIDGET(page), "data.filter-split", "s", "train"));
+  g_assert_cmpuint(g_list_model_get_n_items(patina_data_page_get_shown(page)), <, 12);
 }
 
 static void test_duplicates(Fixture *f, gconstpointer user_data)
@@ -281,6 +298,14 @@ static void test_duplicates(Fixture *f, gconstpointer user_data)
   gsize len;
   g_assert_true(g_file_get_contents(a, &bytes, &len, NULL));
   g_assert_true(g_file_set_contents(b, bytes, (gssize) len, NULL));
+  /* a manifest too, so the screenshot shows split tags and the split summary */
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PatinaDataset) ds =
+    patina_dataset_open_full(f->demo, PATINA_DATASET_OPEN_CONTAINED, NULL, &error);
+  g_autoptr(PatinaManifest) m = patina_manifest_create(ds, 0.2, 0.2, 0, &error);
+  g_assert_no_error(error);
+  g_autofree char *mpath = patina_manifest_path_in(f->demo);
+  g_assert_true(patina_manifest_save(m, mpath, &error));
   open_folder(f, f->demo);
   PatinaDataPage *page = data_page(f);
   GListModel *all = patina_data_page_get_thumbnails(page);
@@ -348,7 +373,7 @@ static void test_recent_on_first_run(Fixture *f, gconstpointer user_data)
   const char *const recent[] = {"/srv/micrographs/steel-2024", "/home/ana/AZ31B_series", NULL};
   g_settings_set_strv(s, "recent-datasets", recent);
   settle();
-  save_screenshot(f, "data", "first-run.png");
+  save_screenshot(f, "data", "first-run-recent.png");
   g_settings_reset(s, "recent-datasets");
 }
 
