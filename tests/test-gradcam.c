@@ -460,6 +460,9 @@ static void test_cli_figure(void)
   g_autoptr(CliRun) bad = cli_run(tmp, "gradcam", "model.safetensors", "az.png", "--figure",
                                   "-o", "fig.tiff", NULL);
   cli_run_expect_fail(bad, 2, "-o fig.tiff: the figure's format is told by its extension");
+  g_autoptr(CliRun) jpg = cli_run(tmp, "gradcam", "model.safetensors", "az.png", "-o", "cam.jpg",
+                                  NULL);
+  cli_run_expect_fail(jpg, 2, "-o cam.jpg: the figure's format is told by its extension");
   g_autoptr(CliRun) dpi = cli_run(tmp, "gradcam", "model.safetensors", "az.png", "--figure",
                                   "--dpi", "5", "-o", "fig.png", NULL);
   cli_run_expect_fail(dpi, 2, "--dpi must be 30 to 2400");

@@ -76,15 +76,13 @@ int cli_gradcam(int argc, char **argv)
     return cli_usage_error("gradcam", "--opacity must be 0 to 1, not %g", opacity);
   if (max_side < 0)
     return cli_usage_error("gradcam", "--max-size must be 0 or more");
-  if (out && (g_str_has_suffix(out, ".svg") || g_str_has_suffix(out, ".pdf") ||
-              g_str_has_suffix(out, ".SVG") || g_str_has_suffix(out, ".PDF")))
-    figure = TRUE;
   if (!(dpi >= 30 && dpi <= 2400))
     return cli_usage_error("gradcam", "--dpi must be 30 to 2400, not %g", dpi);
   g_autoptr(GError) error = NULL;
-  PatinaFigureFormat format;
-  if (figure && !patina_figure_format_for_path(out, &format, &error))
+  PatinaFigureFormat format = PATINA_FIGURE_PNG;
+  if (out && !patina_figure_format_for_path(out, &format, &error))
     return cli_usage_error("gradcam", "-o %s", error->message);
+  figure |= format != PATINA_FIGURE_PNG; /* an overlay alone is always a PNG */
   PatinaLoadOptions load = {0};
   if (!cli_parse_crop(crop_s, &load, &error))
     return cli_usage_error("gradcam", "%s", error->message);

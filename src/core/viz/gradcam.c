@@ -332,28 +332,6 @@ cairo_surface_t *patina_cam_overlay(const PatinaGray *img, const PatinaCam *cam,
   return patina_overlay_render(gray, up, w, h, 0.0f, 1.0f, cmap, opacity);
 }
 
-cairo_surface_t *patina_cam_file_overlay(PatinaModel *m, const char *path,
-                                         const PatinaLoadOptions *options, int layer, int klass,
-                                         PatinaCamMethod method, const PatinaColormap *cmap,
-                                         double opacity, int max_side, PatinaCam *cam,
-                                         GError **error)
-{
-  memset(cam, 0, sizeof *cam);
-  g_autoptr(PatinaGray) img = patina_gray_load_full(path, options, error);
-  if (!img)
-    return NULL;
-  g_autofree float *x = patina_cam_input(m, img);
-  if (!patina_cam_compute(m, x, layer, klass, method, cam, error))
-    return NULL;
-  cairo_surface_t *s = patina_cam_overlay(img, cam, cmap, opacity, max_side);
-  if (!s) {
-    g_set_error(error, PATINA_ERROR, PATINA_ERROR_FAILED,
-                "%s: not enough memory for the overlay", path);
-    patina_cam_clear(cam);
-  }
-  return s;
-}
-
 /* Weights of the source pixels [lo, hi) that output pixel i covers along one axis, as the
  * covered length of each. */
 static void footprint(int i, double scale, int src_len, int *lo, int *hi)

@@ -85,17 +85,6 @@ void patina_cam_display_size(const PatinaGray *img, int max_side, int *width, in
 cairo_surface_t *patina_cam_overlay(const PatinaGray *img, const PatinaCam *cam,
                                     const PatinaColormap *cmap, double opacity, int max_side);
 
-/* Grad-CAM of an image file as an overlay: loads path as the network sees it (gray, data bar
- * cropped as `options` says, resized to the input), computes the CAM (cam receives it; clear
- * it with patina_cam_clear), upsamples it to the image's size scaled down so its longer side is
- * at most max_side (0: no limit) and blends it over the image. NULL with an error naming the
- * file or the problem. */
-cairo_surface_t *patina_cam_file_overlay(PatinaModel *model, const char *path,
-                                         const PatinaLoadOptions *options, int layer, int klass,
-                                         PatinaCamMethod method, const PatinaColormap *cmap,
-                                         double opacity, int max_side, PatinaCam *cam,
-                                         GError **error);
-
 /* Resizes a plane for display: each output pixel is the mean of the source area it covers
  * (what a viewer shows when it shrinks an image; bilinear sampling alone aliases fine texture
  * at large reductions). Upscaling falls back to bilinear. */
