@@ -180,10 +180,12 @@ static void tick_unbind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer
 
 /* ---- restore and delete ---- */
 
+/* The action is set in bind, after its target: a name without a target would not match the
+ * action's parameter type. */
 static GtkWidget *icon_button(const char *icon, const char *action, const char *tooltip)
 {
   GtkWidget *b = gtk_button_new_from_icon_name(icon);
-  gtk_actionable_set_action_name(GTK_ACTIONABLE(b), action);
+  g_object_set_data(G_OBJECT(b), "patina-action", (gpointer) action);
   gtk_widget_set_tooltip_text(b, tooltip);
   gtk_accessible_update_property(GTK_ACCESSIBLE(b), GTK_ACCESSIBLE_PROPERTY_LABEL, tooltip, -1);
   gtk_widget_add_css_class(b, "flat");
@@ -209,8 +211,11 @@ static void actions_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointe
   PatinaRun *run = gtk_list_item_get_item(item);
   GtkWidget *box = gtk_list_item_get_child(item);
   GVariant *target = g_variant_ref_sink(g_variant_new_string(patina_run_get_id(run)));
-  for (GtkWidget *b = gtk_widget_get_first_child(box); b; b = gtk_widget_get_next_sibling(b))
+  for (GtkWidget *b = gtk_widget_get_first_child(box); b; b = gtk_widget_get_next_sibling(b)) {
     gtk_actionable_set_action_target_value(GTK_ACTIONABLE(b), target);
+    gtk_actionable_set_action_name(GTK_ACTIONABLE(b), g_object_get_data(G_OBJECT(b),
+                                                                        "patina-action"));
+  }
   /* a damaged run has no settings to restore */
   gtk_widget_set_visible(gtk_widget_get_first_child(box), patina_run_get_damage(run) == NULL);
   g_variant_unref(target);

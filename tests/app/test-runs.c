@@ -150,7 +150,7 @@ static void test_compare_runs(Fixture *f, gconstpointer user_data)
   page_action(page, "runs.filter", "0.002");
   g_assert_cmpuint(n_listed(page), ==, 1);
   g_assert_true(listed(page, 0) == run_b);
-  page_action(page, "runs.filter", "PAPER batch 4");
+  page_action(page, "runs.filter", "PAPER 0.0007"); /* every word, any case */
   g_assert_cmpuint(n_listed(page), ==, 1);
   g_assert_true(listed(page, 0) == run_a);
   page_action(page, "runs.filter", "paper5");
@@ -476,12 +476,14 @@ static void test_chart_export(Fixture *f, gconstpointer user_data)
   gsize pdf_len;
   g_assert_true(g_file_get_contents(pdf, &pdf_data, &pdf_len, NULL));
   g_assert_true(g_str_has_prefix(pdf_data, "%PDF-"));
+  /* memmem: the streams hold NUL bytes, which would stop the str* functions */
   guint pages = 0;
-  for (const char *p = pdf_data; (p = g_strstr_len(p, pdf_len - (p - pdf_data), "/Type /Page"));
-       p++)
-    pages += p[strlen("/Type /Page")] != 's';
+  const char *key = "/Type /Page";
+  for (const char *p = pdf_data, *end = pdf_data + pdf_len;
+       (p = memmem(p, end - p, key, strlen(key))); p++)
+    pages += p[strlen(key)] != 's';
   g_assert_cmpuint(pages, ==, 1);
-  g_assert_nonnull(g_strstr_len(pdf_data, pdf_len, "cairo"));
+  g_assert_nonnull(memmem(pdf_data, pdf_len, "/Producer (cairo", 16));
 
   /* an unknown extension is refused with a message, and nothing is written */
   g_autofree char *bad = g_build_filename(f->tmp, "chart.bmp", NULL);
