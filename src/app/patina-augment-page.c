@@ -95,6 +95,8 @@ static void show_render(PatinaAugmentPage *self, PatinaAugmentRender *r)
   self->shown_seed = r->seed;
   self->shown_size = r->size;
   self->stats.shown++;
+  gtk_widget_action_set_enabled(GTK_WIDGET(self), "augment.export", TRUE);
+  gtk_widget_action_set_enabled(GTK_WIDGET(self), "augment.export-path", TRUE);
 
   g_autofree char *base = g_path_get_basename(r->path);
   gtk_label_set_label(self->title_label, base);
@@ -436,24 +438,27 @@ static void open_image_action(GtkWidget *widget, const char *name, GVariant *par
   gtk_native_dialog_show(GTK_NATIVE_DIALOG(self->chooser));
 }
 
-/* A folder dropped here opens as a data set, as anywhere in the window; a file is previewed
- * (a bad one gets the same toast as a bad file picked). */
+void patina_augment_page_open_file(PatinaAugmentPage *self, GFile *file)
+{
+  g_return_if_fail(PATINA_IS_AUGMENT_PAGE(self) && G_IS_FILE(file));
+  GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
+  g_autofree char *path = g_file_get_path(file);
+  if (path && g_file_test(path, G_FILE_TEST_IS_DIR) && PATINA_IS_WINDOW(root))
+    patina_window_open_file(PATINA_WINDOW(root), file);
+  else
+    show_file(self, file);
+}
+
 static gboolean on_drop(GtkDropTarget *target, const GValue *value, double x, double y,
                         gpointer user_data)
 {
   (void) target;
   (void) x;
   (void) y;
-  PatinaAugmentPage *self = user_data;
   GSList *files = g_value_get_boxed(value);
   if (!files)
     return FALSE;
-  GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
-  g_autofree char *path = g_file_get_path(files->data);
-  if (path && g_file_test(path, G_FILE_TEST_IS_DIR) && PATINA_IS_WINDOW(root))
-    patina_window_open_file(PATINA_WINDOW(root), files->data);
-  else
-    show_file(self, files->data);
+  patina_augment_page_open_file(PATINA_AUGMENT_PAGE(user_data), files->data);
   return TRUE;
 }
 
@@ -705,4 +710,7 @@ static void patina_augment_page_init(PatinaAugmentPage *self)
   g_signal_connect(drop, "drop", G_CALLBACK(on_drop), self);
   gtk_widget_add_controller(GTK_WIDGET(self), GTK_EVENT_CONTROLLER(drop));
   gtk_stack_set_visible_child_name(self->stack, "empty");
+  /* nothing to export before the first grid */
+  gtk_widget_action_set_enabled(GTK_WIDGET(self), "augment.export", FALSE);
+  gtk_widget_action_set_enabled(GTK_WIDGET(self), "augment.export-path", FALSE);
 }

@@ -30,6 +30,10 @@ G_DECLARE_FINAL_TYPE(PatinaAugmentPage, patina_augment_page, PATINA, AUGMENT_PAG
 
 void patina_augment_page_set_workspace(PatinaAugmentPage *self, PatinaWorkspace *workspace);
 
+/* What a drop on the page does: a folder opens as the data set (as anywhere in the window),
+ * a file is previewed (one that does not decode gets a toast naming it). */
+void patina_augment_page_open_file(PatinaAugmentPage *self, GFile *file);
+
 /* The parameters the controls hold, as JSON (Keras names). */
 char *patina_augment_page_get_params_json(PatinaAugmentPage *self);
 

@@ -362,6 +362,21 @@ static void test_bad_image(Fixture *f, gconstpointer user_data)
   wait_for(render_settled, page, "the good image's grid");
   g_assert_cmpstr(patina_augment_page_get_shown_path(page), ==, good);
 
+  /* dropped on the page: a text file gets a toast naming it, a folder opens as the data set */
+  g_autofree char *notes = g_build_filename(f->tmp, "notes.txt", NULL);
+  g_assert_true(g_file_set_contents(notes, "magnification 5000x", -1, NULL));
+  g_autoptr(GFile) notes_file = g_file_new_for_path(notes);
+  w.before = patina_window_get_n_toasts(f->window);
+  patina_augment_page_open_file(page, notes_file);
+  wait_for(new_toast, &w, "a toast about the dropped file");
+  g_assert_nonnull(strstr(patina_window_get_last_toast(f->window), "notes.txt"));
+  wait_for(render_settled, page, "the failed render to settle");
+  g_autoptr(GFile) folder = g_file_new_for_path(f->demo);
+  PatinaWorkspace *ws = patina_window_get_workspace(f->window);
+  patina_augment_page_open_file(page, folder);
+  wait_for(dataset_open, ws, "the dropped folder to open");
+  settle();
+
   /* an unknown preset or field is refused with a toast naming it */
   w.before = patina_window_get_n_toasts(f->window);
   set_field(page, "shear_range", "0.2");
@@ -374,6 +389,13 @@ static void test_no_dataset(Fixture *f, gconstpointer user_data)
   (void) user_data;
   reset_settings();
   PatinaAugmentPage *page = page_of(f);
+  /* nothing to export yet: the action is disabled (no file, no toast) */
+  g_autofree char *never = g_build_filename(f->tmp, "never.png", NULL);
+  guint toasts = patina_window_get_n_toasts(f->window);
+  gtk_widget_activate_action(GTK_WIDGET(page), "augment.export-path", "s", never);
+  settle();
+  g_assert_false(g_file_test(never, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint(patina_window_get_n_toasts(f->window), ==, toasts);
   activate(f, "win.show-page", g_variant_new_string("augment"));
   settle();
   g_assert_cmpstr(visible_name(page), ==, "empty");
