@@ -54,6 +54,15 @@ static void test_png_dpi(void)
     int w, h;
     png_size(path, &w, &h);
     g_test_message("%g dpi: %d×%d", dpis[i], w, h);
+    /* the resolution is written down (pHYs, pixels per metre), and the file still decodes */
+    g_autofree guint8 *bytes = NULL;
+    gsize len = 0;
+    g_assert_true(g_file_get_contents(path, (char **) &bytes, &len, NULL));
+    g_assert_cmpmem(bytes + 37, 4, "pHYs", 4);
+    guint32 ppm = (guint32) bytes[41] << 24 | bytes[42] << 16 | bytes[43] << 8 | bytes[44];
+    g_assert_cmpuint(ppm, ==, (guint32) lround(dpis[i] / 0.0254));
+    g_autoptr(GdkPixbuf) decoded = gdk_pixbuf_new_from_file(path, &error);
+    g_assert_no_error(error);
     /* 504 pt = 7 in wide */
     g_assert_cmpint(w, ==, (int) lround(7 * dpis[i]));
     if (i == 0)
