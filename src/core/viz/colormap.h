@@ -3,8 +3,9 @@
  *
  * Names, in display order: the paper's six (Bhat et al. 2023, Fig. 9: "blue_RGB", "aqua",
  * "moonlight", "bronze", "red_lava", "bone") then "gray" and "viridis". Every table is built
- * once from control points documented in colormap.c; all eight are sequential (CIE L* never
- * decreases from entry 0 to 255), so a brighter colour always means a larger value.
+ * once from control points documented in colormap.c; all eight are sequential (CIE L* rises
+ * from entry 0 to 255; only viridis's published 8-bit table dips once, by 0.03), so a brighter
+ * colour always means a larger value.
  *
  * Pixels are written in cairo's native 32-bit layout (0xAARRGGBB in a guint32, alpha 255),
  * which is what CAIRO_FORMAT_RGB24 and CAIRO_FORMAT_ARGB32 surfaces hold. */
