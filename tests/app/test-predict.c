@@ -7,8 +7,10 @@
 
 #include "app-test.h"
 
+#include "data/demo.h"
 #include "nn/model.h"
 #include "patina-predict-page.h"
+#include "patina-settings.h"
 #include "patina-prediction.h"
 #include "rng.h"
 #include "train/checkpoint.h"
@@ -161,7 +163,6 @@ static void test_table(Fixture *f, gconstpointer user_data)
   gtk_single_selection_set_selected(sel, 0);
   wait_for(detail_sized, page, "the selected image's preview");
   g_assert_nonnull(strstr(patina_predict_page_get_detail_info(page), "resized to 46×46"));
-  save_screenshot(f, "predict", "predict.png");
 
   g_assert_true(gtk_widget_activate_action(GTK_WIDGET(page), "predict.clear", NULL));
   g_assert_cmpuint(g_list_model_get_n_items(rows), ==, 0);
@@ -408,9 +409,17 @@ static gboolean model_is(gpointer data)
 static void test_after_training(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
-  open_demo(f);
-  set_train_settings(1);
+  /* enough images and epochs that the screenshot shows a model that has learnt something */
+  g_autoptr(GError) error = NULL;
+  f->demo = g_build_filename(f->tmp, "demo", NULL);
+  g_assert_true(patina_demo_generate(f->demo, 24, 0, &error));
+  g_assert_no_error(error);
   PatinaWorkspace *ws = patina_window_get_workspace(f->window);
+  activate(f, "win.open-dataset-path", g_variant_new_string(f->demo));
+  wait_for(dataset_open, ws, "the demo data set to open");
+  set_train_settings(8);
+  g_autoptr(GSettings) settings = patina_settings_new();
+  g_settings_set_double(settings, "train-lr", 0.002);
   g_assert_null(patina_workspace_get_model(ws));
   activate(f, "win.train-start", NULL);
   wait_for(job_finished, ws, "the training run");
@@ -418,9 +427,18 @@ static void test_after_training(Fixture *f, gconstpointer user_data)
   wait_for(model_is, f, "the run's best model to become the current one");
   const PatinaCheckpointMeta *meta = patina_workspace_get_model_meta(ws);
   g_assert_cmpstrv(meta->class_names, demo_classes);
-  g_autofree char *img = demo_image(f, "AZ31B", 2);
-  add_images(f, (const char *const[]){img, NULL});
-  assert_row_matches_core(f, img, patina_workspace_get_model_path(ws));
+  g_autofree char *a = demo_image(f, "316L", 1), *b = demo_image(f, "316L", 4);
+  g_autofree char *c = demo_image(f, "AZ31B", 2), *d = demo_image(f, "AZ31B", 5);
+  g_autofree char *text = g_build_filename(f->tmp, "notes.txt", NULL);
+  g_assert_true(g_file_set_contents(text, "stage 3: 24 h salt spray", -1, NULL));
+  const char *paths[] = {a, c, b, d, text, NULL};
+  add_images(f, paths);
+  for (int i = 0; i < 4; i++)
+    assert_row_matches_core(f, paths[i], patina_workspace_get_model_path(ws));
+  PatinaPredictPage *page = page_of(f);
+  gtk_single_selection_set_selected(patina_predict_page_get_selection(page), 1);
+  wait_for(detail_sized, page, "the selected image's preview");
+  save_screenshot(f, "predict", "predict.png");
 }
 
 int main(int argc, char **argv)
