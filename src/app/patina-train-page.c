@@ -192,14 +192,19 @@ static void update_progress(PatinaTrainPage *self)
   GArray *h = patina_job_get_history(job);
   const PatinaEpochRecord *last =
     h->len ? &g_array_index(h, PatinaEpochRecord, h->len - 1) : NULL;
+  /* Wrapping makes every change of the text re-measure the column's height for its width;
+   * only an error message is long enough to need it. */
+  gtk_label_set_wrap(self->status_label, state == PATINA_JOB_FAILED);
+  gtk_label_set_ellipsize(self->status_label,
+                          state == PATINA_JOB_FAILED ? PANGO_ELLIPSIZE_NONE : PANGO_ELLIPSIZE_END);
   if (state == PATINA_JOB_FAILED) {
     g_autofree char *s = g_strdup_printf(_("Failed: %s"), patina_job_get_error_message(job));
     gtk_label_set_label(self->status_label, s);
   } else if (state == PATINA_JOB_DONE && patina_job_get_fold_accuracies(job)) {
-    g_autofree char *s = g_strdup_printf(_("%s: cross-validation accuracy %.1f ± %.1f %% over %d folds"),
-                                         status, 100 * patina_job_get_fold_mean(job),
-                                         100 * patina_job_get_fold_sd(job),
-                                         patina_job_get_folds(job));
+    g_autofree char *s =
+      g_strdup_printf(_("%s: cross-validation accuracy %.1f ± %.1f %% over %d folds"), status,
+                      100 * patina_job_get_fold_mean(job), 100 * patina_job_get_fold_sd(job),
+                      patina_job_get_folds(job));
     gtk_label_set_label(self->status_label, s);
   } else if (!patina_job_is_active(job) && last && !isnan(last->val_acc)) {
     g_autofree char *s =
