@@ -426,6 +426,15 @@ static void save_model_to(PatinaWindow *self, GFile *dest)
   if (!self->job)
     return;
   const char *output = patina_job_get_output(self->job);
+  if (patina_job_get_folds(self->job)) {
+    g_autofree char *first = patina_fold_path(output, 1);
+    g_autofree char *msg =
+      g_strdup_printf(_("Cross-validation keeps one model per fold (%s and the others beside "
+                        "it); train without folds to get one model to save"),
+                      first);
+    patina_window_toast(self, msg);
+    return;
+  }
   if (!g_file_test(output, G_FILE_TEST_IS_REGULAR)) {
     patina_window_toast(self, _("This run has no saved model yet: it stopped before the first "
                                 "epoch ended"));
