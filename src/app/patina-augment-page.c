@@ -5,6 +5,7 @@
 
 #include "patina-augment-controls.h"
 #include "patina-augment-render.h"
+#include "patina-augment-tiles-view.h"
 #include "patina-settings.h"
 #include "patina-window.h"
 #include "viz/augment-grid.h"
@@ -26,10 +27,8 @@ struct _PatinaAugmentPage {
   GtkLabel *title_label, *caption_label;
   GtkSpinner *spinner;
   GtkStack *grid_stack;
-  GtkGrid *tile_grid;
+  PatinaAugmentTilesView *tiles_view;
   AdwStatusPage *error_status;
-  GtkPicture *pictures[N_VARIANTS + 1];
-  GtkLabel *captions[N_VARIANTS + 1];
 
   PatinaWorkspace *workspace;
   GSettings *settings;
@@ -77,15 +76,7 @@ static void start_render(PatinaAugmentPage *self);
 
 static void show_render(PatinaAugmentPage *self, PatinaAugmentRender *r)
 {
-  for (guint i = 0; i < r->tiles->len && i <= N_VARIANTS; i++) {
-    g_autoptr(GdkTexture) tex = gdk_memory_texture_new(
-      r->size, r->size, GDK_MEMORY_R8G8B8, g_ptr_array_index(r->rgb, i), (gsize) r->size * 3);
-    gtk_picture_set_paintable(self->pictures[i], GDK_PAINTABLE(tex));
-    GStrv units = g_array_index(r->tiles, PatinaAugmentTile, i).label;
-    g_autofree char *text = i == 0 ? g_strdup(_("Original")) : g_strjoinv(" ", units);
-    gtk_label_set_label(self->captions[i], text);
-    gtk_widget_set_tooltip_text(GTK_WIDGET(self->captions[i]), text);
-  }
+  patina_augment_tiles_view_show(self->tiles_view, r->tiles, r->rgb, r->size);
   g_clear_pointer(&self->shown_tiles, g_array_unref);
   self->shown_tiles = g_array_ref(r->tiles);
   g_free(self->shown_json);
@@ -620,6 +611,7 @@ static void patina_augment_page_class_init(PatinaAugmentPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
   object_class->dispose = patina_augment_page_dispose;
 
+  g_type_ensure(PATINA_TYPE_AUGMENT_TILES_VIEW);
   gtk_widget_class_set_template_from_resource(widget_class,
                                               "/org/patina/Patina/ui/patina-augment-page.ui");
   gtk_widget_class_bind_template_child(widget_class, PatinaAugmentPage, stack);
@@ -632,7 +624,7 @@ static void patina_augment_page_class_init(PatinaAugmentPageClass *klass)
   gtk_widget_class_bind_template_child(widget_class, PatinaAugmentPage, caption_label);
   gtk_widget_class_bind_template_child(widget_class, PatinaAugmentPage, spinner);
   gtk_widget_class_bind_template_child(widget_class, PatinaAugmentPage, grid_stack);
-  gtk_widget_class_bind_template_child(widget_class, PatinaAugmentPage, tile_grid);
+  gtk_widget_class_bind_template_child(widget_class, PatinaAugmentPage, tiles_view);
   gtk_widget_class_bind_template_child(widget_class, PatinaAugmentPage, error_status);
   gtk_widget_class_bind_template_callback(widget_class, on_image_selected);
   gtk_widget_class_bind_template_callback(widget_class, on_preset_selected);
@@ -660,30 +652,6 @@ static void patina_augment_page_class_init(PatinaAugmentPageClass *klass)
   gtk_widget_class_set_layout_manager_type(widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
-static void build_tiles(PatinaAugmentPage *self)
-{
-  for (int i = 0; i <= N_VARIANTS; i++) {
-    GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 4);
-    self->pictures[i] = GTK_PICTURE(gtk_picture_new());
-    gtk_picture_set_can_shrink(self->pictures[i], TRUE);
-    gtk_widget_set_vexpand(GTK_WIDGET(self->pictures[i]), TRUE);
-    gtk_widget_set_size_request(GTK_WIDGET(self->pictures[i]), 96, 96);
-    self->captions[i] = GTK_LABEL(gtk_label_new(""));
-    /* two lines hold what a variant drew (rotation, flips, shift, zoom, ...); the tooltip all */
-    gtk_label_set_wrap(self->captions[i], TRUE);
-    gtk_label_set_wrap_mode(self->captions[i], PANGO_WRAP_WORD_CHAR);
-    gtk_label_set_lines(self->captions[i], 2);
-    gtk_label_set_ellipsize(self->captions[i], PANGO_ELLIPSIZE_END);
-    gtk_label_set_justify(self->captions[i], GTK_JUSTIFY_CENTER);
-    gtk_widget_add_css_class(GTK_WIDGET(self->captions[i]), "caption");
-    if (i == 0)
-      gtk_widget_add_css_class(GTK_WIDGET(self->captions[i]), "heading");
-    gtk_box_append(GTK_BOX(box), GTK_WIDGET(self->pictures[i]));
-    gtk_box_append(GTK_BOX(box), GTK_WIDGET(self->captions[i]));
-    gtk_grid_attach(self->tile_grid, box, i % COLUMNS, i / COLUMNS, 1, 1);
-  }
-}
-
 static void patina_augment_page_init(PatinaAugmentPage *self)
 {
   gtk_widget_init_template(GTK_WIDGET(self));
@@ -693,7 +661,7 @@ static void patina_augment_page_init(PatinaAugmentPage *self)
   self->syncing = TRUE;
   adw_combo_row_set_model(self->image_row, G_LIST_MODEL(self->image_names));
   self->syncing = FALSE;
-  build_tiles(self);
+  patina_augment_tiles_view_set_layout(self->tiles_view, N_VARIANTS + 1, COLUMNS);
   self->controls = patina_augment_controls_new(self->geometry_group, self->intensity_group,
                                                self->noise_group, on_controls_changed, self);
   PatinaAugment a;
