@@ -21,6 +21,7 @@ struct _PatinaPredictPage {
   GtkProgressBar *progress;
   GtkStack *stack;
   AdwStatusPage *empty_page;
+  GtkWidget *empty_open_model, *empty_add_images;
   GtkColumnView *column_view;
   PatinaPredictDetail *detail;
 
@@ -186,6 +187,12 @@ static void update_warning(PatinaPredictPage *self)
 static void update_model_row(PatinaPredictPage *self)
 {
   g_clear_pointer(&self->model_summary, g_free);
+  /* Without a model the first step is opening one; images can still be added first. */
+  gtk_widget_set_visible(self->empty_open_model, self->model == NULL);
+  if (self->model)
+    gtk_widget_add_css_class(self->empty_add_images, "suggested-action");
+  else
+    gtk_widget_remove_css_class(self->empty_add_images, "suggested-action");
   if (!self->model) {
     adw_preferences_row_set_title(ADW_PREFERENCES_ROW(self->model_row), _("No Model Open"));
     adw_action_row_set_subtitle(self->model_row,
@@ -256,6 +263,7 @@ void patina_predict_page_set_workspace(PatinaPredictPage *self, PatinaWorkspace 
   g_signal_connect_object(workspace, "notify::dataset", G_CALLBACK(update_warning), self,
                           G_CONNECT_SWAPPED);
   on_model_changed(self);
+  update_model_row(self); /* also when the workspace has no model yet */
 }
 
 /* ---- actions ---- */
@@ -496,6 +504,8 @@ static void patina_predict_page_class_init(PatinaPredictPageClass *klass)
   gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, progress);
   gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, stack);
   gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, empty_page);
+  gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, empty_open_model);
+  gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, empty_add_images);
   gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, column_view);
   gtk_widget_class_bind_template_child(widget_class, PatinaPredictPage, detail);
 
