@@ -749,6 +749,119 @@ static void test_crop_choice(void)
   g_assert_cmpfloat(bottom_row_mean(ds, 0), <, 0.6);
 }
 
+/* ---- dropout, folds, per-image predictions ---- */
+
+static void test_dropout_in_spec(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *spec = patina_spec_paper5(2, 450, 3);
+  g_autofree char *changed = patina_spec_set_dropout(spec, 0.2, &error);
+  g_assert_no_error(error);
+  PatinaModel *a = patina_model_new(spec, &error);
+  PatinaModel *b = patina_model_new(changed, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(a->n_layers, ==, b->n_layers);
+  int dropouts = 0;
+  for (int i = 0; i < a->n_layers; i++) {
+    g_assert_cmpint(a->layers[i].type, ==, b->layers[i].type);
+    if (b->layers[i].type == PATINA_LAYER_DROPOUT) {
+      g_assert_cmpfloat_with_epsilon(a->layers[i].p, 0.5, 1e-6);
+      g_assert_cmpfloat_with_epsilon(b->layers[i].p, 0.2, 1e-6);
+      dropouts++;
+    }
+  }
+  g_assert_cmpint(dropouts, ==, 3);
+  g_assert_cmpuint(a->n_params, ==, b->n_params);
+  patina_model_free(a);
+  patina_model_free(b);
+  g_assert_null(patina_spec_set_dropout("[1, 2]", 0.2, &error));
+  g_assert_nonnull(error);
+}
+
+typedef struct {
+  int started, finished;
+  int n_val_total;
+} FoldCount;
+
+static void count_fold(const PatinaFoldEvent *ev, gpointer user_data)
+{
+  FoldCount *c = user_data;
+  if (ev->done) {
+    g_assert_cmpint(ev->fold, ==, c->finished + 1);
+    g_assert_nonnull(ev->result);
+    c->finished++;
+  } else {
+    g_assert_cmpint(ev->fold, ==, c->started + 1);
+    c->n_val_total += ev->n_val;
+    c->started++;
+  }
+}
+
+/* patina_train_folds trains k models, each validated on images the others train on, and the
+ * evaluation keeps each image's prediction in step with the confusion matrix. */
+static void test_folds_and_predictions(void)
+{
+  g_autoptr(PatinaDataset) ds = open_data(demo_dir);
+  g_autofree char *out = g_build_filename(tmp_root, "folds", "cv.safetensors", NULL);
+  g_autofree char *dir = g_path_get_dirname(out);
+  g_mkdir_with_parents(dir, 0755);
+  PatinaTrainConfig cfg;
+  base_config(&cfg, out);
+  cfg.epochs = 1;
+  cfg.folds = 3;
+  cfg.dropout = 0.25;
+  FoldCount count = {0};
+  PatinaFoldsResult r;
+  g_autoptr(GError) error = NULL;
+  g_assert_true(patina_train_folds(&cfg, ds, NULL, 0, count_fold, NULL, &count, NULL, &r,
+                                   &error));
+  g_assert_no_error(error);
+  g_assert_cmpint(count.started, ==, 3);
+  g_assert_cmpint(count.finished, ==, 3);
+  g_assert_cmpint(count.n_val_total, ==, (int) ds->samples->len);
+  double mean = 0;
+  for (int f = 0; f < 3; f++) {
+    mean += r.best_val_acc[f] / 3;
+    g_autofree char *path = patina_fold_path(out, f + 1);
+    PatinaCheckpointMeta meta = {0};
+    PatinaModel *m = load_model(path, &meta);
+    g_assert_nonnull(strstr(meta.hyperparameters_json, "\"dropout\":0.25"));
+    g_assert_nonnull(strstr(meta.hyperparameters_json, "\"folds\":3"));
+    if (f == 0) {
+      /* predictions agree with the confusion matrix and are probabilities */
+      int n = (int) ds->samples->len;
+      g_autofree int *idx = g_new(int, n);
+      g_autofree int *labels = g_new(int, n);
+      for (int i = 0; i < n; i++) {
+        idx[i] = i;
+        labels[i] = g_array_index(ds->samples, PatinaSample, i).label;
+      }
+      float *planes = patina_load_planes(ds, idx, n, m->in_h, 1, NULL, &error);
+      g_assert_no_error(error);
+      PatinaEvaluation e = {0};
+      g_assert_true(patina_evaluate_planes(m, planes, labels, n, 4, &e, &error));
+      int counted[4] = {0};
+      for (int i = 0; i < n; i++) {
+        g_assert_cmpfloat(e.probability[i], >=, 0.5f);
+        g_assert_cmpfloat(e.probability[i], <=, 1.0f);
+        counted[labels[i] * 2 + e.predicted[i]]++;
+      }
+      g_assert_cmpmem(counted, sizeof(counted), e.confusion, sizeof(counted));
+      patina_evaluation_clear(&e);
+      g_free(planes);
+    }
+    patina_model_free(m);
+    patina_checkpoint_meta_clear(&meta);
+  }
+  g_assert_cmpfloat_with_epsilon(r.mean, mean, 1e-12);
+  patina_folds_result_clear(&r);
+
+  cfg.folds = 1;
+  g_assert_false(patina_train_folds(&cfg, ds, NULL, 0, NULL, NULL, NULL, NULL, &r, &error));
+  g_assert_error(error, PATINA_ERROR, PATINA_ERROR_INVALID);
+  patina_folds_result_clear(&r);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -774,6 +887,8 @@ int main(int argc, char **argv)
   g_test_add_func("/train/learns", test_learns);
   g_test_add_func("/train/class-weighting", test_class_weighting);
   g_test_add_func("/train/crop-choice", test_crop_choice);
+  g_test_add_func("/train/dropout-in-spec", test_dropout_in_spec);
+  g_test_add_func("/train/folds-and-predictions", test_folds_and_predictions);
   int rc = g_test_run();
   test_remove_tree(tmp_root);
   g_free(tmp_root);
