@@ -396,6 +396,33 @@ static void test_input_size(Fixture *f, gconstpointer user_data)
   g_assert_nonnull(strstr(patina_predict_page_get_model_summary(page), "input 64×64 px"));
 }
 
+static void test_images_before_model(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  make_demo(f);
+  PatinaPredictPage *page = page_of(f);
+  PatinaWorkspace *ws = patina_window_get_workspace(f->window);
+  g_autofree char *a = demo_image(f, "316L", 3), *b = demo_image(f, "AZ31B", 3);
+  const char *paths[] = {a, b, NULL};
+  g_assert_true(gtk_widget_activate_action_variant(GTK_WIDGET(page), "predict.add-paths",
+                                                   g_variant_new_strv(paths, -1)));
+  settle();
+  /* the rows wait for a model */
+  for (int i = 0; paths[i]; i++)
+    g_assert_cmpint(patina_prediction_get_state(find_row(f, paths[i])), ==,
+                    PATINA_PREDICTION_PENDING);
+  /* two models opened in quick succession: the later one wins and predicts the rows */
+  g_autofree char *first = make_model(f, "first.safetensors", demo_classes, MODEL_SIZE, 9);
+  g_autofree char *second = make_model(f, "second.safetensors", demo_classes, MODEL_SIZE, 10);
+  activate(f, "win.open-model-path", g_variant_new_string(first));
+  activate(f, "win.open-model-path", g_variant_new_string(second));
+  wait_for(model_idle, ws, "the models to load");
+  g_assert_cmpstr(patina_workspace_get_model_path(ws), ==, second);
+  wait_for(predictions_done, page, "the predictions");
+  for (int i = 0; paths[i]; i++)
+    assert_row_matches_core(f, paths[i], second);
+}
+
 static gboolean model_is(gpointer data)
 {
   Fixture *f = data;
@@ -454,6 +481,8 @@ int main(int argc, char **argv)
              fixture_tear_down);
   g_test_add("/predict/input-size", Fixture, NULL, fixture_set_up, test_input_size,
              fixture_tear_down);
+  g_test_add("/predict/images-before-model", Fixture, NULL, fixture_set_up,
+             test_images_before_model, fixture_tear_down);
   g_test_add("/predict/after-training", Fixture, NULL, fixture_set_up, test_after_training,
              fixture_tear_down);
   return app_test_run();
