@@ -28,7 +28,7 @@ static char *started_text(PatinaRun *run)
   if (patina_run_get_damage(run))
     return g_strdup_printf(_("%s (damaged)"), patina_run_get_id(run));
   g_autoptr(GDateTime) t = g_date_time_new_from_unix_local(patina_run_get_started(run));
-  g_autofree char *when = t ? g_date_time_format(t, "%Y-%m-%d %H:%M:%S") : g_strdup("?");
+  g_autofree char *when = t ? g_date_time_format(t, "%Y-%m-%d %H:%M") : g_strdup("?");
   const char *id = patina_run_get_id(run);
   const char *fold = strstr(id, ".fold");
   const char *state = state_text(run);
@@ -99,8 +99,12 @@ static char *percent(double v) { return v < 0 ? g_strdup("—") : g_strdup_print
 static char *best_text(PatinaRun *run) { return percent(patina_run_get_best_val_acc(run)); }
 static char *final_text(PatinaRun *run) { return percent(patina_run_get_final_val_acc(run)); }
 
+/* The accuracies come first after the time: they are what runs are compared by, and they
+ * stay in view when the settings scroll off to the right. */
 static const ColumnSpec specs[] = {
   {"id", N_("Started"), FALSE, started_text, started_tooltip},
+  {"best-val-acc", N_("Best Val. Acc."), TRUE, best_text, NULL},
+  {"final-val-acc", N_("Final Val. Acc."), TRUE, final_text, NULL},
   {"model", N_("Model"), FALSE, model_text, NULL},
   {"size", N_("Size"), TRUE, size_text, NULL},
   {"epochs", N_("Epochs"), TRUE, epochs_text, NULL},
@@ -109,8 +113,6 @@ static const ColumnSpec specs[] = {
   {"optimizer", N_("Optimizer"), FALSE, optimizer_text, NULL},
   {"augmentation", N_("Augmentation"), FALSE, augmentation_text, augmentation_text},
   {"seed", N_("Seed"), TRUE, seed_text, NULL},
-  {"best-val-acc", N_("Best Val. Acc."), TRUE, best_text, NULL},
-  {"final-val-acc", N_("Final Val. Acc."), TRUE, final_text, NULL},
 };
 
 /* ---- text cells ---- */
@@ -121,7 +123,9 @@ static void text_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer 
   const ColumnSpec *spec = data;
   GtkWidget *label = gtk_label_new(NULL);
   gtk_label_set_xalign(GTK_LABEL(label), spec->numeric ? 1 : 0);
-  gtk_label_set_ellipsize(GTK_LABEL(label), PANGO_ELLIPSIZE_END);
+  /* only free text is cut (its tooltip has all of it); figures are never cut */
+  if (g_str_equal(spec->key, "augmentation"))
+    gtk_label_set_ellipsize(GTK_LABEL(label), PANGO_ELLIPSIZE_END);
   if (spec->numeric)
     gtk_widget_add_css_class(label, "numeric");
   gtk_list_item_set_child(item, label);
@@ -251,6 +255,11 @@ void patina_runs_columns_add(GtkColumnView *view)
   g_signal_connect(f, "unbind", G_CALLBACK(tick_unbind), NULL);
   add_column(view, "ticked", _("Plot"), f, sorter_for("ticked", TRUE));
 
+  f = gtk_signal_list_item_factory_new();
+  g_signal_connect(f, "setup", G_CALLBACK(actions_setup), NULL);
+  g_signal_connect(f, "bind", G_CALLBACK(actions_bind), NULL);
+  add_column(view, "actions", "", f, NULL);
+
   for (guint i = 0; i < G_N_ELEMENTS(specs); i++) {
     f = gtk_signal_list_item_factory_new();
     g_signal_connect(f, "setup", G_CALLBACK(text_setup), (gpointer) &specs[i]);
@@ -258,15 +267,12 @@ void patina_runs_columns_add(GtkColumnView *view)
     gboolean numeric = specs[i].numeric && !g_str_equal(specs[i].key, "id");
     GtkColumnViewColumn *c = add_column(view, specs[i].key, _(specs[i].title), f,
                                         sorter_for(specs[i].key, numeric));
-    if (g_str_equal(specs[i].key, "augmentation"))
+    if (g_str_equal(specs[i].key, "augmentation")) {
       gtk_column_view_column_set_expand(c, TRUE);
+      gtk_column_view_column_set_fixed_width(c, 120);
+    }
     gtk_column_view_column_set_resizable(c, TRUE);
   }
-
-  f = gtk_signal_list_item_factory_new();
-  g_signal_connect(f, "setup", G_CALLBACK(actions_setup), NULL);
-  g_signal_connect(f, "bind", G_CALLBACK(actions_bind), NULL);
-  add_column(view, "actions", "", f, NULL);
 }
 
 GtkColumnViewColumn *patina_runs_columns_find(GtkColumnView *view, const char *key)

@@ -1,7 +1,7 @@
-/* The columns of the Runs page's table: a tick (plot the run), start time, the settings
- * (model, input size, epochs, batch, learning rate, optimizer, augmentation, seed), best and
- * final validation accuracy, and per-row buttons (runs.restore, runs.delete). Every data
- * column has a sorter over the PatinaRun property it shows. */
+/* The columns of the Runs page's table: a tick (plot the run), restore and delete buttons
+ * (runs.restore, runs.delete), start time, best and final validation accuracy, then the
+ * settings (model, input size, epochs, batch, learning rate, optimizer, augmentation, seed).
+ * Every data column has a sorter over the PatinaRun property it shows. */
 #pragma once
 #include <gtk/gtk.h>
 
