@@ -2,67 +2,12 @@
 
 #include <glib/gi18n.h>
 
-#include "data/image.h"
-#include "data/phash.h"
 #include "patina-data-scan.h"
 #include "patina-image-viewer.h"
 #include "patina-settings.h"
+#include "patina-thumbnail-decoder.h"
 #include "patina-thumbnail.h"
-#include "patina-util.h"
 
-#define THUMB_SIZE 128
-#define POLL_INTERVAL_MS 100
-/* The largest class may have this many times the images of the smallest before the summary
- * calls the data set imbalanced. */
-#define IMBALANCE_NOTE_RATIO 1.5
-
-/* Decoded thumbnails handed from the worker to the main loop. Reference counted, because the
- * worker may outlive the page. */
-typedef struct {
-  guint index;
-  int width, height;
-  GBytes *rgb; /* NULL: the image could not be decoded */
-} Decoded;
-
-typedef struct {
-  GMutex lock;
-  GArray *ready; /* Decoded, not yet taken by the main loop */
-  gboolean finished;
-  GArray *near;  /* PatinaPhashPair, once finished */
-} ThumbShared;
-
-static void thumb_shared_clear(gpointer p)
-{
-  ThumbShared *s = p;
-  for (guint i = 0; i < s->ready->len; i++)
-    g_clear_pointer(&g_array_index(s->ready, Decoded, i).rgb, g_bytes_unref);
-  g_array_unref(s->ready);
-  g_clear_pointer(&s->near, g_array_unref);
-  g_mutex_clear(&s->lock);
-}
-
-static ThumbShared *thumb_shared_new(void)
-{
-  ThumbShared *s = g_atomic_rc_box_new0(ThumbShared);
-  g_mutex_init(&s->lock);
-  s->ready = g_array_new(FALSE, FALSE, sizeof(Decoded));
-  return s;
-}
-
-static void thumb_shared_unref(gpointer p) { g_atomic_rc_box_release_full(p, thumb_shared_clear); }
-
-typedef struct {
-  char **paths;
-  ThumbShared *shared;
-} ThumbTask;
-
-static void thumb_task_free(gpointer p)
-{
-  ThumbTask *t = p;
-  g_strfreev(t->paths);
-  thumb_shared_unref(t->shared);
-  g_free(t);
-}
 
 struct _PatinaDataPage {
   GtkWidget parent_instance;
@@ -90,9 +35,7 @@ struct _PatinaDataPage {
   char *class_filter; /* NULL: all classes */
   int split_filter;   /* a PatinaSplit, or -1 for all */
   gboolean syncing;
-  GCancellable *decode_cancellable;
-  ThumbShared *shared;
-  guint poll_id;
+  PatinaThumbnailDecoder *decoder;
   guint n_decoded;
 
   GCancellable *info_cancellable;
@@ -105,58 +48,6 @@ struct _PatinaDataPage {
 G_DEFINE_FINAL_TYPE(PatinaDataPage, patina_data_page, GTK_TYPE_WIDGET)
 
 static const char *const split_ids[] = {"", "train", "val", "test"};
-
-/* ---- worker ---- */
-
-/* The image's pHash comes free with the decode the thumbnail needs anyway. */
-static GBytes *make_thumbnail(const char *path, int *tw, int *th, guint64 *hash)
-{
-  g_autoptr(PatinaGray) g = patina_gray_load(path, NULL);
-  if (!g || g->width < 1 || g->height < 1)
-    return NULL;
-  *hash = patina_phash_gray(g);
-  double scale = (double) THUMB_SIZE / MAX(g->width, g->height);
-  *tw = MAX(1, (int) (g->width * scale + 0.5));
-  *th = MAX(1, (int) (g->height * scale + 0.5));
-  g_autofree float *small = g_new(float, (gsize) *tw * *th);
-  patina_resize_bilinear(g->pixels, g->width, g->height, small, *tw, *th);
-  guint8 *rgb = g_malloc((gsize) *tw * *th * 3);
-  for (gsize i = 0; i < (gsize) *tw * *th; i++) {
-    float v = CLAMP(small[i], 0.0f, 1.0f);
-    rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = (guint8) (v * 255.0f + 0.5f);
-  }
-  return g_bytes_new_take(rgb, (gsize) *tw * *th * 3);
-}
-
-static void decode_worker(GTask *task, gpointer source, gpointer task_data,
-                          GCancellable *cancellable)
-{
-  (void) source;
-  ThumbTask *t = task_data;
-  int priority = patina_thread_lower_priority();
-  guint n = g_strv_length(t->paths);
-  g_autofree guint64 *hashes = g_new0(guint64, MAX(n, 1));
-  g_autofree gboolean *valid = g_new0(gboolean, MAX(n, 1));
-  for (guint i = 0; i < n; i++) {
-    if (g_cancellable_is_cancelled(cancellable))
-      break;
-    Decoded d = {.index = i};
-    d.rgb = make_thumbnail(t->paths[i], &d.width, &d.height, &hashes[i]);
-    valid[i] = d.rgb != NULL;
-    g_mutex_lock(&t->shared->lock);
-    g_array_append_val(t->shared->ready, d);
-    g_mutex_unlock(&t->shared->lock);
-  }
-  GArray *near = g_cancellable_is_cancelled(cancellable)
-                   ? NULL
-                   : patina_phash_pairs(hashes, valid, (int) n, PATINA_PHASH_DEFAULT_DISTANCE);
-  g_mutex_lock(&t->shared->lock);
-  t->shared->near = near;
-  t->shared->finished = TRUE;
-  g_mutex_unlock(&t->shared->lock);
-  patina_thread_restore_priority(priority);
-  g_task_return_boolean(task, TRUE);
-}
 
 /* ---- filters ---- */
 
@@ -247,56 +138,11 @@ static void update_summary(PatinaDataPage *self)
   const PatinaDataset *ds = patina_workspace_get_dataset(self->workspace);
   if (!ds)
     return;
-  GString *line = g_string_new(NULL);
-  g_string_append_printf(line, ngettext("%u image: ", "%u images: ", ds->samples->len),
-                         ds->samples->len);
-  for (guint k = 0; k < ds->class_names->len; k++)
-    g_string_append_printf(line, "%s%s %d", k ? " · " : "",
-                           (char *) g_ptr_array_index(ds->class_names, k),
-                           patina_dataset_count_class(ds, (int) k));
-  const PatinaManifestInfo *m = self->manifest;
-  if (m && m->has_manifest)
-    g_string_append_printf(line, _(" — train %d / val %d / test %d"), m->split_counts[0],
-                           m->split_counts[1], m->split_counts[2]);
-  else if (m)
-    g_string_append(line, _(" — no manifest, so no fixed split"));
-  gtk_label_set_label(self->summary_label, line->str);
-  g_string_free(line, TRUE);
-
-  g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
-  int largest, smallest;
-  double ratio = patina_dataset_imbalance(ds, NULL, 0, NULL, &largest, &smallest);
-  if (ds->class_names->len > 1 && ratio >= IMBALANCE_NOTE_RATIO)
-    g_ptr_array_add(notes,
-                    g_strdup_printf(_("Imbalanced: %.1f× as many %s as %s images"), ratio,
-                                    (char *) g_ptr_array_index(ds->class_names, largest),
-                                    (char *) g_ptr_array_index(ds->class_names, smallest)));
-  if (ds->n_duplicate_groups > 0)
-    g_ptr_array_add(notes, g_strdup_printf(ngettext("%d group of byte-identical files",
-                                                    "%d groups of byte-identical files",
-                                                    ds->n_duplicate_groups),
-                                           ds->n_duplicate_groups));
-  if (self->n_near_pairs > 0)
-    g_ptr_array_add(notes, g_strdup_printf(ngettext("%u near-duplicate pair",
-                                                    "%u near-duplicate pairs",
-                                                    self->n_near_pairs),
-                                           self->n_near_pairs));
-  if (m && m->n_excluded > 0)
-    g_ptr_array_add(notes, g_strdup_printf(ngettext("%d image excluded by the manifest",
-                                                    "%d images excluded by the manifest",
-                                                    m->n_excluded),
-                                           m->n_excluded));
-  if (m && m->n_unlisted > 0)
-    g_ptr_array_add(notes, g_strdup_printf(ngettext("%d image not in the manifest",
-                                                    "%d images not in the manifest",
-                                                    m->n_unlisted),
-                                           m->n_unlisted));
-  if (m && m->problem)
-    g_ptr_array_add(notes, g_strdup(m->problem));
-  g_ptr_array_add(notes, NULL);
-  g_autofree char *text = g_strjoinv(" · ", (char **) notes->pdata);
-  gtk_label_set_label(self->notes_label, text);
-  gtk_widget_set_visible(GTK_WIDGET(self->notes_label), *text != '\0');
+  g_autofree char *line = patina_data_summary(ds, self->manifest);
+  gtk_label_set_label(self->summary_label, line);
+  g_autofree char *notes = patina_data_notes(ds, self->manifest, self->n_near_pairs);
+  gtk_label_set_label(self->notes_label, notes);
+  gtk_widget_set_visible(GTK_WIDGET(self->notes_label), *notes != '\0');
 }
 
 static void apply_manifest(PatinaDataPage *self)
@@ -375,62 +221,33 @@ static void update_progress(PatinaDataPage *self)
   }
 }
 
-static gboolean poll_cb(gpointer user_data)
+static void on_thumbnail(guint index, GdkTexture *texture, gpointer user_data)
 {
   PatinaDataPage *self = user_data;
-  g_autoptr(GArray) batch = g_array_new(FALSE, FALSE, sizeof(Decoded));
-  gboolean finished;
-  g_autoptr(GArray) near = NULL;
-  g_mutex_lock(&self->shared->lock);
-  g_array_append_vals(batch, self->shared->ready->data, self->shared->ready->len);
-  g_array_set_size(self->shared->ready, 0);
-  finished = self->shared->finished;
-  near = g_steal_pointer(&self->shared->near);
-  g_mutex_unlock(&self->shared->lock);
-
-  for (guint i = 0; i < batch->len; i++) {
-    Decoded *d = &g_array_index(batch, Decoded, i);
-    g_autoptr(PatinaThumbnail) item =
-      g_list_model_get_item(G_LIST_MODEL(self->thumbnails), d->index);
-    if (item && d->rgb) {
-      g_autoptr(GdkTexture) tex = gdk_memory_texture_new(d->width, d->height, GDK_MEMORY_R8G8B8,
-                                                         d->rgb, (gsize) d->width * 3);
-      patina_thumbnail_set_texture(item, tex);
-    }
-    g_clear_pointer(&d->rgb, g_bytes_unref);
-    self->n_decoded++;
-  }
+  g_autoptr(PatinaThumbnail) item = g_list_model_get_item(G_LIST_MODEL(self->thumbnails), index);
+  if (item && texture)
+    patina_thumbnail_set_texture(item, texture);
+  self->n_decoded++;
   update_progress(self);
-  if (finished) {
-    apply_duplicates(self, near);
-    self->poll_id = 0;
-    return G_SOURCE_REMOVE;
-  }
-  return G_SOURCE_CONTINUE;
+}
+
+static void on_thumbnails_done(GArray *near, gpointer user_data)
+{
+  apply_duplicates(user_data, near);
 }
 
 static void stop_decoding(PatinaDataPage *self)
 {
-  if (self->decode_cancellable)
-    g_cancellable_cancel(self->decode_cancellable);
-  g_clear_object(&self->decode_cancellable);
-  g_clear_handle_id(&self->poll_id, g_source_remove);
-  g_clear_pointer(&self->shared, thumb_shared_unref);
+  g_clear_pointer(&self->decoder, patina_thumbnail_decoder_stop);
 }
 
 static void start_decoding(PatinaDataPage *self, const PatinaDataset *ds)
 {
-  ThumbTask *t = g_new0(ThumbTask, 1);
-  t->paths = g_new0(char *, ds->samples->len + 1);
+  g_autofree const char **paths = g_new0(const char *, ds->samples->len + 1);
   for (guint i = 0; i < ds->samples->len; i++)
-    t->paths[i] = g_strdup(g_array_index(ds->samples, PatinaSample, i).path);
-  self->shared = thumb_shared_new();
-  t->shared = g_atomic_rc_box_acquire(self->shared);
-  self->decode_cancellable = g_cancellable_new();
-  g_autoptr(GTask) task = g_task_new(NULL, self->decode_cancellable, NULL, NULL);
-  g_task_set_task_data(task, t, thumb_task_free);
-  g_task_run_in_thread(task, decode_worker);
-  self->poll_id = g_timeout_add(POLL_INTERVAL_MS, poll_cb, self);
+    paths[i] = g_array_index(ds->samples, PatinaSample, i).path;
+  self->decoder =
+    patina_thumbnail_decoder_start(paths, on_thumbnail, on_thumbnails_done, self);
 }
 
 /* ---- the folder vanishing ---- */
@@ -650,7 +467,8 @@ guint patina_data_page_get_n_decoded(PatinaDataPage *self) { return self->n_deco
 gboolean patina_data_page_is_scanned(PatinaDataPage *self)
 {
   guint n = g_list_model_get_n_items(G_LIST_MODEL(self->thumbnails));
-  return self->manifest != NULL && self->poll_id == 0 && self->n_decoded == n;
+  return self->manifest != NULL && patina_thumbnail_decoder_is_done(self->decoder) &&
+         self->n_decoded == n;
 }
 
 const char *patina_data_page_get_summary(PatinaDataPage *self)

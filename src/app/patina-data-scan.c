@@ -6,6 +6,9 @@
 #include "data/phash.h"
 #include "patina-viewer-io.h"
 
+/* The largest class may have this many times the images of the smallest before the notes
+ * call the data set imbalanced. */
+#define IMBALANCE_NOTE_RATIO 1.5
 /* A note names at most this many twins, then "and N more". */
 #define MAX_NAMED_TWINS 3
 
@@ -189,4 +192,57 @@ guint patina_count_near_pairs(const PatinaDataset *ds, GArray *near)
     count += sample_group(ds, pair->a) != sample_group(ds, pair->b);
   }
   return count;
+}
+
+char *patina_data_summary(const PatinaDataset *ds, const PatinaManifestInfo *m)
+{
+  GString *line = g_string_new(NULL);
+  g_string_append_printf(line, ngettext("%u image: ", "%u images: ", ds->samples->len),
+                         ds->samples->len);
+  for (guint k = 0; k < ds->class_names->len; k++)
+    g_string_append_printf(line, "%s%s %d", k ? " · " : "",
+                           (char *) g_ptr_array_index(ds->class_names, k),
+                           patina_dataset_count_class(ds, (int) k));
+  if (m && m->has_manifest)
+    g_string_append_printf(line, _(" — train %d / val %d / test %d"), m->split_counts[0],
+                           m->split_counts[1], m->split_counts[2]);
+  else if (m)
+    g_string_append(line, _(" — no manifest, so no fixed split"));
+  return g_string_free(line, FALSE);
+}
+
+char *patina_data_notes(const PatinaDataset *ds, const PatinaManifestInfo *m, guint n_near_pairs)
+{
+  g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
+  int largest, smallest;
+  double ratio = patina_dataset_imbalance(ds, NULL, 0, NULL, &largest, &smallest);
+  if (ds->class_names->len > 1 && ratio >= IMBALANCE_NOTE_RATIO)
+    g_ptr_array_add(notes,
+                    g_strdup_printf(_("Imbalanced: %.1f× as many %s as %s images"), ratio,
+                                    (char *) g_ptr_array_index(ds->class_names, largest),
+                                    (char *) g_ptr_array_index(ds->class_names, smallest)));
+  if (ds->n_duplicate_groups > 0)
+    g_ptr_array_add(notes, g_strdup_printf(ngettext("%d group of byte-identical files",
+                                                    "%d groups of byte-identical files",
+                                                    ds->n_duplicate_groups),
+                                           ds->n_duplicate_groups));
+  if (n_near_pairs > 0)
+    g_ptr_array_add(notes, g_strdup_printf(ngettext("%u near-duplicate pair",
+                                                    "%u near-duplicate pairs",
+                                                    n_near_pairs),
+                                           n_near_pairs));
+  if (m && m->n_excluded > 0)
+    g_ptr_array_add(notes, g_strdup_printf(ngettext("%d image excluded by the manifest",
+                                                    "%d images excluded by the manifest",
+                                                    m->n_excluded),
+                                           m->n_excluded));
+  if (m && m->n_unlisted > 0)
+    g_ptr_array_add(notes, g_strdup_printf(ngettext("%d image not in the manifest",
+                                                    "%d images not in the manifest",
+                                                    m->n_unlisted),
+                                           m->n_unlisted));
+  if (m && m->problem)
+    g_ptr_array_add(notes, g_strdup(m->problem));
+  g_ptr_array_add(notes, NULL);
+  return g_strjoinv(" · ", (char **) notes->pdata);
 }

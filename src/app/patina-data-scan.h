@@ -38,4 +38,9 @@ void patina_duplicate_notes_free(char **notes, guint n);
 /* How many distinct near-duplicate pairs of different content near holds. */
 guint patina_count_near_pairs(const PatinaDataset *ds, GArray *near);
 
+/* "13 images: 316L 6 · AZ31B 7 — train 8 / val 3 / test 2" (m may be NULL: not read yet). */
+char *patina_data_summary(const PatinaDataset *ds, const PatinaManifestInfo *m);
+/* What to look at: imbalance, duplicates, exclusions, manifest problems; "" when nothing. */
+char *patina_data_notes(const PatinaDataset *ds, const PatinaManifestInfo *m, guint n_near_pairs);
+
 G_END_DECLS
