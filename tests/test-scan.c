@@ -293,6 +293,10 @@ static void cli_setup(void)
   cli_fixture_png(png, px, 150, 100);
   g_autofree char *tiny = in_tmp("tiny.png");
   cli_fixture_png(tiny, px, 40, 40);
+  /* wider than the image loader takes (PATINA_IMAGE_MAX_SIDE): refused before decoding */
+  g_autofree float *wide_px = g_new0(float, (gsize) (PATINA_IMAGE_MAX_SIDE + 16) * 8);
+  g_autofree char *wide = in_tmp("wide.png");
+  cli_fixture_png(wide, wide_px, PATINA_IMAGE_MAX_SIDE + 16, 8);
 }
 
 static GdkPixbuf *load_png(const char *name)
@@ -386,6 +390,8 @@ static void test_cli_bad_input(void)
       "smaller than one 120×120 tile" },
     { { "model.safetensors", "surface.png", "--batch", "0", "-o", "o.png" }, 2, "--batch 1 to 64" },
     { { "model.safetensors", "nothere.png", "-o", "o.png" }, 1, "nothere.png" },
+    { { "model.safetensors", "wide.png", "-o", "o.png" }, 1,
+      "wide.png: image declares 16400×8 pixels; the largest Patina accepts is 16384×16384" },
     { { "model.safetensors", "surface.png" }, 2, "-o FILE is required" },
     { { "model.safetensors", "surface.png", "-o", "map.jpg" }, 2,
       "-o map.jpg: the figure's format is told by its extension: .png, .svg or .pdf" },
