@@ -96,8 +96,15 @@ static char *seed_text(PatinaRun *run)
            : g_strdup_printf("%" G_GINT64_FORMAT, patina_run_get_seed(run));
 }
 static char *percent(double v) { return v < 0 ? g_strdup("—") : g_strdup_printf("%.1f %%", 100 * v); }
-static char *best_text(PatinaRun *run) { return percent(patina_run_get_best_val_acc(run)); }
-static char *final_text(PatinaRun *run) { return percent(patina_run_get_final_val_acc(run)); }
+/* A damaged run's figures cannot be trusted, whatever part of its record did parse. */
+static char *best_text(PatinaRun *run)
+{
+  return percent(patina_run_get_damage(run) ? -1 : patina_run_get_best_val_acc(run));
+}
+static char *final_text(PatinaRun *run)
+{
+  return percent(patina_run_get_damage(run) ? -1 : patina_run_get_final_val_acc(run));
+}
 
 /* The accuracies come first after the time: they are what runs are compared by, and they
  * stay in view when the settings scroll off to the right. */

@@ -232,6 +232,13 @@ static void filter_action(GtkWidget *widget, const char *name, GVariant *param)
   on_search_changed(self); /* at once; the entry reports changes after a delay */
 }
 
+static void focus_search_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  (void) param;
+  gtk_widget_grab_focus(GTK_WIDGET(PATINA_RUNS_PAGE(widget)->search_entry));
+}
+
 static void toggle_action(GtkWidget *widget, const char *name, GVariant *param)
 {
   (void) name;
@@ -492,7 +499,10 @@ static void patina_runs_page_class_init(PatinaRunsPageClass *klass)
   gtk_widget_class_install_action(widget_class, "runs.restore", "s", restore_action);
   gtk_widget_class_install_action(widget_class, "runs.delete", "s", delete_action);
   gtk_widget_class_install_action(widget_class, "runs.undo-delete", "s", undo_delete_action);
+  gtk_widget_class_install_action(widget_class, "runs.focus-search", NULL, focus_search_action);
   gtk_widget_class_add_binding_action(widget_class, GDK_KEY_F5, 0, "runs.refresh", NULL);
+  gtk_widget_class_add_binding_action(widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
+                                      "runs.focus-search", NULL);
 }
 
 static void patina_runs_page_init(PatinaRunsPage *self)

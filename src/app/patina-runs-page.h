@@ -1,7 +1,8 @@
 /* The Runs page, for tuning: every training run (scanned from the runs folder on a worker,
  * again whenever a job ends) in a sortable, filterable table of its settings and validation
  * accuracy; ticked runs overlay their curves in a chart below. Page actions ("runs."):
- *   runs.refresh             scan the runs folder again
+ *   runs.refresh             scan the runs folder again (F5)
+ *   runs.focus-search        put the cursor in the filter (Ctrl+F)
  *   runs.filter (s)          show the runs whose text holds every word of s
  *   runs.toggle (s)          tick or untick run s (plot its curves)
  *   runs.restore (s)         write run s's settings into the Train page's keys and show it
