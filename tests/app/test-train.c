@@ -145,7 +145,6 @@ static void test_folds(Fixture *f, gconstpointer user_data)
   g_autofree char *expected =
     g_strdup_printf("%.1f ± %.1f %% over 3 folds", 100 * mean, 100 * sqrt(var));
   g_assert_nonnull(strstr(text, expected));
-  save_screenshot(f, "train", "train-folds.png");
 }
 
 /* The gallery holds exactly the validation images the evaluated model gets wrong, checked
@@ -167,21 +166,35 @@ static void test_misclassified_gallery(Fixture *f, gconstpointer user_data)
   patina_dataset_split(ds, 0.5, 0, train, val);
   PatinaModel *m = patina_checkpoint_load(patina_job_get_output(job), NULL, &error);
   g_assert_no_error(error);
+  /* A batch of one and a batch of four may round differently: a call within a hair of 50 %
+   * may go either way, so those are left out of the comparison. */
   g_autoptr(GPtrArray) wrong = g_ptr_array_new();
+  g_autoptr(GPtrArray) undecided = g_ptr_array_new();
   for (guint i = 0; i < val->len; i++) {
     const PatinaSample *sample = &g_array_index(ds->samples, PatinaSample,
                                                 g_array_index(val, int, i));
     float probs[8];
     int k = patina_predict_file(m, sample->path, probs, &error);
     g_assert_no_error(error);
-    if (k != sample->label)
+    if (probs[k] < 0.5f + 1e-4f)
+      g_ptr_array_add(undecided, sample->path);
+    else if (k != sample->label)
       g_ptr_array_add(wrong, sample->path);
   }
   patina_model_free(m);
 
   GArray *mis = patina_job_get_misclassified(job);
-  g_test_message("%u of %u validation images misclassified", wrong->len, val->len);
-  g_assert_cmpuint(mis->len, ==, wrong->len);
+  g_test_message("%u of %u validation images misclassified (%u too close to call)", mis->len,
+                 val->len, undecided->len);
+  g_assert_cmpuint(mis->len, >=, wrong->len);
+  g_assert_cmpuint(mis->len, <=, wrong->len + undecided->len);
+  for (guint j = 0; j < wrong->len; j++) {
+    gboolean shown = FALSE;
+    for (guint i = 0; i < mis->len; i++)
+      shown |= g_str_equal(g_array_index(mis, PatinaMisclassified, i).path,
+                           g_ptr_array_index(wrong, j));
+    g_assert_true(shown);
+  }
   PatinaTrainPage *page = train_page(f);
   g_assert_cmpuint(patina_train_page_get_n_misclassified_shown(page), ==, mis->len);
   const PatinaEvaluation *e = patina_job_get_evaluation(job);
@@ -192,6 +205,8 @@ static void test_misclassified_gallery(Fixture *f, gconstpointer user_data)
     gboolean found = FALSE;
     for (guint j = 0; j < wrong->len; j++)
       found |= g_str_equal(x->path, g_ptr_array_index(wrong, j));
+    for (guint j = 0; j < undecided->len; j++)
+      found |= g_str_equal(x->path, g_ptr_array_index(undecided, j));
     g_assert_true(found);
     g_assert_cmpint(x->predicted, !=, x->true_class);
     g_assert_cmpfloat(x->probability, >=, 0.5);
