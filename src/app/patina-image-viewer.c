@@ -4,16 +4,10 @@
 #include <math.h>
 
 #include "data/manifest.h"
-#include "patina-image-canvas.h"
+#include "patina-image-view.h"
 #include "patina-viewer-io.h"
 
-#define MIN_ZOOM 0.02
-#define MAX_ZOOM 32.0
 #define ZOOM_STEP 1.25
-#define EDGE_GRAB_PX 6.0
-#define SCALE_BAR_TARGET_PX 120.0
-
-typedef enum { DRAG_NONE, DRAG_PAN, DRAG_CROP } DragMode;
 
 struct _PatinaImageViewer {
   GtkWidget parent_instance;
@@ -22,27 +16,17 @@ struct _PatinaImageViewer {
   GtkButton *zoom_button;
   GtkStack *view_stack;
   GtkSpinner *spinner;
-  GtkScrolledWindow *scroller;
-  PatinaImageCanvas *canvas;
-  GtkDrawingArea *scale_bar;
+  PatinaImageView *view;
   AdwStatusPage *error_page;
   AdwActionRow *size_row, *class_row, *pixel_row, *kv_row, *mag_row, *instrument_row,
     *detector_row, *crop_row;
   GtkSpinButton *crop_spin;
 
-  char *path, *root, *error, *scale_label;
+  char *path, *root, *error;
   PatinaViewerImage *image;
   int saved_crop;     /* rows the crop had when loaded or last saved */
   gboolean loaded, syncing;
   GCancellable *cancellable;
-
-  /* zooming keeps the image point under the pointer in place once the new size is allocated */
-  gboolean pending_h, pending_v;
-  double frac_x, frac_y, anchor_x, anchor_y;
-  double pointer_x, pointer_y;
-  double pinch_start_zoom;
-  DragMode drag;
-  double drag_h, drag_v, drag_canvas_y;
 };
 
 G_DEFINE_FINAL_TYPE(PatinaImageViewer, patina_image_viewer, GTK_TYPE_WIDGET)
@@ -50,243 +34,34 @@ G_DEFINE_FINAL_TYPE(PatinaImageViewer, patina_image_viewer, GTK_TYPE_WIDGET)
 enum { SIGNAL_MANIFEST_SAVED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
-static GtkAdjustment *hadj(PatinaImageViewer *self)
-{
-  return gtk_scrolled_window_get_hadjustment(self->scroller);
-}
+/* ---- zoom ---- */
 
-static GtkAdjustment *vadj(PatinaImageViewer *self)
-{
-  return gtk_scrolled_window_get_vadjustment(self->scroller);
-}
-
-/* ---- scale bar ---- */
-
-/* The longest 1, 2 or 5 × 10^n micrometres that fits in about SCALE_BAR_TARGET_PX. */
-static double nice_length_um(double um_per_px)
-{
-  double target = SCALE_BAR_TARGET_PX * um_per_px;
-  double decade = pow(10, floor(log10(target)));
-  const double steps[] = {5, 2, 1};
-  for (guint i = 0; i < G_N_ELEMENTS(steps); i++)
-    if (steps[i] * decade <= target)
-      return steps[i] * decade;
-  return decade;
-}
-
-static void update_scale_bar(PatinaImageViewer *self)
-{
-  g_clear_pointer(&self->scale_label, g_free);
-  gboolean known = self->image && self->image->sem.pixel_size > 0;
-  if (known) {
-    double um_per_px = self->image->sem.pixel_size * 1e6 / patina_image_canvas_get_zoom(self->canvas);
-    double um = nice_length_um(um_per_px);
-    self->scale_label = um >= 1 ? g_strdup_printf(_("%g µm"), um)
-                                : g_strdup_printf(_("%g nm"), um * 1000);
-  }
-  gtk_widget_set_visible(GTK_WIDGET(self->scale_bar), known);
-  gtk_widget_queue_draw(GTK_WIDGET(self->scale_bar));
-}
-
-static void draw_scale_bar(GtkDrawingArea *area, cairo_t *cr, int width, int height,
-                           gpointer user_data)
-{
-  (void) area;
-  PatinaImageViewer *self = user_data;
-  if (!self->scale_label)
-    return;
-  double um_per_px = self->image->sem.pixel_size * 1e6 / patina_image_canvas_get_zoom(self->canvas);
-  double um = nice_length_um(um_per_px);
-  double bar = um / um_per_px;
-  PangoLayout *layout = gtk_widget_create_pango_layout(GTK_WIDGET(area), self->scale_label);
-  int tw, th;
-  pango_layout_get_pixel_size(layout, &tw, &th);
-  double box_w = MIN(width, MAX(bar, tw) + 16);
-  cairo_set_source_rgba(cr, 0, 0, 0, 0.6);
-  cairo_rectangle(cr, 0, 0, box_w, height);
-  cairo_fill(cr);
-  cairo_set_source_rgb(cr, 1, 1, 1);
-  cairo_rectangle(cr, 8, height - 12, bar, 4);
-  cairo_fill(cr);
-  cairo_move_to(cr, 8 + (bar - tw) / 2, MAX(2, height - 14 - th));
-  pango_cairo_show_layout(cr, layout);
-  g_object_unref(layout);
-}
-
-/* ---- zoom and pan ---- */
-
-static void update_zoom_label(PatinaImageViewer *self)
+static void on_zoom_changed(PatinaImageViewer *self)
 {
   g_autofree char *text =
-    g_strdup_printf("%.0f %%", 100 * patina_image_canvas_get_zoom(self->canvas));
+    g_strdup_printf("%.0f %%", 100 * patina_image_view_get_zoom(self->view));
   gtk_button_set_label(self->zoom_button, text);
-}
-
-/* anchor: a point of the view (scroller coordinates) that keeps showing the same image point;
- * negative: the view's centre. */
-static void set_zoom(PatinaImageViewer *self, double zoom, double ax, double ay)
-{
-  zoom = CLAMP(zoom, MIN_ZOOM, MAX_ZOOM);
-  GtkAdjustment *h = hadj(self), *v = vadj(self);
-  if (ax < 0 || ay < 0) {
-    ax = gtk_adjustment_get_page_size(h) / 2;
-    ay = gtk_adjustment_get_page_size(v) / 2;
-  }
-  double uh = gtk_adjustment_get_upper(h), uv = gtk_adjustment_get_upper(v);
-  self->frac_x = uh > 0 ? (gtk_adjustment_get_value(h) + ax) / uh : 0.5;
-  self->frac_y = uv > 0 ? (gtk_adjustment_get_value(v) + ay) / uv : 0.5;
-  self->anchor_x = ax;
-  self->anchor_y = ay;
-  self->pending_h = self->pending_v = TRUE;
-  patina_image_canvas_set_zoom(self->canvas, zoom);
-  update_zoom_label(self);
-  update_scale_bar(self);
-}
-
-static void on_hadj_changed(GtkAdjustment *adj, PatinaImageViewer *self)
-{
-  if (!self->pending_h)
-    return;
-  self->pending_h = FALSE;
-  gtk_adjustment_set_value(adj, self->frac_x * gtk_adjustment_get_upper(adj) - self->anchor_x);
-}
-
-static void on_vadj_changed(GtkAdjustment *adj, PatinaImageViewer *self)
-{
-  if (!self->pending_v)
-    return;
-  self->pending_v = FALSE;
-  gtk_adjustment_set_value(adj, self->frac_y * gtk_adjustment_get_upper(adj) - self->anchor_y);
-}
-
-static double fit_zoom(PatinaImageViewer *self)
-{
-  int vw = gtk_widget_get_width(GTK_WIDGET(self->scroller));
-  int vh = gtk_widget_get_height(GTK_WIDGET(self->scroller));
-  if (!self->image || vw <= 0 || vh <= 0)
-    return 1.0;
-  return MIN((double) vw / self->image->width, (double) vh / self->image->height);
 }
 
 static void zoom_action(GtkWidget *widget, const char *name, GVariant *param)
 {
   (void) param;
   PatinaImageViewer *self = PATINA_IMAGE_VIEWER(widget);
-  double z = patina_image_canvas_get_zoom(self->canvas);
+  double z = patina_image_view_get_zoom(self->view);
   if (g_str_equal(name, "viewer.zoom-in"))
     z *= ZOOM_STEP;
   else if (g_str_equal(name, "viewer.zoom-out"))
     z /= ZOOM_STEP;
   else if (g_str_equal(name, "viewer.zoom-fit"))
-    z = fit_zoom(self);
+    z = patina_image_view_get_fit_zoom(self->view);
   else
     z = 1.0;
-  set_zoom(self, z, -1, -1);
+  patina_image_view_set_zoom(self->view, z, -1, -1);
 }
 
-void patina_image_viewer_pan_by(PatinaImageViewer *self, double dx, double dy)
+static void on_crop_dragged(PatinaImageViewer *self, int rows)
 {
-  g_return_if_fail(PATINA_IS_IMAGE_VIEWER(self));
-  gtk_adjustment_set_value(hadj(self), gtk_adjustment_get_value(hadj(self)) + dx);
-  gtk_adjustment_set_value(vadj(self), gtk_adjustment_get_value(vadj(self)) + dy);
-}
-
-static gboolean on_scroll(GtkEventControllerScroll *controller, double dx, double dy,
-                          PatinaImageViewer *self)
-{
-  (void) dx;
-  GdkModifierType state =
-    gtk_event_controller_get_current_event_state(GTK_EVENT_CONTROLLER(controller));
-  if (!(state & GDK_CONTROL_MASK) || !self->image)
-    return FALSE; /* plain scrolling pans, as in any scrolled view */
-  set_zoom(self, patina_image_canvas_get_zoom(self->canvas) * pow(1.15, -dy), self->pointer_x,
-           self->pointer_y);
-  return TRUE;
-}
-
-static void on_pinch_begin(GtkGesture *gesture, GdkEventSequence *sequence,
-                           PatinaImageViewer *self)
-{
-  (void) gesture;
-  (void) sequence;
-  self->pinch_start_zoom = patina_image_canvas_get_zoom(self->canvas);
-}
-
-static void on_pinch_scale(GtkGestureZoom *gesture, double scale, PatinaImageViewer *self)
-{
-  double cx, cy;
-  if (!gtk_gesture_get_bounding_box_center(GTK_GESTURE(gesture), &cx, &cy))
-    cx = cy = -1;
-  set_zoom(self, self->pinch_start_zoom * scale, cx, cy);
-}
-
-/* The point (x, y) of the scroller in the canvas's coordinates. */
-static double canvas_y(PatinaImageViewer *self, double x, double y)
-{
-  double cx, cy;
-  if (!gtk_widget_translate_coordinates(GTK_WIDGET(self->scroller), GTK_WIDGET(self->canvas), x,
-                                        y, &cx, &cy))
-    return -1e9;
-  return cy;
-}
-
-static gboolean near_crop_edge(PatinaImageViewer *self, double x, double y)
-{
-  if (!self->image)
-    return FALSE;
-  double edge = patina_image_canvas_get_bar_edge_y(self->canvas);
-  return fabs(canvas_y(self, x, y) - edge) <= EDGE_GRAB_PX;
-}
-
-static void on_motion(GtkEventControllerMotion *motion, double x, double y,
-                      PatinaImageViewer *self)
-{
-  (void) motion;
-  self->pointer_x = x;
-  self->pointer_y = y;
-  if (self->drag == DRAG_NONE)
-    gtk_widget_set_cursor_from_name(GTK_WIDGET(self->scroller),
-                                    near_crop_edge(self, x, y) ? "row-resize" : "grab");
-}
-
-static void on_drag_begin(GtkGestureDrag *gesture, double x, double y, PatinaImageViewer *self)
-{
-  (void) gesture;
-  if (!self->image) {
-    self->drag = DRAG_NONE;
-    return;
-  }
-  self->drag = near_crop_edge(self, x, y) ? DRAG_CROP : DRAG_PAN;
-  self->drag_h = gtk_adjustment_get_value(hadj(self));
-  self->drag_v = gtk_adjustment_get_value(vadj(self));
-  self->drag_canvas_y = canvas_y(self, x, y);
-  if (self->drag == DRAG_PAN)
-    gtk_widget_set_cursor_from_name(GTK_WIDGET(self->scroller), "grabbing");
-}
-
-static void on_drag_update(GtkGestureDrag *gesture, double ox, double oy, PatinaImageViewer *self)
-{
-  (void) gesture;
-  if (self->drag == DRAG_PAN) {
-    gtk_adjustment_set_value(hadj(self), self->drag_h - ox);
-    gtk_adjustment_set_value(vadj(self), self->drag_v - oy);
-  } else if (self->drag == DRAG_CROP) {
-    /* the band's edge follows the pointer; rows counted from the image's bottom */
-    double zoom = patina_image_canvas_get_zoom(self->canvas);
-    double bottom = patina_image_canvas_get_bar_edge_y(self->canvas) +
-                    patina_image_canvas_get_bar_rows(self->canvas) * zoom;
-    int rows = (int) lround((bottom - (self->drag_canvas_y + oy)) / zoom);
-    gtk_spin_button_set_value(self->crop_spin, CLAMP(rows, 0, self->image->height - 1));
-  }
-}
-
-static void on_drag_end(GtkGestureDrag *gesture, double ox, double oy, PatinaImageViewer *self)
-{
-  (void) gesture;
-  (void) ox;
-  (void) oy;
-  self->drag = DRAG_NONE;
-  gtk_widget_set_cursor_from_name(GTK_WIDGET(self->scroller), "grab");
+  gtk_spin_button_set_value(self->crop_spin, rows);
 }
 
 /* ---- metadata and crop ---- */
@@ -316,7 +91,7 @@ static void on_crop_spin_changed(PatinaImageViewer *self)
   if (!self->image)
     return;
   int rows = gtk_spin_button_get_value_as_int(self->crop_spin);
-  patina_image_canvas_set_bar_rows(self->canvas, rows);
+  patina_image_view_set_bar_rows(self->view, rows);
   adw_action_row_set_subtitle(self->crop_row, crop_source_text(self));
 }
 
@@ -438,7 +213,8 @@ static void image_loaded(GObject *source, GAsyncResult *res, gpointer user_data)
     return;
   }
   self->image = image;
-  patina_image_canvas_set_texture(self->canvas, image->texture);
+  patina_image_view_set_texture(self->view, image->texture);
+  patina_image_view_set_pixel_size(self->view, image->sem.pixel_size);
   self->saved_crop = image->manifest_crop >= 0 ? image->manifest_crop : image->found.bar_rows;
   self->syncing = TRUE;
   gtk_adjustment_configure(gtk_spin_button_get_adjustment(self->crop_spin), self->saved_crop, 0,
@@ -450,8 +226,9 @@ static void image_loaded(GObject *source, GAsyncResult *res, gpointer user_data)
     show_save_status(self, image->manifest_problem, TRUE);
   gtk_stack_set_visible_child_name(self->view_stack, "image");
   /* actual size when it fits, else the whole image */
-  set_zoom(self, MIN(1.0, fit_zoom(self)), -1, -1);
-  gtk_widget_grab_focus(GTK_WIDGET(self->scroller));
+  patina_image_view_set_zoom(self->view, MIN(1.0, patina_image_view_get_fit_zoom(self->view)),
+                             -1, -1);
+  gtk_widget_grab_focus(GTK_WIDGET(self->view));
 }
 
 void patina_image_viewer_clear(PatinaImageViewer *self)
@@ -465,9 +242,8 @@ void patina_image_viewer_clear(PatinaImageViewer *self)
   g_clear_pointer(&self->root, g_free);
   g_clear_pointer(&self->error, g_free);
   self->loaded = FALSE;
-  patina_image_canvas_set_texture(self->canvas, NULL);
-  patina_image_canvas_set_bar_rows(self->canvas, 0);
-  update_scale_bar(self);
+  patina_image_view_set_texture(self->view, NULL);
+  patina_image_view_set_pixel_size(self->view, 0);
   show_save_status(self, NULL, FALSE);
 }
 
@@ -500,7 +276,12 @@ gboolean patina_image_viewer_is_loaded(PatinaImageViewer *self) { return self->l
 const char *patina_image_viewer_get_error(PatinaImageViewer *self) { return self->error; }
 double patina_image_viewer_get_zoom(PatinaImageViewer *self)
 {
-  return patina_image_canvas_get_zoom(self->canvas);
+  return patina_image_view_get_zoom(self->view);
+}
+
+void patina_image_viewer_pan_by(PatinaImageViewer *self, double dx, double dy)
+{
+  patina_image_view_pan_by(self->view, dx, dy);
 }
 int patina_image_viewer_get_crop_rows(PatinaImageViewer *self)
 {
@@ -508,7 +289,7 @@ int patina_image_viewer_get_crop_rows(PatinaImageViewer *self)
 }
 const char *patina_image_viewer_get_scale_bar_label(PatinaImageViewer *self)
 {
-  return self->scale_label;
+  return patina_image_view_get_scale_label(self->view);
 }
 const char *patina_image_viewer_get_save_status(PatinaImageViewer *self)
 {
@@ -525,8 +306,7 @@ void patina_image_viewer_get_image_size(PatinaImageViewer *self, int *width, int
 
 void patina_image_viewer_get_scroll(PatinaImageViewer *self, double *x, double *y)
 {
-  *x = gtk_adjustment_get_value(hadj(self));
-  *y = gtk_adjustment_get_value(vadj(self));
+  patina_image_view_get_scroll(self->view, x, y);
 }
 
 const char *patina_image_viewer_get_field(PatinaImageViewer *self, const char *field)
@@ -554,7 +334,6 @@ static void patina_image_viewer_dispose(GObject *object)
   g_clear_pointer(&self->path, g_free);
   g_clear_pointer(&self->root, g_free);
   g_clear_pointer(&self->error, g_free);
-  g_clear_pointer(&self->scale_label, g_free);
   gtk_widget_dispose_template(GTK_WIDGET(self), PATINA_TYPE_IMAGE_VIEWER);
   GtkWidget *child;
   while ((child = gtk_widget_get_first_child(GTK_WIDGET(self))))
@@ -573,7 +352,7 @@ static void patina_image_viewer_class_init(PatinaImageViewerClass *klass)
                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                 G_TYPE_NONE, 0);
 
-  g_type_ensure(PATINA_TYPE_IMAGE_CANVAS);
+  g_type_ensure(PATINA_TYPE_IMAGE_VIEW);
   gtk_widget_class_set_template_from_resource(widget_class,
                                               "/org/patina/Patina/ui/patina-image-viewer.ui");
 #define BIND(name) gtk_widget_class_bind_template_child(widget_class, PatinaImageViewer, name)
@@ -583,9 +362,7 @@ static void patina_image_viewer_class_init(PatinaImageViewerClass *klass)
   BIND(zoom_button);
   BIND(view_stack);
   BIND(spinner);
-  BIND(scroller);
-  BIND(canvas);
-  BIND(scale_bar);
+  BIND(view);
   BIND(error_page);
   BIND(size_row);
   BIND(class_row);
@@ -598,6 +375,8 @@ static void patina_image_viewer_class_init(PatinaImageViewerClass *klass)
   BIND(crop_spin);
 #undef BIND
   gtk_widget_class_bind_template_callback(widget_class, on_crop_spin_changed);
+  gtk_widget_class_bind_template_callback(widget_class, on_zoom_changed);
+  gtk_widget_class_bind_template_callback(widget_class, on_crop_dragged);
 
   const char *zooms[] = {"viewer.zoom-in", "viewer.zoom-out", "viewer.zoom-fit",
                          "viewer.zoom-original"};
@@ -622,30 +401,5 @@ static void patina_image_viewer_init(PatinaImageViewer *self)
 {
   gtk_widget_init_template(GTK_WIDGET(self));
   self->saved_crop = -1;
-  gtk_drawing_area_set_draw_func(self->scale_bar, draw_scale_bar, self, NULL);
-  g_signal_connect(hadj(self), "changed", G_CALLBACK(on_hadj_changed), self);
-  g_signal_connect(vadj(self), "changed", G_CALLBACK(on_vadj_changed), self);
-  update_zoom_label(self);
-
-  GtkWidget *view = GTK_WIDGET(self->scroller);
-  GtkEventController *scroll =
-    gtk_event_controller_scroll_new(GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
-  gtk_event_controller_set_propagation_phase(scroll, GTK_PHASE_CAPTURE);
-  g_signal_connect(scroll, "scroll", G_CALLBACK(on_scroll), self);
-  gtk_widget_add_controller(view, scroll);
-
-  GtkEventController *motion = gtk_event_controller_motion_new();
-  g_signal_connect(motion, "motion", G_CALLBACK(on_motion), self);
-  gtk_widget_add_controller(view, motion);
-
-  GtkGesture *drag = gtk_gesture_drag_new();
-  g_signal_connect(drag, "drag-begin", G_CALLBACK(on_drag_begin), self);
-  g_signal_connect(drag, "drag-update", G_CALLBACK(on_drag_update), self);
-  g_signal_connect(drag, "drag-end", G_CALLBACK(on_drag_end), self);
-  gtk_widget_add_controller(view, GTK_EVENT_CONTROLLER(drag));
-
-  GtkGesture *pinch = gtk_gesture_zoom_new();
-  g_signal_connect(pinch, "begin", G_CALLBACK(on_pinch_begin), self);
-  g_signal_connect(pinch, "scale-changed", G_CALLBACK(on_pinch_scale), self);
-  gtk_widget_add_controller(view, GTK_EVENT_CONTROLLER(pinch));
+  on_zoom_changed(self);
 }
