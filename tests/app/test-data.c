@@ -12,6 +12,7 @@
 
 #include "data/demo.h"
 #include "data/manifest.h"
+#include "patina-application.h"
 #include "patina-data-page.h"
 #include "patina-image-viewer.h"
 #include "patina-preferences.h"
@@ -482,6 +483,62 @@ static void test_bad_drops(Fixture *f, gconstpointer user_data)
   g_assert_null(patina_workspace_get_dataset(patina_window_get_workspace(f->window)));
 }
 
+typedef struct {
+  GApplication *app;
+  PatinaWindow *window;
+  gboolean opened;
+} StartWatch;
+
+/* Quits the application once its window shows a data set: what `patina --demo` opened. */
+static gboolean watch_start(gpointer data)
+{
+  StartWatch *w = data;
+  GtkWindow *active = gtk_application_get_active_window(GTK_APPLICATION(w->app));
+  if (!active)
+    return G_SOURCE_CONTINUE;
+  w->window = PATINA_WINDOW(active);
+  PatinaWorkspace *ws = patina_window_get_workspace(w->window);
+  if (!dataset_open(ws))
+    return G_SOURCE_CONTINUE;
+  w->opened = TRUE;
+  PatinaDataPage *page = PATINA_DATA_PAGE(patina_window_get_page(w->window, "data"));
+  g_assert_cmpuint(g_list_model_get_n_items(patina_data_page_get_thumbnails(page)), ==, 8);
+  g_action_group_activate_action(G_ACTION_GROUP(w->app), "quit", NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean give_up(gpointer app)
+{
+  g_application_quit(app); /* the test then fails on w.opened */
+  return G_SOURCE_REMOVE;
+}
+
+/* The README's run command starts `patina --demo`: the window opens onto the demo data set
+ * (generated here beforehand, small, where the app looks for it). */
+static void test_demo_on_start(void)
+{
+  g_autofree char *demo = patina_workspace_demo_dir();
+  g_autoptr(GError) error = NULL;
+  if (!g_file_test(demo, G_FILE_TEST_IS_DIR))
+    g_assert_true(patina_demo_generate(demo, 4, 0, &error));
+  g_assert_no_error(error);
+  g_autoptr(PatinaApplication) app = patina_application_new();
+  g_application_set_flags(G_APPLICATION(app),
+                          g_application_get_flags(G_APPLICATION(app)) | G_APPLICATION_NON_UNIQUE);
+  StartWatch w = {G_APPLICATION(app), NULL, FALSE};
+  guint id = g_timeout_add(20, watch_start, &w);
+  guint limit = g_timeout_add_seconds(60, give_up, app);
+  char *args[] = {"patina", "--demo", NULL};
+  int status = g_application_run(G_APPLICATION(app), 2, args);
+  if (!w.opened)
+    g_source_remove(id); /* it removed itself when it saw the data set */
+  else
+    g_source_remove(limit);
+  g_assert_cmpint(status, ==, 0);
+  g_assert_true(w.opened);
+  test_remove_tree(demo);
+}
+
 int main(int argc, char **argv)
 {
   app_test_init(&argc, &argv);
@@ -498,5 +555,6 @@ int main(int argc, char **argv)
   ADD("folder-vanishes", test_folder_vanishes);
   ADD("bad-drops", test_bad_drops);
 #undef ADD
+  g_test_add_func("/data/demo-on-start", test_demo_on_start);
   return app_test_run();
 }
