@@ -198,8 +198,11 @@ static void test_latest_request_wins(Fixture *f, gconstpointer user_data)
   g_assert_cmpuint(after.shown - before.shown, ==, 1);
   g_assert_cmpfloat(shown_rotation(page), ==, 20);
 
-  /* changes interleaved with renders in flight */
+  /* changes interleaved with renders in flight, with a probe of main-loop stalls (reported,
+   * not asserted) */
   before = after;
+  Probe probe = {0};
+  guint probe_id = g_timeout_add(5, probe_tick, &probe);
   for (int i = 1; i <= 40; i++) {
     g_autofree char *v = g_strdup_printf("%d", 100 + i);
     set_field(page, "rotation_range", v);
@@ -211,6 +214,9 @@ static void test_latest_request_wins(Fixture *f, gconstpointer user_data)
     g_assert_cmpint(now.max_concurrent, <=, 1);
   }
   wait_for(render_settled, page, "the grid after interleaved changes");
+  g_source_remove(probe_id);
+  g_test_message("longest main-loop stall while rendering at 160 px: %.1f ms",
+                 probe.longest / 1000.0);
   patina_augment_page_get_render_stats(page, &after);
   g_assert_cmpint(after.max_concurrent, ==, 1);
   g_assert_cmpuint(after.started - before.started, <=, 40);
