@@ -4,14 +4,13 @@
 #include <math.h>
 
 #include "patina-confusion.h"
+#include "patina-misclassified-gallery.h"
 #include "patina-settings.h"
 
 /* in the order of the combo rows' items; NULL-terminated for nick_get_mapping */
 static const char *const model_nicks[] = {"paper", "paper5", NULL};
 static const char *const optimizer_nicks[] = {"adam", "sgd", NULL};
 
-/* Thumbnails beyond this many would only make the strip slow to build and scroll. */
-#define MAX_MISCLASSIFIED_SHOWN 100
 
 struct _PatinaTrainPage {
   GtkWidget parent_instance;
@@ -32,9 +31,7 @@ struct _PatinaTrainPage {
   GtkWidget *val_row;
   GtkSpinButton *val_spin;
   GtkSpinButton *folds_spin;
-  GtkWidget *misclassified_box;
-  GtkLabel *misclassified_label;
-  GtkWidget *misclassified_strip;
+  PatinaMisclassifiedGallery *gallery;
   GtkLabel *result_heading;
   GtkButton *pause_button;
   GtkLabel *status_label;
@@ -239,77 +236,6 @@ static const char *class_name(const char *const *names, int n_classes, int k)
   return names && k >= 0 && k < n_classes && names[k] ? names[k] : "?";
 }
 
-static void on_misclassified_clicked(GtkButton *button, PatinaTrainPage *self)
-{
-  const char *path = g_object_get_data(G_OBJECT(button), "path");
-  /* win.show-image opens it in the Data page's viewer; without it, the desktop's viewer */
-  if (gtk_widget_activate_action(GTK_WIDGET(self), "win.show-image", "s", path))
-    return;
-  g_autofree char *uri = g_filename_to_uri(path, NULL, NULL);
-  GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
-  if (uri)
-    gtk_show_uri(GTK_IS_WINDOW(root) ? GTK_WINDOW(root) : NULL, uri, GDK_CURRENT_TIME);
-}
-
-static GtkWidget *misclassified_tile(PatinaTrainPage *self, const PatinaMisclassified *m,
-                                     const char *const *names, int n_classes)
-{
-  const char *truth = class_name(names, n_classes, m->true_class);
-  const char *predicted = class_name(names, n_classes, m->predicted);
-  g_autoptr(GdkTexture) texture =
-    gdk_memory_texture_new(m->size, m->size, GDK_MEMORY_R8G8B8, m->pixels, (gsize) m->size * 3);
-  GtkWidget *picture = gtk_picture_new_for_paintable(GDK_PAINTABLE(texture));
-  gtk_picture_set_can_shrink(GTK_PICTURE(picture), TRUE);
-  gtk_widget_set_size_request(picture, 96, 96);
-  g_autofree char *caption =
-    g_strdup_printf(_("%s → %s\n%.0f %%"), truth, predicted, 100.0 * m->probability);
-  GtkWidget *label = gtk_label_new(caption);
-  gtk_label_set_justify(GTK_LABEL(label), GTK_JUSTIFY_CENTER);
-  gtk_label_set_ellipsize(GTK_LABEL(label), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars(GTK_LABEL(label), 14);
-  gtk_widget_add_css_class(label, "caption");
-  GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 4);
-  gtk_box_append(GTK_BOX(box), picture);
-  gtk_box_append(GTK_BOX(box), label);
-  GtkWidget *button = gtk_button_new();
-  gtk_button_set_child(GTK_BUTTON(button), box);
-  gtk_widget_add_css_class(button, "flat");
-  g_autofree char *base = g_path_get_basename(m->path);
-  g_autofree char *tip = g_strdup_printf(
-    _("%s\nTrue class %s, predicted %s with probability %.2f. Click to open the image."), base,
-    truth, predicted, m->probability);
-  gtk_widget_set_tooltip_text(button, tip);
-  g_object_set_data_full(G_OBJECT(button), "path", g_strdup(m->path), g_free);
-  g_signal_connect(button, "clicked", G_CALLBACK(on_misclassified_clicked), self);
-  return button;
-}
-
-/* The validation images the evaluated model got wrong, as a strip of thumbnails. */
-static void update_misclassified(PatinaTrainPage *self, const PatinaEvaluation *e,
-                                 const char *const *names)
-{
-  GtkWidget *child;
-  while ((child = gtk_widget_get_first_child(self->misclassified_strip)))
-    gtk_box_remove(GTK_BOX(self->misclassified_strip), child);
-  GArray *mis = e ? patina_job_get_misclassified(self->job) : NULL;
-  gtk_widget_set_visible(self->misclassified_box, mis != NULL);
-  if (!mis)
-    return;
-  g_autofree char *heading = NULL;
-  if (mis->len == 0)
-    heading = g_strdup(_("No Validation Image Misclassified"));
-  else if (mis->len > MAX_MISCLASSIFIED_SHOWN)
-    heading = g_strdup_printf(_("Misclassified Validation Images: %u of %d (the first %d shown)"),
-                              mis->len, e->n, MAX_MISCLASSIFIED_SHOWN);
-  else
-    heading = g_strdup_printf(_("Misclassified Validation Images: %u of %d"), mis->len, e->n);
-  gtk_label_set_label(self->misclassified_label, heading);
-  for (guint i = 0; i < mis->len && i < MAX_MISCLASSIFIED_SHOWN; i++)
-    gtk_box_append(GTK_BOX(self->misclassified_strip),
-                   misclassified_tile(self, &g_array_index(mis, PatinaMisclassified, i), names,
-                                      e->n_classes));
-}
-
 /* The evaluation of a finished run: confusion matrix, per-class metrics, the images it got
  * wrong and, for cross-validation, each fold's accuracy with their mean ± sd. */
 static void update_result(PatinaTrainPage *self)
@@ -317,7 +243,10 @@ static void update_result(PatinaTrainPage *self)
   const PatinaEvaluation *e = self->job ? patina_job_get_evaluation(self->job) : NULL;
   const char *const *names = self->job ? patina_job_get_class_names(self->job) : NULL;
   gtk_widget_set_visible(self->result_box, e != NULL);
-  update_misclassified(self, e, names);
+  gtk_widget_set_visible(GTK_WIDGET(self->gallery), e != NULL);
+  patina_misclassified_gallery_set(self->gallery,
+                                   e ? patina_job_get_misclassified(self->job) : NULL,
+                                   e ? e->n : 0, names, e ? e->n_classes : 0);
   if (!e) {
     patina_confusion_set(self->confusion, 0, NULL, NULL);
     return;
@@ -413,21 +342,19 @@ const char *patina_train_page_get_metrics_text(PatinaTrainPage *self)
   return gtk_label_get_label(self->metrics_label);
 }
 
+PatinaMisclassifiedGallery *patina_train_page_get_gallery(PatinaTrainPage *self)
+{
+  return self->gallery;
+}
+
 guint patina_train_page_get_n_misclassified_shown(PatinaTrainPage *self)
 {
-  guint n = 0;
-  for (GtkWidget *c = gtk_widget_get_first_child(self->misclassified_strip); c;
-       c = gtk_widget_get_next_sibling(c))
-    n++;
-  return n;
+  return patina_misclassified_gallery_get_n_shown(self->gallery);
 }
 
 const char *patina_train_page_get_misclassified_path(PatinaTrainPage *self, guint i)
 {
-  GtkWidget *c = gtk_widget_get_first_child(self->misclassified_strip);
-  for (; c && i > 0; i--)
-    c = gtk_widget_get_next_sibling(c);
-  return c ? g_object_get_data(G_OBJECT(c), "path") : NULL;
+  return patina_misclassified_gallery_get_path(self->gallery, i);
 }
 
 static void patina_train_page_dispose(GObject *object)
@@ -453,6 +380,7 @@ static void patina_train_page_class_init(PatinaTrainPageClass *klass)
 
   g_type_ensure(PATINA_TYPE_CHART);
   g_type_ensure(PATINA_TYPE_CONFUSION);
+  g_type_ensure(PATINA_TYPE_MISCLASSIFIED_GALLERY);
   gtk_widget_class_set_template_from_resource(widget_class,
                                               "/org/patina/Patina/ui/patina-train-page.ui");
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, model_row);
@@ -471,9 +399,7 @@ static void patina_train_page_class_init(PatinaTrainPageClass *klass)
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, val_row);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, val_spin);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, folds_spin);
-  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, misclassified_box);
-  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, misclassified_label);
-  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, misclassified_strip);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, gallery);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, result_heading);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, pause_button);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, status_label);

@@ -8,6 +8,7 @@
 
 #include "patina-chart.h"
 #include "patina-confusion.h"
+#include "patina-misclassified-gallery.h"
 #include "patina-workspace.h"
 
 G_BEGIN_DECLS
@@ -21,6 +22,8 @@ PatinaChart *patina_train_page_get_chart(PatinaTrainPage *self);
 PatinaConfusion *patina_train_page_get_confusion(PatinaTrainPage *self);
 /* The metrics shown beside it (accuracy, per-class figures, folds' mean ± sd). */
 const char *patina_train_page_get_metrics_text(PatinaTrainPage *self);
+/* The misclassified validation images of the last finished run. */
+PatinaMisclassifiedGallery *patina_train_page_get_gallery(PatinaTrainPage *self);
 /* Thumbnails in the misclassified strip, and the image path behind the i-th one. */
 guint patina_train_page_get_n_misclassified_shown(PatinaTrainPage *self);
 const char *patina_train_page_get_misclassified_path(PatinaTrainPage *self, guint i);

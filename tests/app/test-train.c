@@ -9,6 +9,7 @@
 
 #include "app-test.h"
 
+#include "patina-data-page.h"
 #include "patina-job.h"
 #include "patina-settings.h"
 #include "patina-train-page.h"
@@ -211,6 +212,16 @@ static void test_misclassified_gallery(Fixture *f, gconstpointer user_data)
     g_assert_cmpint(x->predicted, !=, x->true_class);
     g_assert_cmpfloat(x->probability, >=, 0.5);
     g_assert_cmpstr(patina_train_page_get_misclassified_path(page, i), ==, x->path);
+  }
+  /* a click opens the image in the Data page's viewer */
+  if (mis->len > 0) {
+    const char *path = g_array_index(mis, PatinaMisclassified, 0).path;
+    g_assert_true(gtk_widget_activate_action(GTK_WIDGET(patina_train_page_get_gallery(page)),
+                                             "misclassified.open", "s", path));
+    settle();
+    PatinaDataPage *data = PATINA_DATA_PAGE(patina_window_get_page(f->window, "data"));
+    g_assert_true(patina_data_page_get_viewer_visible(data));
+    g_assert_cmpstr(patina_image_viewer_get_path(patina_data_page_get_viewer(data)), ==, path);
   }
 }
 
