@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* ---- reading ---- */
@@ -198,23 +199,176 @@ static gboolean check_checkpoint(const char *path, GError **error)
   return TRUE;
 }
 
+/* ---- runs from before run.json ---- */
+
+/* The __metadata__ of a .safetensors file, from its header alone (the weights stay unread). */
+static JsonObject *checkpoint_metadata(const char *path, GError **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path(path);
+  g_autoptr(GFileInputStream) in = g_file_read(file, NULL, error);
+  if (!in)
+    return NULL;
+  guint8 head[8];
+  gsize got = 0;
+  if (!g_input_stream_read_all(G_INPUT_STREAM(in), head, sizeof head, &got, NULL, error))
+    return NULL;
+  guint64 len = 0;
+  for (int i = 7; i >= 0; i--)
+    len = len << 8 | head[i];
+  if (got < sizeof head || len == 0 || len > 64 * 1024 * 1024) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("%s: not a complete .safetensors file"),
+                path);
+    return NULL;
+  }
+  g_autofree char *header = g_malloc(len + 1);
+  if (!g_input_stream_read_all(G_INPUT_STREAM(in), header, len, &got, NULL, error))
+    return NULL;
+  header[got] = 0;
+  g_autoptr(JsonParser) parser = json_parser_new();
+  if (got < len || !json_parser_load_from_data(parser, header, (gssize) got, NULL)) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("%s: not a complete .safetensors file"),
+                path);
+    return NULL;
+  }
+  JsonNode *root = json_parser_get_root(parser);
+  JsonObject *o = root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
+  JsonNode *meta = o ? json_object_get_member(o, "__metadata__") : NULL;
+  if (!meta || !JSON_NODE_HOLDS_OBJECT(meta)) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("%s has no Patina metadata"), path);
+    return NULL;
+  }
+  return json_object_ref(json_node_get_object(meta));
+}
+
+/* The history CSV (epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds; empty = none) as
+ * the record's "history" array, with the best and last validation accuracy. */
+static JsonArray *history_from_csv(const char *csv, double *best, double *final)
+{
+  JsonArray *a = json_array_new();
+  *best = *final = NAN;
+  g_auto(GStrv) lines = g_strsplit(csv, "\n", -1);
+  for (guint i = 1; lines[0] && lines[i]; i++) {
+    g_auto(GStrv) f = g_strsplit(lines[i], ",", -1);
+    if (g_strv_length(f) < 5)
+      continue;
+    JsonObject *e = json_object_new();
+    json_object_set_int_member(e, "epoch", g_ascii_strtoll(f[0], NULL, 10));
+    const char *names[] = {"train_loss", "train_acc", "val_loss", "val_acc"};
+    for (int k = 0; k < 4; k++) {
+      if (*f[k + 1])
+        json_object_set_double_member(e, names[k], g_ascii_strtod(f[k + 1], NULL));
+      else
+        json_object_set_null_member(e, names[k]);
+    }
+    double val_acc = *f[4] ? g_ascii_strtod(f[4], NULL) : NAN;
+    if (isfinite(val_acc) && !(val_acc <= *best))
+      *best = val_acc;
+    *final = val_acc;
+    json_array_add_object_element(a, e);
+  }
+  return a;
+}
+
+static void copy_member(JsonObject *to, JsonObject *from, const char *name, const char *as)
+{
+  JsonNode *n = json_object_get_member(from, name);
+  if (n)
+    json_object_set_member(to, as ? as : name, json_node_copy(n));
+}
+
+/* A run.json made from what a run of an older version left: its checkpoint's hyperparameters
+ * and its history CSV. The data set is not known. */
+static JsonObject *legacy_record(PatinaRun *self, GError **error)
+{
+  g_autofree char *last = g_build_filename(self->dir, "model.last.safetensors", NULL);
+  g_autofree char *best = g_build_filename(self->dir, "model.safetensors", NULL);
+  const char *from = g_file_test(last, G_FILE_TEST_EXISTS) ? last : best;
+  g_autoptr(JsonObject) meta = checkpoint_metadata(from, error);
+  if (!meta)
+    return NULL;
+  const char *hyper_text = json_object_get_string_member_with_default(
+    meta, "patina.hyperparameters", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new();
+  JsonNode *hyper_node = hyper_text && json_parser_load_from_data(parser, hyper_text, -1, NULL)
+                           ? json_parser_get_root(parser)
+                           : NULL;
+  if (!hyper_node || !JSON_NODE_HOLDS_OBJECT(hyper_node)) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                _("%s has no hyperparameters in its metadata"), from);
+    return NULL;
+  }
+  JsonObject *hyper = json_node_get_object(hyper_node);
+  g_autofree char *csv_path = g_build_filename(self->dir, "model.csv", NULL);
+  g_autofree char *csv = NULL;
+  if (!g_file_get_contents(csv_path, &csv, NULL, NULL))
+    csv = g_strdup(json_object_get_string_member_with_default(meta, "patina.history", ""));
+
+  JsonObject *r = json_object_new();
+  const char *names[] = {"model", "size", "epochs", "batch", "lr", "optimizer", "momentum",
+                         "seed", "val_fraction", "dropout", "class_weighting"};
+  for (guint i = 0; i < G_N_ELEMENTS(names); i++)
+    copy_member(r, hyper, names[i], NULL);
+  if (!json_object_has_member(r, "optimizer"))
+    json_object_set_string_member(r, "optimizer", "adam");
+  if (!json_object_has_member(r, "momentum"))
+    json_object_set_null_member(r, "momentum");
+  if (!json_object_has_member(r, "val_fraction"))
+    json_object_set_null_member(r, "val_fraction");
+  JsonNode *aug = json_object_get_member(hyper, "augment");
+  PatinaAugment a;
+  if (aug && patina_augment_from_json_node(&a, aug, NULL) && !patina_augment_is_identity(&a))
+    copy_member(r, hyper, "augment", "augmentation");
+  json_object_set_string_member(r, "dataset", "");
+  double best_acc, final_acc;
+  JsonArray *history = history_from_csv(csv, &best_acc, &final_acc);
+  gint64 epochs = json_object_get_int_member_with_default(hyper, "epochs", 0);
+  json_object_set_string_member(r, "state", json_array_get_length(history) == (guint) epochs
+                                              ? "done" : "cancelled");
+  json_object_set_array_member(r, "history", history);
+  json_object_set_double_member(r, "best_val_acc", best_acc);
+  json_object_set_double_member(r, "final_val_acc", final_acc);
+  if (!isfinite(best_acc))
+    json_object_set_null_member(r, "best_val_acc");
+  if (!isfinite(final_acc))
+    json_object_set_null_member(r, "final_val_acc");
+  /* the folder is named after the start time */
+  struct tm tm = {0};
+  g_autoptr(GDateTime) t = NULL;
+  if (sscanf(self->id, "%4d%2d%2d-%2d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+             &tm.tm_hour, &tm.tm_min, &tm.tm_sec) == 6)
+    t = g_date_time_new_local(tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                              tm.tm_sec);
+  json_object_set_int_member(r, "started_unix", t ? g_date_time_to_unix(t) : 0);
+  return r;
+}
+
 static PatinaRun *load_record(const char *dir, const char *record)
 {
   PatinaRun *self = run_new(dir, record);
   g_autofree char *path = g_build_filename(dir, self->record, NULL);
-  if (!record)
-    return damaged(self, g_strdup_printf(_("%s has no run.json: the run was interrupted or "
-                                           "made by an older version"),
-                                         dir));
   g_autoptr(JsonParser) parser = json_parser_new();
   g_autoptr(GError) error = NULL;
-  if (!json_parser_load_from_file(parser, path, &error))
-    return damaged(self, g_strdup_printf(_("%s: %s"), path, error->message));
-  JsonNode *root = json_parser_get_root(parser);
-  if (!root || !JSON_NODE_HOLDS_OBJECT(root))
-    return damaged(self, g_strdup_printf(_("%s: not a JSON object"), path));
-  if (!read_record(self, json_node_get_object(root), &error))
-    return damaged(self, g_strdup_printf(_("%s: %s"), path, error->message));
+  g_autoptr(JsonObject) legacy = NULL;
+  if (!record) {
+    /* a run of an older version: what its checkpoint and CSV say */
+    legacy = legacy_record(self, &error);
+    if (!legacy)
+      return damaged(self, g_strdup_printf(_("%s has no run.json and its checkpoint cannot "
+                                             "stand in: %s"),
+                                           dir, error->message));
+    if (!read_record(self, legacy, &error))
+      return damaged(self, g_strdup_printf(_("%s has no run.json and its checkpoint's "
+                                             "metadata is incomplete: %s"),
+                                           dir, error->message));
+  } else {
+    if (!json_parser_load_from_file(parser, path, &error))
+      return damaged(self, g_strdup_printf(_("%s: %s"), path, error->message));
+    JsonNode *root = json_parser_get_root(parser);
+    if (!root || !JSON_NODE_HOLDS_OBJECT(root))
+      return damaged(self, g_strdup_printf(_("%s: not a JSON object"), path));
+    if (!read_record(self, json_node_get_object(root), &error))
+      return damaged(self, g_strdup_printf(_("%s: %s"), path, error->message));
+  }
   if (self->history->len > 0) {
     /* Every run with an epoch behind it has saved its best model. */
     g_autofree char *model = g_build_filename(dir, self->checkpoint, NULL);

@@ -219,6 +219,15 @@ static void test_compare_runs(Fixture *f, gconstpointer user_data)
   g_assert_cmpuint(n_listed(page), ==, 1);
   g_assert_nonnull(patina_runs_page_find(page, a));
   g_assert_true(g_file_test(dir_a, G_FILE_TEST_IS_DIR));
+
+  /* A run of an older version (no run.json) is read from its checkpoint and history CSV. */
+  g_autofree char *record_a = g_build_filename(dir_a, "run.json", NULL);
+  g_assert_cmpint(g_unlink(record_a), ==, 0);
+  rescan(page);
+  run_a = patina_runs_page_find(page, a);
+  g_assert_nonnull(run_a);
+  check_run_matches_job(run_a, job_a, 2, 4, 0.0007, 0);
+  g_assert_cmpstr(patina_run_get_dataset(run_a), ==, ""); /* not recorded then */
 }
 
 static void write_file(const char *dir, const char *name, const char *contents, gssize len)
