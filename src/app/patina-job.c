@@ -1,12 +1,8 @@
-#include "patina-job.h"
+#include "patina-job-private.h"
 
 #include "patina-job-eval.h"
-#include "patina-run.h"
-#include "patina-util.h"
-#include "train/checkpoint.h"
 
 #include <glib/gi18n.h>
-#include <errno.h>
 #include <math.h>
 
 /* How often the main loop looks at what the worker reported. */
@@ -21,57 +17,6 @@ G_DEFINE_ENUM_TYPE(PatinaJobState, patina_job_state,
   G_DEFINE_ENUM_VALUE(PATINA_JOB_DONE, "done"),
   G_DEFINE_ENUM_VALUE(PATINA_JOB_CANCELLED, "cancelled"),
   G_DEFINE_ENUM_VALUE(PATINA_JOB_FAILED, "failed"))
-
-/* What the worker reports; read by the main loop under the lock. */
-typedef struct {
-  GMutex lock;
-  GCond cond;              /* wakes a paused worker */
-  gboolean pause_requested;
-  gboolean worker_paused;  /* the worker is waiting */
-  gboolean have_progress;
-  PatinaProgress progress;
-  GArray *new_epochs; /* PatinaEpochRecord not yet seen by the main loop */
-  GArray *new_batches; /* PatinaBatchPoint not yet seen */
-  gint64 paused_us;    /* how long the worker has waited paused, in all */
-  PatinaRate rate;     /* over working time; reset at each fold's start */
-  double images_per_second, eta_seconds; /* from rate; 0 and NaN until known */
-  int fold;            /* the fold being trained (1-based), 0 for a single run */
-} Shared;
-
-struct _PatinaJob {
-  GObject parent_instance;
-
-  /* fixed once created; read by the worker */
-  char *dataset_root;
-  char *model, *output;
-  PatinaTrainConfig cfg;
-  PatinaAugment augment; /* cfg.augment points here when the run augments */
-
-  GCancellable *cancellable;
-  Shared shared;
-
-  /* main loop only */
-  PatinaJobState state;
-  double fraction, images_per_second, eta_seconds;
-  char *status, *error_message;
-  GArray *history;
-  GArray *batches;
-  guint poll_id;
-  PatinaEvaluation *evaluation; /* of the best model on the validation images, once done */
-  GStrv class_names;
-  char *evaluation_error;
-  GArray *misclassified; /* PatinaMisclassified */
-  int fold;              /* as the main loop last saw it */
-  double *fold_accuracies, fold_mean, fold_sd;
-  double paused_seconds;
-
-  /* worker only, while it runs */
-  PatinaDataset *worker_ds;
-  PatinaEvaluation *worker_evaluation; /* merged over folds */
-  GArray *worker_misclassified;
-  GError *worker_evaluation_error;
-  gint64 started_unix;
-};
 
 G_DEFINE_FINAL_TYPE(PatinaJob, patina_job, G_TYPE_OBJECT)
 
@@ -228,73 +173,6 @@ static void set_status(PatinaJob *self, const char *status)
   g_object_notify_by_pspec(G_OBJECT(self), props[PROP_STATUS]);
 }
 
-gboolean patina_rate_update(PatinaRate *rate, gint64 now, gint64 paused_total, gint64 images,
-                            double fraction, double *images_per_second, double *eta_seconds)
-{
-  if (!rate->started) {
-    *rate = (PatinaRate){TRUE, now, images, paused_total, fraction};
-    return FALSE;
-  }
-  double working = (now - rate->t0 - (paused_total - rate->paused0)) / 1e6;
-  if (!(working > 0) || images <= rate->images0 || !(fraction > rate->fraction0))
-    return FALSE;
-  *images_per_second = (images - rate->images0) / working;
-  *eta_seconds = working / (fraction - rate->fraction0) * (1.0 - fraction);
-  return TRUE;
-}
-
-/* The share of the whole job done after p, folds included. */
-static double job_fraction(const PatinaJob *self, const PatinaProgress *p, int fold)
-{
-  int folds = MAX(self->cfg.folds, 1);
-  double per_fold = (double) p->epochs * MAX(p->batches, 1);
-  double done = (MAX(fold, 1) - 1) * per_fold + (double) (p->epoch - 1) * MAX(p->batches, 1) +
-                p->batch;
-  return per_fold > 0 ? CLAMP(done / (folds * per_fold), 0.0, 1.0) : 0.0;
-}
-
-/* Worker thread: store, never call into GTK or emit signals. */
-static void on_progress(const PatinaProgress *p, gpointer user_data)
-{
-  PatinaJob *self = user_data;
-  gint64 now = g_get_monotonic_time();
-  g_mutex_lock(&self->shared.lock);
-  self->shared.progress = *p;
-  self->shared.have_progress = TRUE;
-  if (!p->epoch_done)
-    patina_rate_update(&self->shared.rate, now, self->shared.paused_us, p->images_done,
-                       job_fraction(self, p, self->shared.fold),
-                       &self->shared.images_per_second, &self->shared.eta_seconds);
-  if (!p->epoch_done && p->batches > 0) {
-    /* folds follow each other along the x axis */
-    int before = (MAX(self->shared.fold, 1) - 1) * p->epochs;
-    PatinaBatchPoint b = {before + p->epoch - 1 + (double) p->batch / p->batches, p->train_loss,
-                          p->train_acc};
-    g_array_append_val(self->shared.new_batches, b);
-  }
-  if (p->epoch_done) {
-    PatinaEpochRecord rec = {.epoch = p->epoch,
-                             .train_loss = p->train_loss,
-                             .train_acc = p->train_acc,
-                             .val_loss = p->val_loss,
-                             .val_acc = p->val_acc,
-                             .lr = self->cfg.lr,
-                             .seconds = NAN};
-    g_array_append_val(self->shared.new_epochs, rec);
-  }
-  /* Pausing: wait here, between batches, until resumed or cancelled. */
-  gint64 pause_start = g_get_monotonic_time();
-  gboolean waited = FALSE;
-  while (self->shared.pause_requested && !g_cancellable_is_cancelled(self->cancellable)) {
-    self->shared.worker_paused = TRUE;
-    waited = TRUE;
-    g_cond_wait(&self->shared.cond, &self->shared.lock);
-  }
-  if (waited)
-    self->shared.paused_us += g_get_monotonic_time() - pause_start;
-  self->shared.worker_paused = FALSE;
-  g_mutex_unlock(&self->shared.lock);
-}
 
 /* Main loop: take everything reported since the last look, in one go. */
 static void drain(PatinaJob *self)
@@ -325,7 +203,7 @@ static void drain(PatinaJob *self)
   g_object_freeze_notify(G_OBJECT(self));
   if (have) {
     self->fold = fold;
-    double fraction = job_fraction(self, &p, fold);
+    double fraction = patina_job_fraction(self, &p, fold);
     if (fraction != self->fraction) {
       self->fraction = fraction;
       g_object_notify_by_pspec(G_OBJECT(self), props[PROP_FRACTION]);
@@ -367,134 +245,6 @@ static gboolean poll_cb(gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* What the worker hands back on success. */
-typedef struct {
-  PatinaEvaluation *evaluation; /* NULL when it could not be made */
-  char *evaluation_error;
-  GStrv class_names;
-  GArray *misclassified;
-  PatinaFoldsResult folds;
-} TrainOutcome;
-
-static void train_outcome_free(gpointer p)
-{
-  TrainOutcome *o = p;
-  if (o->evaluation) {
-    patina_evaluation_clear(o->evaluation);
-    g_free(o->evaluation);
-  }
-  g_free(o->evaluation_error);
-  g_strfreev(o->class_names);
-  if (o->misclassified)
-    g_array_unref(o->misclassified);
-  patina_folds_result_clear(&o->folds);
-  g_free(o);
-}
-
-/* Worker: a checkpoint on validation images, merged into what earlier folds gave. The first
- * failure is kept to be shown; training goes on regardless. */
-static void evaluate_into(PatinaJob *self, const char *path, const int *indices, int n)
-{
-  if (self->worker_evaluation_error)
-    return;
-  if (n == 0) {
-    g_set_error_literal(&self->worker_evaluation_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                        _("No validation images to evaluate on"));
-    return;
-  }
-  patina_job_evaluate_append(path, self->worker_ds, indices, n, self->cfg.threads,
-                             self->cfg.batch, self->cancellable, &self->worker_evaluation,
-                             self->worker_misclassified, &self->worker_evaluation_error);
-}
-
-/* Worker: brackets each fold; a finished fold's best model is evaluated on its own
- * validation images and recorded as a run. */
-static void on_fold(const PatinaFoldEvent *ev, gpointer user_data)
-{
-  PatinaJob *self = user_data;
-  if (!ev->done) {
-    g_mutex_lock(&self->shared.lock);
-    self->shared.fold = ev->fold;
-    self->shared.rate.started = FALSE; /* each fold loads its images first */
-    g_mutex_unlock(&self->shared.lock);
-    return;
-  }
-  PatinaTrainConfig c = self->cfg;
-  c.output = ev->output;
-  g_autoptr(GError) record_error = NULL;
-  if (!patina_run_record_save(&c, self->dataset_root, self->started_unix, ev->result, NULL,
-                              &record_error))
-    g_warning("Cannot record the run: %s", record_error->message);
-  evaluate_into(self, ev->output, ev->val_indices, ev->n_val);
-}
-
-static gboolean train_single(PatinaJob *self, GCancellable *cancellable, GError **error)
-{
-  PatinaTrainResult result = {0};
-  gboolean ok = patina_train(&self->cfg, self->worker_ds, on_progress, self, cancellable,
-                             &result, error);
-  /* The Runs page lists the run from this record; a run that cannot be listed still trained,
-   * so a failure here is only reported. */
-  g_autoptr(GError) record_error = NULL;
-  if (!patina_run_record_save(&self->cfg, self->dataset_root, self->started_unix, &result,
-                              ok ? NULL : *error, &record_error))
-    g_warning("Cannot record the run: %s", record_error->message);
-  patina_train_result_clear(&result);
-  if (ok) {
-    /* the best checkpoint on the validation images of the run's own split */
-    g_autoptr(GArray) train = g_array_new(FALSE, FALSE, sizeof(int));
-    g_autoptr(GArray) val = g_array_new(FALSE, FALSE, sizeof(int));
-    if (self->cfg.val_fraction > 0)
-      patina_dataset_split(self->worker_ds, self->cfg.val_fraction, self->cfg.seed, train, val);
-    evaluate_into(self, self->output, (const int *) val->data, (int) val->len);
-  }
-  return ok;
-}
-
-static void train_worker(GTask *task, gpointer source, gpointer task_data,
-                         GCancellable *cancellable)
-{
-  PatinaJob *self = source;
-  (void) task_data;
-  GError *error = NULL;
-  g_autoptr(PatinaDataset) ds = patina_dataset_open(self->dataset_root, &error);
-  if (!ds) {
-    g_task_return_error(task, error);
-    return;
-  }
-  g_autofree char *dir = g_path_get_dirname(self->output);
-  if (g_mkdir_with_parents(dir, 0755) != 0) {
-    int errsv = errno;
-    g_task_return_new_error(task, G_IO_ERROR, g_io_error_from_errno(errsv),
-                            _("Cannot create the folder %s: %s"), dir, g_strerror(errsv));
-    return;
-  }
-  int priority = patina_thread_lower_priority(); /* its pool threads inherit it */
-  self->started_unix = g_get_real_time() / G_USEC_PER_SEC;
-  self->worker_ds = ds;
-  self->worker_misclassified = patina_misclassified_array_new();
-  TrainOutcome *o = g_new0(TrainOutcome, 1);
-  gboolean ok = self->cfg.folds >= 2
-                  ? patina_train_folds(&self->cfg, ds, NULL, 0, on_fold, on_progress, self,
-                                       cancellable, &o->folds, &error)
-                  : train_single(self, cancellable, &error);
-  o->evaluation = g_steal_pointer(&self->worker_evaluation);
-  o->misclassified = g_steal_pointer(&self->worker_misclassified);
-  if (self->worker_evaluation_error)
-    o->evaluation_error = g_strdup(self->worker_evaluation_error->message);
-  g_clear_error(&self->worker_evaluation_error);
-  self->worker_ds = NULL;
-  patina_thread_restore_priority(priority);
-  if (!ok) {
-    train_outcome_free(o);
-    g_task_return_error(task, error);
-    return;
-  }
-  o->class_names = g_new0(char *, ds->class_names->len + 1);
-  for (guint k = 0; k < ds->class_names->len; k++)
-    o->class_names[k] = g_strdup(g_ptr_array_index(ds->class_names, k));
-  g_task_return_pointer(task, o, train_outcome_free);
-}
 
 static void train_done(GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -514,7 +264,7 @@ static void train_done(GObject *source, GAsyncResult *res, gpointer user_data)
       self->fold_mean = outcome->folds.mean;
       self->fold_sd = outcome->folds.sd;
     }
-    train_outcome_free(outcome);
+    patina_job_train_outcome_free(outcome);
   }
   g_clear_handle_id(&self->poll_id, g_source_remove);
   drain(self); /* what the worker reported after the last poll */
@@ -547,7 +297,7 @@ void patina_job_start(PatinaJob *self)
   self->poll_id = g_timeout_add(POLL_INTERVAL_MS, poll_cb, self);
   g_autoptr(GTask) task = g_task_new(self, self->cancellable, train_done, NULL);
   g_task_set_source_tag(task, patina_job_start);
-  g_task_run_in_thread(task, train_worker);
+  g_task_run_in_thread(task, patina_job_train_worker);
 }
 
 static void wake_worker(PatinaJob *self, gboolean pause)
