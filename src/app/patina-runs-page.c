@@ -30,6 +30,7 @@ struct _PatinaRunsPage {
   guint n_deleting;
   GHashTable *pending_deletes;  /* id -> PatinaRun hidden behind an Undo toast */
   AdwToast *undo_toast;         /* weak */
+  gboolean disposed;            /* workers may report after the widgets are gone */
 };
 
 G_DEFINE_FINAL_TYPE(PatinaRunsPage, patina_runs_page, GTK_TYPE_WIDGET)
@@ -128,8 +129,8 @@ static void scanned(GObject *source, GAsyncResult *res, gpointer user_data)
   PatinaRunsPage *self = PATINA_RUNS_PAGE(source);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) runs = g_task_propagate_pointer(G_TASK(res), &error);
-  if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return; /* a newer scan replaces this one */
+  if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->disposed)
+    return; /* a newer scan replaces this one, or the page is gone */
   g_clear_object(&self->scan_cancellable);
   self->n_scans++;
   if (!runs) {
@@ -162,6 +163,8 @@ static void scanned(GObject *source, GAsyncResult *res, gpointer user_data)
 
 static void refresh(PatinaRunsPage *self)
 {
+  if (self->disposed)
+    return;
   if (self->scan_cancellable)
     g_cancellable_cancel(self->scan_cancellable);
   g_clear_object(&self->scan_cancellable);
@@ -320,7 +323,8 @@ static void deleted(GObject *source, GAsyncResult *res, gpointer user_data)
   }
   g_hash_table_remove(d->self->pending_deletes, patina_run_get_id(d->run));
   d->self->n_deleting--;
-  refresh(d->self); /* a failed deletion shows what is left */
+  if (!d->self->disposed)
+    refresh(d->self); /* a failed deletion shows what is left */
   g_object_unref(d->self);
   g_object_unref(d->run);
   g_free(d);
@@ -447,6 +451,7 @@ void patina_runs_page_sort_by(PatinaRunsPage *self, const char *key, GtkSortType
 static void patina_runs_page_dispose(GObject *object)
 {
   PatinaRunsPage *self = PATINA_RUNS_PAGE(object);
+  self->disposed = TRUE;
   if (self->scan_cancellable)
     g_cancellable_cancel(self->scan_cancellable);
   g_clear_object(&self->scan_cancellable);
