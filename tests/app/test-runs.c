@@ -14,6 +14,7 @@
 #include "patina-run.h"
 #include "patina-runs-page.h"
 #include "patina-settings.h"
+#include "patina-train-page.h"
 #include "patina-window.h"
 
 static PatinaRunsPage *runs_page(Fixture *f)
@@ -169,6 +170,17 @@ static void test_compare_runs(Fixture *f, gconstpointer user_data)
   /* ticks survive a rescan */
   rescan(page);
   g_assert_cmpuint(patina_chart_get_n_series(chart), ==, 2);
+  /* hovering over epoch 2 reads out both runs (x from epoch 1 to 3 in the loss panel) */
+  activate(f, "win.show-page", g_variant_new_string("runs"));
+  settle();
+  double plot_w = gtk_widget_get_width(GTK_WIDGET(chart)) / 2.0 - 46 - 12;
+  patina_chart_set_hover(chart, 46 + plot_w / 2, 100);
+  g_autofree char *readout = patina_chart_get_readout(chart);
+  g_assert_nonnull(readout);
+  g_assert_true(g_str_has_prefix(readout, "Epoch 2\n"));
+  g_assert_nonnull(strstr(readout, a));
+  g_assert_nonnull(strstr(readout, b));
+  patina_chart_set_hover(chart, -1, -1);
   patina_chart_set_smoothing(chart, 0.3);
   save_screenshot(f, "runs", "runs.png");
   patina_chart_set_smoothing(chart, 0);
@@ -189,6 +201,10 @@ static void test_compare_runs(Fixture *f, gconstpointer user_data)
   AdwViewStack *stack = ADW_VIEW_STACK(gtk_widget_get_ancestor(GTK_WIDGET(page),
                                                                ADW_TYPE_VIEW_STACK));
   g_assert_cmpstr(adw_view_stack_get_visible_child_name(stack), ==, "train");
+  /* the Train page's chart has the same header row (smoothing, log scale, export) */
+  PatinaTrainPage *train_page = PATINA_TRAIN_PAGE(patina_window_get_page(f->window, "train"));
+  GtkWidget *train_chart = GTK_WIDGET(patina_train_page_get_chart(train_page));
+  g_assert_true(PATINA_IS_CHART_VIEW(gtk_widget_get_parent(train_chart)));
 
   /* Delete, then Undo: the run stays, on the page and on disk. */
   g_autofree char *runs_dir = patina_runs_dir();
