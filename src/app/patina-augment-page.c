@@ -225,8 +225,12 @@ static void on_controls_changed(const PatinaAugment *a, gpointer user_data)
 static void on_preset_selected(PatinaAugmentPage *self)
 {
   guint i = adw_combo_row_get_selected(self->preset_row);
-  if (self->syncing || i >= G_N_ELEMENTS(preset_names))
+  if (self->syncing)
     return;
+  if (i >= G_N_ELEMENTS(preset_names)) {
+    update_preset_row(self); /* "Custom" is what the controls hold, not a choice */
+    return;
+  }
   gtk_widget_activate_action(GTK_WIDGET(self), "augment.preset", "s", preset_names[i]);
 }
 
