@@ -253,6 +253,40 @@ static void write_file(const char *dir, const char *name, const char *contents, 
   g_assert_true(g_file_set_contents(path, contents, len, NULL));
 }
 
+/* A cross-validation lists each fold as a run; deleting one fold keeps the others. */
+static void test_fold_runs(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  clear_runs();
+  open_demo(f);
+  PatinaRunsPage *page = runs_page(f);
+  g_autoptr(GSettings) s = patina_settings_new();
+  g_settings_set_int(s, "train-folds", 2);
+  g_autofree char *id = train(f, 1, 4, 0.001, 0);
+  g_settings_set_int(s, "train-folds", 0);
+  g_assert_cmpuint(n_listed(page), ==, 2);
+  g_autofree char *fold1 = g_strconcat(id, ".fold1", NULL);
+  g_autofree char *fold2 = g_strconcat(id, ".fold2", NULL);
+  PatinaRun *run1 = patina_runs_page_find(page, fold1);
+  g_assert_nonnull(run1);
+  g_assert_null(patina_run_get_damage(run1));
+  g_assert_nonnull(patina_runs_page_find(page, fold2));
+  g_assert_cmpuint(patina_run_get_history(run1)->len, ==, 1);
+
+  g_autofree char *runs_dir = patina_runs_dir();
+  g_autofree char *dir = g_build_filename(runs_dir, id, NULL);
+  g_autofree char *model1 = g_build_filename(dir, "model.fold1.safetensors", NULL);
+  g_autofree char *model2 = g_build_filename(dir, "model.fold2.safetensors", NULL);
+  page_action(page, "runs.delete", fold1);
+  adw_toast_dismiss(patina_runs_page_get_undo_toast(page));
+  wait_for(folder_gone, model1, "the first fold's checkpoint to be removed");
+  wait_for(page_idle, page, "the runs page to settle");
+  rescan(page);
+  g_assert_cmpuint(n_listed(page), ==, 1);
+  g_assert_nonnull(patina_runs_page_find(page, fold2));
+  g_assert_true(g_file_test(model2, G_FILE_TEST_IS_REGULAR));
+}
+
 /* Broken records and checkpoints are listed as damaged, saying which file and why. */
 static void test_damaged_runs(Fixture *f, gconstpointer user_data)
 {
@@ -524,6 +558,7 @@ int main(int argc, char **argv)
   app_test_init(&argc, &argv);
   g_test_add("/runs/compare", Fixture, NULL, fixture_set_up, test_compare_runs,
              fixture_tear_down);
+  g_test_add("/runs/folds", Fixture, NULL, fixture_set_up, test_fold_runs, fixture_tear_down);
   g_test_add("/runs/damaged", Fixture, NULL, fixture_set_up, test_damaged_runs,
              fixture_tear_down);
   g_test_add("/runs/chart-smoothing", Fixture, NULL, fixture_set_up, test_chart_smoothing,
