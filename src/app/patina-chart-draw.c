@@ -515,6 +515,14 @@ void patina_chart_scene_draw(const PatinaChartScene *scene, cairo_t *cr, PangoLa
     set_rgba(cr, &scene->bg, 1.0);
     cairo_paint(cr);
   }
+  if (n_points(scene) == 0 && !has_batches(scene)) {
+    /* empty axes and a legend of nothing would only frame the hint */
+    if (scene->empty_text) {
+      set_rgba(cr, &scene->fg, 0.55);
+      draw_text(cr, layout, scene->empty_text, w / 2.0, h / 2.0, 0.5, 0.5);
+    }
+    return;
+  }
   double legend_h = layout_legend(scene, cr, layout, w);
   double pw = w / 2.0;
   draw_panel(scene, cr, layout, 0, legend_h, pw, h - legend_h,
@@ -530,10 +538,6 @@ void patina_chart_scene_draw(const PatinaChartScene *scene, cairo_t *cr, PangoLa
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_move_to(cr, bx + 6, by + 4);
     pango_cairo_show_layout(cr, layout);
-  }
-  if (n_points(scene) == 0 && scene->empty_text) {
-    set_rgba(cr, &scene->fg, 0.55);
-    draw_text(cr, layout, scene->empty_text, w / 2.0, h / 2.0, 0.5, 0.5);
   }
 }
 
