@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "patina-folder-images.h"
 #include "patina-predict-columns.h"
 #include "patina-predict-detail.h"
 #include "patina-predict-queue.h"
@@ -31,6 +32,7 @@ struct _PatinaPredictPage {
   GtkSortListModel *sorted;
   GtkSingleSelection *selection;
   PatinaPredictQueue *queue;
+  GCancellable *adding; /* of the folder listings of paths being added */
   GtkFileChooserNative *chooser;
   char *model_summary;
 };
@@ -115,8 +117,14 @@ static void predict_items(PatinaPredictPage *self, GPtrArray *items)
     patina_predict_queue_add(self->queue, self->model, items);
 }
 
-static void add_paths(PatinaPredictPage *self, const char *const *paths)
+static void paths_expanded(GObject *source, GAsyncResult *res, gpointer user_data)
 {
+  (void) source;
+  if (g_cancellable_is_cancelled(g_task_get_cancellable(G_TASK(res))))
+    return; /* cleared, or the page is gone */
+  PatinaPredictPage *self = user_data;
+  g_auto(GStrv) problems = NULL;
+  g_auto(GStrv) paths = patina_expand_folders_finish(res, &problems);
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(g_object_unref);
   for (guint i = 0; paths[i]; i++)
     g_ptr_array_add(items, patina_prediction_new(paths[i]));
@@ -125,6 +133,14 @@ static void add_paths(PatinaPredictPage *self, const char *const *paths)
                       items->len);
   predict_items(self, items);
   update_status(self);
+  if (problems[0])
+    toast(self, problems[0]);
+}
+
+/* Folders among paths are replaced by their images on a worker first. */
+static void add_paths(PatinaPredictPage *self, const char *const *paths)
+{
+  patina_expand_folders_async(paths, self->adding, paths_expanded, self);
 }
 
 /* ---- the selected image ---- */
@@ -348,6 +364,9 @@ static void clear_action(GtkWidget *widget, const char *name, GVariant *param)
   (void) param;
   PatinaPredictPage *self = PATINA_PREDICT_PAGE(widget);
   patina_predict_queue_stop(self->queue);
+  g_cancellable_cancel(self->adding);
+  g_object_unref(self->adding);
+  self->adding = g_cancellable_new();
   g_list_store_remove_all(self->predictions);
   update_status(self);
 }
@@ -473,6 +492,8 @@ static void patina_predict_page_dispose(GObject *object)
 {
   PatinaPredictPage *self = PATINA_PREDICT_PAGE(object);
   g_clear_pointer(&self->queue, patina_predict_queue_free);
+  g_cancellable_cancel(self->adding);
+  g_clear_object(&self->adding);
   if (self->chooser)
     gtk_native_dialog_destroy(GTK_NATIVE_DIALOG(self->chooser));
   g_clear_object(&self->chooser);
@@ -527,6 +548,7 @@ static void patina_predict_page_init(PatinaPredictPage *self)
   gtk_widget_init_template(GTK_WIDGET(self));
   self->predictions = g_list_store_new(PATINA_TYPE_PREDICTION);
   self->queue = patina_predict_queue_new(on_results, self);
+  self->adding = g_cancellable_new();
 
   patina_predict_columns_init(self->column_view);
   GtkSorter *sorter = gtk_column_view_get_sorter(self->column_view);

@@ -63,13 +63,28 @@ static void open_model(Fixture *f, const char *path)
   g_assert_cmpstr(patina_workspace_get_model_path(ws), ==, path);
 }
 
-/* Adds paths through predict.add-paths and waits for every prediction. */
+typedef struct {
+  PatinaPredictPage *page;
+  guint rows;
+} RowsWait;
+
+static gboolean rows_predicted(gpointer data)
+{
+  RowsWait *w = data;
+  GListModel *items = patina_predict_page_get_predictions(w->page);
+  return g_list_model_get_n_items(items) == w->rows && predictions_done(w->page);
+}
+
+/* Adds image paths (no folders) through predict.add-paths and waits for their rows and every
+ * prediction. */
 static void add_images(Fixture *f, const char *const *paths)
 {
   PatinaPredictPage *page = page_of(f);
+  RowsWait w = {page, g_list_model_get_n_items(patina_predict_page_get_predictions(page)) +
+                        g_strv_length((char **) paths)};
   g_assert_true(gtk_widget_activate_action_variant(GTK_WIDGET(page), "predict.add-paths",
                                                    g_variant_new_strv(paths, -1)));
-  wait_for(predictions_done, page, "the predictions");
+  wait_for(rows_predicted, &w, "the predictions");
 }
 
 /* The preview of the selected image is decoded on a worker; its size line comes with it. */
@@ -235,8 +250,24 @@ static void test_bad_images(Fixture *f, gconstpointer user_data)
   g_autofree char *text = g_build_filename(f->tmp, "readme.png", NULL);
   g_assert_true(g_file_set_contents(text, "not an image", -1, NULL));
   g_autofree char *missing = g_build_filename(f->tmp, "gone.png", NULL);
+  /* a folder: its images are added, not its sidecar text or its sub-folders */
   g_autofree char *folder = g_build_filename(f->tmp, "a-folder", NULL);
-  g_assert_cmpint(g_mkdir(folder, 0755), ==, 0);
+  g_autofree char *sub = g_build_filename(folder, "sub", NULL);
+  g_assert_cmpint(g_mkdir_with_parents(sub, 0755), ==, 0);
+  g_autoptr(GPtrArray) in_folder = g_ptr_array_new_with_free_func(g_free);
+  for (int i = 0; i < 2; i++) {
+    g_autofree char *src = demo_image(f, "AZ31B", i);
+    g_autofree char *contents = NULL;
+    gsize len;
+    g_assert_true(g_file_get_contents(src, &contents, &len, NULL));
+    g_autofree char *name = g_strdup_printf("img%d.png", i);
+    g_ptr_array_add(in_folder, g_build_filename(folder, name, NULL));
+    g_assert_true(g_file_set_contents(in_folder->pdata[i], contents, (gssize) len, NULL));
+  }
+  g_autofree char *sidecar = g_build_filename(folder, "img0.txt", NULL);
+  g_assert_true(g_file_set_contents(sidecar, "AcceleratingVoltage=15 kV", -1, NULL));
+  g_autofree char *inner = g_build_filename(sub, "img9.png", NULL);
+  g_assert_true(g_file_set_contents(inner, "", 0, NULL));
   /* a PNG (header, empty data, end) that declares 100000×100000 pixels: refused before decoding */
   g_autofree char *huge = g_build_filename(f->tmp, "huge.png", NULL);
   static const guint8 huge_png[] = {
@@ -256,13 +287,16 @@ static void test_bad_images(Fixture *f, gconstpointer user_data)
   ToastWait w = {f->window, patina_window_get_n_toasts(f->window)};
   PatinaPredictPage *page = page_of(f);
   patina_predict_page_add_files(page, G_LIST_MODEL(files));
-  wait_for(predictions_done, page, "the predictions");
+  RowsWait rw = {page, 6}; /* the folder gives two */
+  wait_for(rows_predicted, &rw, "the predictions");
   wait_for(new_toast, &w, "a toast about the unreadable images");
-  g_assert_nonnull(strstr(patina_window_get_last_toast(f->window), "4 images cannot be read"));
+  g_assert_nonnull(strstr(patina_window_get_last_toast(f->window), "3 images cannot be read"));
 
   assert_row_matches_core(f, good, model);
+  for (int i = 0; i < 2; i++)
+    assert_row_matches_core(f, in_folder->pdata[i], model);
   for (int i = 0; paths[i]; i++) {
-    if (paths[i] == good)
+    if (paths[i] == good || paths[i] == folder)
       continue;
     PatinaPrediction *row = find_row(f, paths[i]);
     g_assert_cmpint(patina_prediction_get_state(row), ==, PATINA_PREDICTION_FAILED);
@@ -272,7 +306,16 @@ static void test_bad_images(Fixture *f, gconstpointer user_data)
   }
   g_test_message("%s", patina_prediction_get_error(find_row(f, huge)));
   g_assert_nonnull(strstr(patina_prediction_get_error(find_row(f, huge)), "100000×100000"));
-  g_assert_nonnull(strstr(patina_prediction_get_error(find_row(f, folder)), "is a folder"));
+
+  /* a folder without images says so */
+  g_autofree char *empty = g_build_filename(f->tmp, "empty", NULL);
+  g_assert_cmpint(g_mkdir(empty, 0755), ==, 0);
+  w.before = patina_window_get_n_toasts(f->window);
+  const char *empty_only[] = {empty, NULL};
+  g_assert_true(gtk_widget_activate_action_variant(GTK_WIDGET(page), "predict.add-paths",
+                                                   g_variant_new_strv(empty_only, -1)));
+  wait_for(new_toast, &w, "a toast about the empty folder");
+  g_assert_nonnull(strstr(patina_window_get_last_toast(f->window), "empty holds no image files"));
 
   /* one unreadable image alone: the toast names it */
   g_autofree char *cut = g_build_filename(f->tmp, "cut.png", NULL);
@@ -396,6 +439,11 @@ static void test_input_size(Fixture *f, gconstpointer user_data)
   g_assert_nonnull(strstr(patina_predict_page_get_model_summary(page), "input 64×64 px"));
 }
 
+static gboolean has_two_rows(gpointer page)
+{
+  return g_list_model_get_n_items(patina_predict_page_get_predictions(page)) == 2;
+}
+
 static void test_images_before_model(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
@@ -406,7 +454,7 @@ static void test_images_before_model(Fixture *f, gconstpointer user_data)
   const char *paths[] = {a, b, NULL};
   g_assert_true(gtk_widget_activate_action_variant(GTK_WIDGET(page), "predict.add-paths",
                                                    g_variant_new_strv(paths, -1)));
-  settle();
+  wait_for(has_two_rows, page, "the rows");
   /* the rows wait for a model */
   for (int i = 0; paths[i]; i++)
     g_assert_cmpint(patina_prediction_get_state(find_row(f, paths[i])), ==,
