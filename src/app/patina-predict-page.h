@@ -3,7 +3,7 @@
  * lists every image with its class and probabilities (sortable, CSV export) and the selected
  * one is shown with its probabilities as bars. Page actions:
  *   predict.add-images           choose images (file chooser, several at once)
- *   predict.add-paths (as)       add images by path
+ *   predict.add-paths (as)       add images by path (a folder adds the images inside it)
  *   predict.export-csv           save the table as CSV (file chooser)
  *   predict.export-csv-path (s)  ... to a path
  *   predict.clear                remove every image
@@ -19,7 +19,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(PatinaPredictPage, patina_predict_page, PATINA, PREDICT_PAGE, GtkWidget)
 
 void patina_predict_page_set_workspace(PatinaPredictPage *self, PatinaWorkspace *workspace);
-/* Adds files (GFile) as dropping them on the page does; a file that is not local gets a
+/* Adds files (GFile) as dropping them on the page does: a folder adds the images inside it
+ * (listed on a worker, so the rows appear a little later); a file that is not local gets a
  * toast. */
 void patina_predict_page_add_files(PatinaPredictPage *self, GListModel *files);
 
