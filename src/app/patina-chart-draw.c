@@ -9,87 +9,6 @@
 #define PANEL_BOTTOM 38
 #define LEGEND_ROW 22
 
-/* ---- the scene ---- */
-
-static void series_free(gpointer p)
-{
-  PatinaChartSeries *s = p;
-  g_free(s->name);
-  g_array_unref(s->points);
-  g_array_unref(s->batches);
-  g_free(s);
-}
-
-PatinaChartScene *patina_chart_scene_new(void)
-{
-  PatinaChartScene *scene = g_new0(PatinaChartScene, 1);
-  scene->series = g_ptr_array_new_with_free_func(series_free);
-  scene->fg = (GdkRGBA){0, 0, 0, 1};
-  return scene;
-}
-
-PatinaChartSeries *patina_chart_scene_add_series(PatinaChartScene *scene, const char *name)
-{
-  PatinaChartSeries *s = g_new0(PatinaChartSeries, 1);
-  s->name = g_strdup(name);
-  s->points = g_array_new(FALSE, FALSE, sizeof(PatinaChartPoint));
-  s->batches = g_array_new(FALSE, FALSE, sizeof(PatinaChartBatchPoint));
-  g_ptr_array_add(scene->series, s);
-  return s;
-}
-
-PatinaChartScene *patina_chart_scene_copy(const PatinaChartScene *scene)
-{
-  PatinaChartScene *copy = patina_chart_scene_new();
-  GPtrArray *series = copy->series;
-  *copy = *scene;
-  copy->series = series;
-  copy->empty_text = g_strdup(scene->empty_text);
-  for (guint i = 0; i < scene->series->len; i++) {
-    const PatinaChartSeries *s = g_ptr_array_index(scene->series, i);
-    PatinaChartSeries *c = patina_chart_scene_add_series(copy, s->name);
-    g_array_append_vals(c->points, s->points->data, s->points->len);
-    g_array_append_vals(c->batches, s->batches->data, s->batches->len);
-  }
-  return copy;
-}
-
-void patina_chart_scene_free(PatinaChartScene *scene)
-{
-  if (!scene)
-    return;
-  g_ptr_array_unref(scene->series);
-  g_free(scene->empty_text);
-  g_free(scene);
-}
-
-static gboolean has_batches(const PatinaChartScene *scene)
-{
-  for (guint i = 0; i < scene->series->len; i++)
-    if (((PatinaChartSeries *) g_ptr_array_index(scene->series, i))->batches->len > 0)
-      return TRUE;
-  return FALSE;
-}
-
-static guint n_points(const PatinaChartScene *scene)
-{
-  guint n = 0;
-  for (guint i = 0; i < scene->series->len; i++)
-    n += ((PatinaChartSeries *) g_ptr_array_index(scene->series, i))->points->len;
-  return n;
-}
-
-int patina_chart_scene_epochs(const PatinaChartScene *scene)
-{
-  int epochs = MAX(scene->epochs, 1);
-  for (guint i = 0; i < scene->series->len; i++) {
-    const PatinaChartSeries *s = g_ptr_array_index(scene->series, i);
-    for (guint k = 0; k < s->points->len; k++)
-      epochs = MAX(epochs, g_array_index(s->points, PatinaChartPoint, k).epoch);
-  }
-  return epochs;
-}
-
 /* Runs compared side by side get one colour each; a lone live run keeps the classic
  * blue training / orange validation pair. */
 static gboolean per_run_colours(const PatinaChartScene *scene)
@@ -104,26 +23,6 @@ static const GdkRGBA run_palette[] = {
   {0.88, 0.11, 0.14, 1}, {0.60, 0.40, 0.22, 1}, {0.80, 0.62, 0.00, 1}, {0.37, 0.39, 0.42, 1},
 };
 static const GdkRGBA train_colour = {0.11, 0.44, 0.85, 1.0}, val_colour = {0.90, 0.38, 0.00, 1.0};
-
-/* ---- smoothing ---- */
-
-void patina_chart_smooth(const double *in, double *out, guint n, double w)
-{
-  w = CLAMP(w, 0.0, 0.999);
-  double last = 0;
-  int count = 0;
-  for (guint i = 0; i < n; i++) {
-    if (!isfinite(in[i])) {
-      out[i] = in[i];
-      continue;
-    }
-    last = last * w + (1 - w) * in[i];
-    count++;
-    /* Debiasing (TensorBoard does the same) keeps the start from being pulled towards 0. */
-    double debias = w > 0 ? 1 - pow(w, count) : 1;
-    out[i] = last / debias;
-  }
-}
 
 /* ---- geometry ---- */
 
@@ -147,7 +46,7 @@ void patina_chart_x_range(const PatinaChartScene *scene, double *x0, double *x1)
   int epochs = patina_chart_scene_epochs(scene);
   *x0 = 1;
   *x1 = MAX(epochs, 2);
-  if (has_batches(scene))
+  if (patina_chart_scene_has_batches(scene))
     *x0 = 0; /* batches of epoch 1 lie between 0 and 1 */
   else if (epochs == 1)
     *x0 = 0.5, *x1 = 1.5;
@@ -515,7 +414,7 @@ void patina_chart_scene_draw(const PatinaChartScene *scene, cairo_t *cr, PangoLa
     set_rgba(cr, &scene->bg, 1.0);
     cairo_paint(cr);
   }
-  if (n_points(scene) == 0 && !has_batches(scene)) {
+  if (patina_chart_scene_n_points(scene) == 0 && !patina_chart_scene_has_batches(scene)) {
     /* empty axes and a legend of nothing would only frame the hint */
     if (scene->empty_text) {
       set_rgba(cr, &scene->fg, 0.55);

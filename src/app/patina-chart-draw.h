@@ -1,6 +1,7 @@
-/* The chart's drawing, apart from the widget: the same code paints the screen (through
- * gtk_snapshot_append_cairo) and the exported PNG, SVG and PDF (on a worker, from a copy of
- * the scene), so an export looks like what the user sees. */
+/* The chart's scene (patina-chart-scene.c) and its drawing (patina-chart-draw.c), apart from
+ * the widget: the same code paints the screen (through gtk_snapshot_append_cairo) and the
+ * exported PNG, SVG and PDF (on a worker, from a copy of the scene), so an export looks like
+ * what the user sees. */
 #pragma once
 #include <gtk/gtk.h>
 
@@ -43,6 +44,8 @@ PatinaChartScene *patina_chart_scene_copy(const PatinaChartScene *scene);
 void patina_chart_scene_free(PatinaChartScene *scene);
 PatinaChartSeries *patina_chart_scene_add_series(PatinaChartScene *scene, const char *name);
 int patina_chart_scene_epochs(const PatinaChartScene *scene);
+guint patina_chart_scene_n_points(const PatinaChartScene *scene);
+gboolean patina_chart_scene_has_batches(const PatinaChartScene *scene);
 
 /* TensorBoard's smoothing: an exponential moving average with weight w, debiased so the
  * first value is kept; NaN values are passed through and skipped. w = 0 copies. */
