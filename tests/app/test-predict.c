@@ -415,6 +415,13 @@ static void test_class_mismatch(Fixture *f, gconstpointer user_data)
   g_assert_nonnull(patina_predict_page_get_warning(page));
 }
 
+static gboolean detail_says_64(gpointer page)
+{
+  return strstr(patina_predict_page_get_detail_info(page), "resized to 64×64") != NULL;
+}
+
+static gboolean pointer_is_null(gpointer data) { return *(gpointer *) data == NULL; }
+
 static void test_input_size(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
@@ -433,10 +440,16 @@ static void test_input_size(Fixture *f, gconstpointer user_data)
   g_assert_nonnull(strstr(patina_predict_page_get_detail_info(page), "resized to 46×46"));
 
   /* another model: the same image is predicted again at its input size */
+  PatinaLoadedModel *old = patina_workspace_get_model(patina_window_get_workspace(f->window));
+  g_object_add_weak_pointer(G_OBJECT(old), (gpointer *) &old);
   open_model(f, large);
   wait_for(predictions_done, page, "the predictions with the second model");
   assert_row_matches_core(f, img, large);
   g_assert_nonnull(strstr(patina_predict_page_get_model_summary(page), "input 64×64 px"));
+  /* the detail pane's line follows the new input size */
+  wait_for(detail_says_64, page, "the detail pane to name the second model's input");
+  /* nothing holds on to the replaced model once its workers are done */
+  wait_for(pointer_is_null, &old, "the first model to be freed");
 }
 
 static gboolean has_two_rows(gpointer page)
