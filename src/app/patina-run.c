@@ -282,3 +282,55 @@ char *patina_run_get_label(PatinaRun *self)
   return g_strdup_printf(_("%s · %s, lr %g, batch %d"), self->id, self->model, self->lr,
                          self->batch);
 }
+
+/* ---- restoring ---- */
+
+/* Writes key only where this schema has it and the value fits, so a run recorded by another
+ * version of Patina restores what still applies instead of tripping a critical. */
+static void set_if_valid(GSettings *settings, const char *key, GVariant *value)
+{
+  g_autoptr(GVariant) owned = g_variant_ref_sink(value);
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_object_get(settings, "settings-schema", &schema, NULL);
+  if (!g_settings_schema_has_key(schema, key))
+    return;
+  g_autoptr(GSettingsSchemaKey) k = g_settings_schema_get_key(schema, key);
+  if (g_variant_is_of_type(owned, g_settings_schema_key_get_value_type(k)) &&
+      g_settings_schema_key_range_check(k, owned))
+    g_settings_set_value(settings, key, owned);
+}
+
+void patina_run_restore_settings(PatinaRun *run, GSettings *settings)
+{
+  g_return_if_fail(PATINA_IS_RUN(run) && G_IS_SETTINGS(settings));
+  /* A delayed twin, so the Train page sees one change, not a dozen, and the caller's object
+   * keeps writing through. */
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettingsBackend) backend = NULL;
+  g_autofree char *path = NULL;
+  g_object_get(settings, "settings-schema", &schema, "backend", &backend, "path", &path, NULL);
+  g_autoptr(GSettings) s = g_settings_new_full(schema, backend, path);
+  g_settings_delay(s);
+  set_if_valid(s, "train-model", g_variant_new_string(patina_run_get_model(run)));
+  set_if_valid(s, "train-size", g_variant_new_int32(patina_run_get_size(run)));
+  set_if_valid(s, "train-epochs", g_variant_new_int32(patina_run_get_epochs(run)));
+  set_if_valid(s, "train-batch", g_variant_new_int32(patina_run_get_batch(run)));
+  set_if_valid(s, "train-lr", g_variant_new_double(patina_run_get_lr(run)));
+  if (patina_run_get_seed(run) <= G_MAXINT32)
+    set_if_valid(s, "train-seed", g_variant_new_int32((gint32) patina_run_get_seed(run)));
+  set_if_valid(s, "train-optimizer", g_variant_new_string(patina_run_get_optimizer(run)));
+  if (isfinite(patina_run_get_momentum(run)))
+    set_if_valid(s, "train-momentum", g_variant_new_double(patina_run_get_momentum(run)));
+  if (isfinite(patina_run_get_dropout(run)))
+    set_if_valid(s, "train-dropout", g_variant_new_double(patina_run_get_dropout(run)));
+  if (isfinite(patina_run_get_val_fraction(run)))
+    set_if_valid(s, "train-val-fraction",
+                 g_variant_new_double(patina_run_get_val_fraction(run)));
+  set_if_valid(s, "train-class-weighting",
+               g_variant_new_boolean(patina_run_get_class_weighting(run)));
+  const char *augment = patina_run_get_augmentation_json(run);
+  set_if_valid(s, "train-augment", g_variant_new_boolean(augment != NULL));
+  if (augment)
+    set_if_valid(s, "augment", g_variant_new_string(augment));
+  g_settings_apply(s);
+}

@@ -63,6 +63,10 @@ GArray *patina_run_get_history(PatinaRun *self);
 /* A short name for legends: "20261125-204312 · paper, lr 0.0007". */
 char *patina_run_get_label(PatinaRun *self);
 
+/* Writes the run's hyperparameters into the Train page's keys of s (train-*, augment) in one
+ * change; keys this schema lacks or values it refuses are left as they are. */
+void patina_run_restore_settings(PatinaRun *self, GSettings *settings);
+
 gboolean patina_run_get_ticked(PatinaRun *self);
 void patina_run_set_ticked(PatinaRun *self, gboolean ticked);
 

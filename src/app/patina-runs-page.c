@@ -250,21 +250,6 @@ static void toggle_action(GtkWidget *widget, const char *name, GVariant *param)
     patina_run_set_ticked(run, !patina_run_get_ticked(run));
 }
 
-/* Writes key only where this schema has it and the value fits, so a run recorded by another
- * version of Patina restores what still applies instead of tripping a critical. */
-static void set_if_valid(GSettings *settings, const char *key, GVariant *value)
-{
-  g_autoptr(GVariant) owned = g_variant_ref_sink(value);
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_object_get(settings, "settings-schema", &schema, NULL);
-  if (!g_settings_schema_has_key(schema, key))
-    return;
-  g_autoptr(GSettingsSchemaKey) k = g_settings_schema_get_key(schema, key);
-  if (g_variant_is_of_type(owned, g_settings_schema_key_get_value_type(k)) &&
-      g_settings_schema_key_range_check(k, owned))
-    g_settings_set_value(settings, key, owned);
-}
-
 static void restore_action(GtkWidget *widget, const char *name, GVariant *param)
 {
   (void) name;
@@ -276,30 +261,8 @@ static void restore_action(GtkWidget *widget, const char *name, GVariant *param)
     toast(self, patina_run_get_damage(run));
     return;
   }
-  g_autoptr(GSettings) s = patina_settings_new();
-  g_settings_delay(s); /* the Train page sees one change, not a dozen */
-  set_if_valid(s, "train-model", g_variant_new_string(patina_run_get_model(run)));
-  set_if_valid(s, "train-size", g_variant_new_int32(patina_run_get_size(run)));
-  set_if_valid(s, "train-epochs", g_variant_new_int32(patina_run_get_epochs(run)));
-  set_if_valid(s, "train-batch", g_variant_new_int32(patina_run_get_batch(run)));
-  set_if_valid(s, "train-lr", g_variant_new_double(patina_run_get_lr(run)));
-  if (patina_run_get_seed(run) <= G_MAXINT32)
-    set_if_valid(s, "train-seed", g_variant_new_int32((gint32) patina_run_get_seed(run)));
-  set_if_valid(s, "train-optimizer", g_variant_new_string(patina_run_get_optimizer(run)));
-  if (isfinite(patina_run_get_momentum(run)))
-    set_if_valid(s, "train-momentum", g_variant_new_double(patina_run_get_momentum(run)));
-  if (isfinite(patina_run_get_dropout(run)))
-    set_if_valid(s, "train-dropout", g_variant_new_double(patina_run_get_dropout(run)));
-  if (isfinite(patina_run_get_val_fraction(run)))
-    set_if_valid(s, "train-val-fraction",
-                 g_variant_new_double(patina_run_get_val_fraction(run)));
-  set_if_valid(s, "train-class-weighting",
-               g_variant_new_boolean(patina_run_get_class_weighting(run)));
-  const char *augment = patina_run_get_augmentation_json(run);
-  set_if_valid(s, "train-augment", g_variant_new_boolean(augment != NULL));
-  if (augment)
-    set_if_valid(s, "augment", g_variant_new_string(augment));
-  g_settings_apply(s);
+  g_autoptr(GSettings) settings = patina_settings_new();
+  patina_run_restore_settings(run, settings);
   gtk_widget_activate_action(widget, "win.show-page", "s", "train");
   g_autofree char *msg =
     g_strdup_printf(_("The settings of run %s are on the Train page"), patina_run_get_id(run));
