@@ -121,6 +121,9 @@ static void test_compare_runs(Fixture *f, gconstpointer user_data)
 
   g_autofree char *a = train(f, 2, 4, 0.0007, 0);
   g_autoptr(PatinaJob) job_a = g_object_ref(patina_workspace_get_job(ws));
+  g_autoptr(GSettings) s = patina_settings_new();
+  g_settings_set_string(s, "train-optimizer", "sgd");
+  g_settings_set_double(s, "train-momentum", 0.8);
   g_autofree char *b = train(f, 3, 6, 0.002, 1);
   PatinaJob *job_b = patina_workspace_get_job(ws);
   g_assert_cmpstr(a, !=, b);
@@ -132,6 +135,9 @@ static void test_compare_runs(Fixture *f, gconstpointer user_data)
   g_assert_nonnull(run_b);
   check_run_matches_job(run_a, job_a, 2, 4, 0.0007, 0);
   check_run_matches_job(run_b, job_b, 3, 6, 0.002, 1);
+  g_assert_cmpstr(patina_run_get_optimizer(run_a), ==, "adam");
+  g_assert_cmpstr(patina_run_get_optimizer(run_b), ==, "sgd");
+  g_assert_cmpfloat_with_epsilon(patina_run_get_momentum(run_b), 0.8, 1e-6);
 
   /* Sorting by a column orders the rows by it, both ways. */
   patina_runs_page_sort_by(page, "lr", GTK_SORT_ASCENDING);
@@ -186,7 +192,8 @@ static void test_compare_runs(Fixture *f, gconstpointer user_data)
   patina_chart_set_smoothing(chart, 0);
 
   /* Restore writes run A's settings back and shows the Train page. */
-  g_autoptr(GSettings) s = patina_settings_new();
+  g_autofree char *optimizer_b = g_settings_get_string(s, "train-optimizer");
+  g_assert_cmpstr(optimizer_b, ==, "sgd"); /* B's */
   g_settings_set_int(s, "train-batch", 17);
   g_settings_set_double(s, "train-lr", 0.05);
   g_settings_set_int(s, "train-epochs", 9);
@@ -198,6 +205,8 @@ static void test_compare_runs(Fixture *f, gconstpointer user_data)
   g_assert_cmpint(g_settings_get_int(s, "train-epochs"), ==, 2);
   g_assert_cmpint(g_settings_get_int(s, "train-seed"), ==, 0);
   g_assert_cmpint(g_settings_get_int(s, "train-size"), ==, 46);
+  g_autofree char *optimizer = g_settings_get_string(s, "train-optimizer");
+  g_assert_cmpstr(optimizer, ==, "adam");
   AdwViewStack *stack = ADW_VIEW_STACK(gtk_widget_get_ancestor(GTK_WIDGET(page),
                                                                ADW_TYPE_VIEW_STACK));
   g_assert_cmpstr(adw_view_stack_get_visible_child_name(stack), ==, "train");
