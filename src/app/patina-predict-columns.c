@@ -5,20 +5,21 @@
 
 #include "patina-prediction.h"
 
-/* What a column shows: FILE, CLASS, or the probability of class k (k >= 0). */
-enum { COLUMN_FILE = -2, COLUMN_CLASS = -1 };
+/* What a column shows: FILE, FOLDER, CLASS, or the probability of class k (k >= 0). */
+enum { COLUMN_FILE = -3, COLUMN_FOLDER = -2, COLUMN_CLASS = -1 };
 
 #define KIND_KEY "patina-column-kind"
+#define KIND_BIAS 16 /* stored kinds are never 0, which g_object_get_data cannot tell apart */
 #define HANDLER_KEY "patina-state-handler"
 
 static int column_kind(gpointer object)
 {
-  return GPOINTER_TO_INT(g_object_get_data(G_OBJECT(object), KIND_KEY)) - 2;
+  return GPOINTER_TO_INT(g_object_get_data(G_OBJECT(object), KIND_KEY)) - KIND_BIAS;
 }
 
 static void set_column_kind(gpointer object, int kind)
 {
-  g_object_set_data(G_OBJECT(object), KIND_KEY, GINT_TO_POINTER(kind + 2));
+  g_object_set_data(G_OBJECT(object), KIND_KEY, GINT_TO_POINTER(kind + KIND_BIAS));
 }
 
 static void refresh_cell(GtkListItem *list_item)
@@ -36,6 +37,9 @@ static void refresh_cell(GtkListItem *list_item)
   if (kind == COLUMN_FILE) {
     gtk_label_set_label(label, patina_prediction_get_name(p));
     gtk_widget_set_tooltip_text(GTK_WIDGET(label), patina_prediction_get_path(p));
+  } else if (kind == COLUMN_FOLDER) {
+    gtk_label_set_label(label, patina_prediction_get_folder(p));
+    gtk_widget_add_css_class(GTK_WIDGET(label), "dim-label");
   } else if (kind == COLUMN_CLASS) {
     if (state == PATINA_PREDICTION_DONE) {
       gtk_label_set_label(label, patina_prediction_get_class_name(p));
@@ -100,9 +104,11 @@ static void unbind_cell(GtkSignalListItemFactory *factory, GtkListItem *list_ite
 static int compare_rows(gconstpointer a, gconstpointer b, gpointer user_data)
 {
   PatinaPrediction *pa = (gpointer) a, *pb = (gpointer) b;
-  int kind = GPOINTER_TO_INT(user_data) - 2;
+  int kind = GPOINTER_TO_INT(user_data) - KIND_BIAS;
   if (kind == COLUMN_FILE)
     return g_utf8_collate(patina_prediction_get_name(pa), patina_prediction_get_name(pb));
+  if (kind == COLUMN_FOLDER)
+    return g_utf8_collate(patina_prediction_get_folder(pa), patina_prediction_get_folder(pb));
   if (kind == COLUMN_CLASS) {
     const char *ca = patina_prediction_get_class_name(pa);
     const char *cb = patina_prediction_get_class_name(pb);
@@ -127,7 +133,7 @@ static GtkColumnViewColumn *new_column(const char *title, int kind)
   GtkColumnViewColumn *column = gtk_column_view_column_new(title, factory);
   set_column_kind(column, kind);
   g_autoptr(GtkSorter) sorter =
-    GTK_SORTER(gtk_custom_sorter_new(compare_rows, GINT_TO_POINTER(kind + 2), NULL));
+    GTK_SORTER(gtk_custom_sorter_new(compare_rows, GINT_TO_POINTER(kind + KIND_BIAS), NULL));
   gtk_column_view_column_set_sorter(column, sorter);
   gtk_column_view_column_set_resizable(column, TRUE);
   return column;
@@ -138,8 +144,13 @@ void patina_predict_columns_init(GtkColumnView *view)
   g_autoptr(GtkColumnViewColumn) file = new_column(_("File"), COLUMN_FILE);
   gtk_column_view_column_set_expand(file, TRUE);
   gtk_column_view_append_column(view, file);
+  /* In a class-folder data set the folder is the true class: beside the prediction, a wrong
+   * one shows at a glance. */
+  g_autoptr(GtkColumnViewColumn) folder = new_column(_("Folder"), COLUMN_FOLDER);
+  gtk_column_view_column_set_fixed_width(folder, 96);
+  gtk_column_view_append_column(view, folder);
   g_autoptr(GtkColumnViewColumn) cls = new_column(_("Predicted Class"), COLUMN_CLASS);
-  gtk_column_view_column_set_fixed_width(cls, 150);
+  gtk_column_view_column_set_fixed_width(cls, 130);
   gtk_column_view_append_column(view, cls);
 }
 
@@ -153,7 +164,7 @@ void patina_predict_columns_set_classes(GtkColumnView *view, const char *const *
   }
   for (int k = 0; class_names && class_names[k]; k++) {
     g_autoptr(GtkColumnViewColumn) c = new_column(class_names[k], k);
-    gtk_column_view_column_set_fixed_width(c, 100);
+    gtk_column_view_column_set_fixed_width(c, 84);
     gtk_column_view_append_column(view, c);
   }
 }

@@ -49,12 +49,19 @@ static void toast(PatinaPredictPage *self, const char *message)
 static void update_status(PatinaPredictPage *self)
 {
   guint n = g_list_model_get_n_items(G_LIST_MODEL(self->predictions));
-  guint done = 0, failed = 0;
+  guint done = 0, failed = 0, labelled = 0, agree = 0;
+  char **classes = self->model ? patina_loaded_model_get_meta(self->model)->class_names : NULL;
   for (guint i = 0; i < n; i++) {
     g_autoptr(PatinaPrediction) p = g_list_model_get_item(G_LIST_MODEL(self->predictions), i);
     PatinaPredictionState s = patina_prediction_get_state(p);
     done += s == PATINA_PREDICTION_DONE;
     failed += s == PATINA_PREDICTION_FAILED;
+    /* an image in a folder named after one of the model's classes has a known answer */
+    if (s == PATINA_PREDICTION_DONE && classes &&
+        g_strv_contains((const char *const *) classes, patina_prediction_get_folder(p))) {
+      labelled++;
+      agree += g_strcmp0(patina_prediction_get_folder(p), patina_prediction_get_class_name(p)) == 0;
+    }
   }
   gtk_stack_set_visible_child_name(self->stack, n > 0 ? "results" : "empty");
   g_autofree char *images = g_strdup_printf(ngettext("%u image", "%u images", n), n);
@@ -67,6 +74,15 @@ static void update_status(PatinaPredictPage *self)
                               images, done, failed);
   else
     summary = g_strdup_printf(_("%s  ·  %u predicted"), images, done);
+  if (labelled > 0) {
+    g_autofree char *with_agreement =
+      g_strdup_printf(ngettext("%s  ·  %u of %u agrees with its folder's class (%.0f %%)",
+                               "%s  ·  %u of %u agree with their folder's class (%.0f %%)",
+                               labelled),
+                      summary, agree, labelled, 100.0 * agree / labelled);
+    g_free(summary);
+    summary = g_steal_pointer(&with_agreement);
+  }
   gtk_label_set_label(self->summary_label, summary);
 
   guint total = patina_predict_queue_get_total(self->queue);
@@ -454,6 +470,10 @@ GListModel *patina_predict_page_get_predictions(PatinaPredictPage *self)
 GtkSingleSelection *patina_predict_page_get_selection(PatinaPredictPage *self)
 {
   return self->selection;
+}
+const char *patina_predict_page_get_summary(PatinaPredictPage *self)
+{
+  return gtk_label_get_label(self->summary_label);
 }
 GtkColumnView *patina_predict_page_get_column_view(PatinaPredictPage *self)
 {

@@ -29,6 +29,8 @@ GListModel *patina_predict_page_get_predictions(PatinaPredictPage *self);
 /* The table's rows in the order shown, with the selected row. */
 GtkSingleSelection *patina_predict_page_get_selection(PatinaPredictPage *self);
 GtkColumnView *patina_predict_page_get_column_view(PatinaPredictPage *self);
+/* The line above the table: images, predicted, unreadable, agreement with folder names. */
+const char *patina_predict_page_get_summary(PatinaPredictPage *self);
 /* Images still waiting for their prediction (0 when idle, or when no model is open). */
 guint patina_predict_page_get_n_pending(PatinaPredictPage *self);
 /* The model-versus-data-set warning shown above the table, or NULL when hidden. */

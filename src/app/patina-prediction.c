@@ -5,7 +5,7 @@
 
 struct _PatinaPrediction {
   GObject parent_instance;
-  char *path, *name;
+  char *path, *name, *folder;
   PatinaPredictionState state;
   int best;
   char *class_name;
@@ -34,6 +34,7 @@ static void patina_prediction_finalize(GObject *object)
   clear_result(self);
   g_free(self->path);
   g_free(self->name);
+  g_free(self->folder);
   G_OBJECT_CLASS(patina_prediction_parent_class)->finalize(object);
 }
 
@@ -69,11 +70,14 @@ PatinaPrediction *patina_prediction_new(const char *path)
   PatinaPrediction *self = g_object_new(PATINA_TYPE_PREDICTION, NULL);
   self->path = g_strdup(path);
   self->name = g_path_get_basename(path);
+  g_autofree char *dir = g_path_get_dirname(path);
+  self->folder = g_path_get_basename(dir);
   return self;
 }
 
 const char *patina_prediction_get_path(PatinaPrediction *self) { return self->path; }
 const char *patina_prediction_get_name(PatinaPrediction *self) { return self->name; }
+const char *patina_prediction_get_folder(PatinaPrediction *self) { return self->folder; }
 PatinaPredictionState patina_prediction_get_state(PatinaPrediction *self) { return self->state; }
 int patina_prediction_get_best(PatinaPrediction *self) { return self->best; }
 const char *patina_prediction_get_class_name(PatinaPrediction *self) { return self->class_name; }
@@ -143,7 +147,7 @@ static void append_field(GString *out, const char *text)
 char *patina_predictions_to_csv(GListModel *predictions, const char *const *class_names)
 {
   g_return_val_if_fail(G_IS_LIST_MODEL(predictions), NULL);
-  GString *out = g_string_new("file,predicted_class");
+  GString *out = g_string_new("file,folder,predicted_class");
   int n_classes = class_names ? (int) g_strv_length((char **) class_names) : 0;
   for (int k = 0; k < n_classes; k++) {
     g_string_append_c(out, ',');
@@ -155,6 +159,8 @@ char *patina_predictions_to_csv(GListModel *predictions, const char *const *clas
   for (guint i = 0; i < n; i++) {
     g_autoptr(PatinaPrediction) p = g_list_model_get_item(predictions, i);
     append_field(out, p->path);
+    g_string_append_c(out, ',');
+    append_field(out, p->folder);
     g_string_append_c(out, ',');
     append_field(out, p->class_name);
     for (int k = 0; k < n_classes; k++) {

@@ -18,6 +18,8 @@ G_DECLARE_FINAL_TYPE(PatinaPrediction, patina_prediction, PATINA, PREDICTION, GO
 PatinaPrediction *patina_prediction_new(const char *path);
 const char *patina_prediction_get_path(PatinaPrediction *self);
 const char *patina_prediction_get_name(PatinaPrediction *self); /* the file's base name */
+/* The name of the folder the file is in: in a class-folder data set, its true class. */
+const char *patina_prediction_get_folder(PatinaPrediction *self);
 PatinaPredictionState patina_prediction_get_state(PatinaPrediction *self);
 /* DONE: the most probable class and its name; -1 and NULL otherwise. */
 int patina_prediction_get_best(PatinaPrediction *self);
@@ -35,8 +37,8 @@ void patina_prediction_set_result(PatinaPrediction *self, int best, const char *
                                   const float *probs, int n_classes);
 void patina_prediction_set_error(PatinaPrediction *self, const char *message);
 
-/* The rows of predictions (PatinaPrediction) in their order as CSV: file, predicted class,
- * one probability column per class name, error. Fields are quoted where needed (RFC 4180). */
+/* The rows of predictions (PatinaPrediction) in their order as CSV: file, folder, predicted
+ * class, one probability column per class name, error. Fields are quoted where needed (RFC 4180). */
 char *patina_predictions_to_csv(GListModel *predictions, const char *const *class_names);
 
 G_END_DECLS

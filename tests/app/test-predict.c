@@ -159,11 +159,21 @@ static void test_table(Fixture *f, gconstpointer user_data)
   g_assert_cmpuint(g_list_model_get_n_items(rows), ==, 4);
   for (int i = 0; paths[i]; i++)
     assert_row_matches_core(f, paths[i], model);
-  /* one probability column per class after File and Predicted Class */
+  /* one probability column per class after File, Folder and Predicted Class */
   GListModel *columns = gtk_column_view_get_columns(patina_predict_page_get_column_view(page));
-  g_assert_cmpuint(g_list_model_get_n_items(columns), ==, 4);
-  g_autoptr(GtkColumnViewColumn) last = g_list_model_get_item(columns, 3);
+  g_assert_cmpuint(g_list_model_get_n_items(columns), ==, 5);
+  g_autoptr(GtkColumnViewColumn) last = g_list_model_get_item(columns, 4);
   g_assert_cmpstr(gtk_column_view_column_get_title(last), ==, "AZ31B");
+
+  /* the demo's folders are the true classes: the summary counts the agreements */
+  guint agree = 0;
+  for (guint i = 0; i < 4; i++) {
+    g_autoptr(PatinaPrediction) p = g_list_model_get_item(rows, i);
+    agree += g_str_equal(patina_prediction_get_folder(p), patina_prediction_get_class_name(p));
+  }
+  g_autofree char *agreement = g_strdup_printf("%u of 4 agree", agree);
+  g_test_message("%s", patina_predict_page_get_summary(page));
+  g_assert_nonnull(strstr(patina_predict_page_get_summary(page), agreement));
 
   /* sorted by AZ31B's probability, highest first: the shown order follows */
   gtk_column_view_sort_by_column(patina_predict_page_get_column_view(page), last,
@@ -214,7 +224,7 @@ static void test_export_csv(Fixture *f, gconstpointer user_data)
   g_assert_true(g_file_get_contents(csv_path, &csv, NULL, NULL));
   g_auto(GStrv) lines = g_strsplit(csv, "\n", -1);
   g_assert_cmpuint(g_strv_length(lines), ==, 6); /* header, 4 rows, "" after the last \n */
-  g_assert_cmpstr(lines[0], ==, "file,predicted_class,p_316L,p_AZ31B,error");
+  g_assert_cmpstr(lines[0], ==, "file,folder,predicted_class,p_316L,p_AZ31B,error");
   GListModel *shown = G_LIST_MODEL(patina_predict_page_get_selection(page));
   for (guint i = 0; i < 4; i++) {
     g_autoptr(PatinaPrediction) p = g_list_model_get_item(shown, i);
@@ -226,14 +236,15 @@ static void test_export_csv(Fixture *f, gconstpointer user_data)
     }
     g_auto(GStrv) fields = g_strsplit(line, ",", -1);
     g_assert_cmpstr(fields[0], ==, patina_prediction_get_path(p));
+    g_assert_cmpstr(fields[1], ==, patina_prediction_get_folder(p));
     if (patina_prediction_get_state(p) == PATINA_PREDICTION_FAILED) {
-      g_assert_cmpstr(fields[1], ==, "");
       g_assert_cmpstr(fields[2], ==, "");
+      g_assert_cmpstr(fields[3], ==, "");
       g_assert_nonnull(strstr(line, "notes.png"));
       continue;
     }
-    g_assert_cmpstr(fields[1], ==, patina_prediction_get_class_name(p));
-    double p0 = g_ascii_strtod(fields[2], NULL), p1 = g_ascii_strtod(fields[3], NULL);
+    g_assert_cmpstr(fields[2], ==, patina_prediction_get_class_name(p));
+    double p0 = g_ascii_strtod(fields[3], NULL), p1 = g_ascii_strtod(fields[4], NULL);
     g_assert_cmpfloat_with_epsilon(p0, patina_prediction_get_probability(p, 0), 1e-6);
     g_assert_cmpfloat_with_epsilon(p1, patina_prediction_get_probability(p, 1), 1e-6);
     g_assert_cmpfloat_with_epsilon(p0 + p1, 1.0, 2e-6);
