@@ -2,6 +2,7 @@
 
 #include <glib/gi18n.h>
 
+#include "patina-settings.h"
 #include "patina-window.h"
 
 /* The size of an export when the chart is not on screen. */
@@ -15,6 +16,7 @@ struct _PatinaChartView {
   GtkCheckButton *log_check;
   PatinaChart *chart;
   GtkFileChooserNative *chooser;
+  GSettings *settings;
 };
 
 G_DEFINE_FINAL_TYPE(PatinaChartView, patina_chart_view, GTK_TYPE_WIDGET)
@@ -149,6 +151,11 @@ static void set_chart(PatinaChartView *self, PatinaChart *chart)
   g_signal_connect_object(chart, "notify::log-scale", G_CALLBACK(on_chart_log_scale), self,
                           G_CONNECT_SWAPPED);
   on_chart_log_scale(self);
+  /* Every chart view shows the curves the same way, this session and the next. */
+  g_settings_bind(self->settings, "chart-smoothing", self->smoothing_adjustment, "value",
+                  G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind(self->settings, "chart-log-loss", self->log_check, "active",
+                  G_SETTINGS_BIND_DEFAULT);
 }
 
 PatinaChart *patina_chart_view_get_chart(PatinaChartView *self)
@@ -191,6 +198,11 @@ static void patina_chart_view_dispose(GObject *object)
   if (self->chooser)
     gtk_native_dialog_destroy(GTK_NATIVE_DIALOG(self->chooser));
   g_clear_object(&self->chooser);
+  if (self->settings) {
+    g_settings_unbind(self->smoothing_adjustment, "value");
+    g_settings_unbind(self->log_check, "active");
+  }
+  g_clear_object(&self->settings);
   gtk_widget_dispose_template(GTK_WIDGET(self), PATINA_TYPE_CHART_VIEW);
   if (self->chart)
     gtk_widget_unparent(GTK_WIDGET(self->chart));
@@ -225,6 +237,7 @@ static void patina_chart_view_class_init(PatinaChartViewClass *klass)
 static void patina_chart_view_init(PatinaChartView *self)
 {
   gtk_widget_init_template(GTK_WIDGET(self));
+  self->settings = patina_settings_new();
   GtkLayoutManager *layout = gtk_widget_get_layout_manager(GTK_WIDGET(self));
   gtk_orientable_set_orientation(GTK_ORIENTABLE(layout), GTK_ORIENTATION_VERTICAL);
   gtk_box_layout_set_spacing(GTK_BOX_LAYOUT(layout), 6);

@@ -403,7 +403,13 @@ static void test_chart_smoothing(Fixture *f, gconstpointer user_data)
   g_assert_true(patina_chart_view_get_chart(view) == chart);
   patina_chart_set_smoothing(chart, 2.0); /* clamped */
   g_assert_cmpfloat(patina_chart_get_smoothing(chart), ==, 0.99);
-  save_screenshot(f, NULL, "runs-smoothed.png");
+  /* one setting for every chart: the Train page's follows, and the next session keeps it */
+  PatinaTrainPage *train_page = PATINA_TRAIN_PAGE(patina_window_get_page(f->window, "train"));
+  g_assert_cmpfloat(patina_chart_get_smoothing(patina_train_page_get_chart(train_page)), ==,
+                    0.99);
+  g_autoptr(GSettings) settings = patina_settings_new();
+  g_assert_cmpfloat(g_settings_get_double(settings, "chart-smoothing"), ==, 0.99);
+  patina_chart_set_smoothing(chart, 0);
 }
 
 static GtkCheckButton *log_check(PatinaChart *chart)
