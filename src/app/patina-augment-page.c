@@ -67,7 +67,7 @@ static void toast(PatinaAugmentPage *self, const char *message)
   if (PATINA_IS_WINDOW(root))
     patina_window_toast(PATINA_WINDOW(root), message);
   else
-    g_warning("%s", message);
+    g_debug("%s", message); /* a page being torn down has no one to tell */
 }
 
 /* ---- rendering on a worker ---- */
@@ -129,7 +129,10 @@ static void render_done(GObject *source, GAsyncResult *res, gpointer user_data)
     g_autofree char *base = g_path_get_basename(r->path);
     gtk_label_set_label(self->title_label, base);
     gtk_label_set_label(self->caption_label, "");
-    toast(self, msg);
+    /* Told where it is seen: behind another page (the data set vanished, say) the inline
+     * message waits, and the toast the user is reading stays. */
+    if (gtk_widget_get_mapped(GTK_WIDGET(self)))
+      toast(self, msg);
   }
   if (self->render_again && gtk_widget_get_parent(GTK_WIDGET(self)))
     start_render(self);
