@@ -393,7 +393,8 @@ static void test_preferences(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
   g_autoptr(GSettings) s = patina_settings_new();
-  g_assert_cmpstr(g_settings_get_string(s, "colormap"), ==, "bronze");
+  g_autofree char *initial = g_settings_get_string(s, "colormap");
+  g_assert_cmpstr(initial, ==, "bronze");
   activate(f, "win.preferences", NULL);
   settle();
   PatinaPreferencesWindow *prefs = find_preferences();
