@@ -56,6 +56,18 @@ static PatinaImageViewer *show_image(Fixture *f, const char *path)
   return viewer;
 }
 
+static GtkWidget *find_widget(GtkWidget *root, GType type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE(root, type))
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child(root); c; c = gtk_widget_get_next_sibling(c)) {
+    GtkWidget *found = find_widget(c, type);
+    if (found)
+      return found;
+  }
+  return NULL;
+}
+
 static void viewer_action(PatinaImageViewer *viewer, const char *action, GVariant *param)
 {
   g_assert_true(gtk_widget_activate_action_variant(GTK_WIDGET(viewer), action, param));
@@ -70,7 +82,15 @@ static void test_viewer_zoom_pan(Fixture *f, gconstpointer user_data)
   const char *path = sample_path(f, 0);
   int fw, fh;
   g_assert_nonnull(gdk_pixbuf_get_file_info(path, &fw, &fh));
-  PatinaImageViewer *viewer = show_image(f, path);
+  /* a click on the first thumbnail (the grid activates on single click) opens it */
+  GtkWidget *grid = find_widget(GTK_WIDGET(data_page(f)), GTK_TYPE_GRID_VIEW);
+  g_assert_nonnull(grid);
+  g_signal_emit_by_name(grid, "activate", 0);
+  g_assert_true(patina_data_page_get_viewer_visible(data_page(f)));
+  PatinaImageViewer *viewer = patina_data_page_get_viewer(data_page(f));
+  g_assert_cmpstr(patina_image_viewer_get_path(viewer), ==, path);
+  wait_for(viewer_loaded, viewer, "the clicked image to be decoded");
+  settle();
   g_assert_null(patina_image_viewer_get_error(viewer));
   int w, h;
   patina_image_viewer_get_image_size(viewer, &w, &h);
