@@ -5,9 +5,14 @@
 #include "patina-settings.h"
 #include "patina-workspace.h"
 
-/* The names the colormap key accepts (its <choices> in the schema), in the order offered. */
+/* The names the colormap key accepts (its <choices> in the schema), in the order offered,
+ * and what the row shows for each. */
 static const char *const colormaps[] = {"bronze", "viridis", "gray", "bone", "blue_RGB",
                                         "aqua", "moonlight", "red_lava", NULL};
+static const char *const colormap_labels[] = {
+  N_("Bronze"), N_("Viridis"), N_("Gray"), N_("Bone"), N_("Blue RGB"),
+  N_("Aqua"), N_("Moonlight"), N_("Red Lava"),
+};
 
 struct _PatinaPreferencesWindow {
   AdwPreferencesWindow parent_instance;
@@ -78,7 +83,9 @@ static void patina_preferences_window_init(PatinaPreferencesWindow *self)
   self->settings = patina_settings_new();
   g_settings_bind(self->settings, "train-threads", gtk_spin_button_get_adjustment(self->threads_spin),
                   "value", G_SETTINGS_BIND_DEFAULT);
-  g_autoptr(GtkStringList) names = gtk_string_list_new(colormaps);
+  g_autoptr(GtkStringList) names = gtk_string_list_new(NULL);
+  for (guint i = 0; i < G_N_ELEMENTS(colormap_labels); i++)
+    gtk_string_list_append(names, _(colormap_labels[i]));
   adw_combo_row_set_model(self->colormap_row, G_LIST_MODEL(names));
   g_settings_bind_with_mapping(self->settings, "colormap", self->colormap_row, "selected",
                                G_SETTINGS_BIND_DEFAULT, colormap_to_row, row_to_colormap, NULL,

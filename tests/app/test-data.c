@@ -398,6 +398,29 @@ static void test_recent_on_first_run(Fixture *f, gconstpointer user_data)
   g_settings_reset(s, "recent-datasets");
 }
 
+/* A PNG of a window other than the fixture's, into the screenshot folder (to look at). */
+static void save_window(GtkWidget *w, const char *file)
+{
+  const char *dir = g_getenv("PATINA_SCREENSHOT_DIR");
+  if (!dir || !*dir)
+    dir = g_getenv("PATINA_DEFAULT_SCREENSHOT_DIR");
+  if (!dir || !*dir)
+    return;
+  settle();
+  int width = gtk_widget_get_width(w), height = gtk_widget_get_height(w);
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new(w);
+  GtkSnapshot *snapshot = gtk_snapshot_new();
+  gdk_paintable_snapshot(paintable, snapshot, width, height);
+  g_autoptr(GskRenderNode) node = gtk_snapshot_free_to_node(snapshot);
+  g_assert_nonnull(node);
+  GskRenderer *renderer = gtk_native_get_renderer(GTK_NATIVE(w));
+  g_autoptr(GdkTexture) texture =
+    gsk_renderer_render_texture(renderer, node, &GRAPHENE_RECT_INIT(0, 0, width, height));
+  g_mkdir_with_parents(dir, 0755);
+  g_autofree char *path = g_build_filename(dir, file, NULL);
+  g_assert_true(gdk_texture_save_to_png(texture, path));
+}
+
 static PatinaPreferencesWindow *find_preferences(void)
 {
   GListModel *tops = gtk_window_get_toplevels(); /* owned by GTK */
@@ -428,7 +451,7 @@ static void test_preferences(Fixture *f, gconstpointer user_data)
   GListModel *names = adw_combo_row_get_model(combo);
   guint viridis = GTK_INVALID_LIST_POSITION;
   for (guint i = 0; i < g_list_model_get_n_items(names); i++)
-    if (g_str_equal(gtk_string_list_get_string(GTK_STRING_LIST(names), i), "viridis"))
+    if (g_str_equal(gtk_string_list_get_string(GTK_STRING_LIST(names), i), "Viridis"))
       viridis = i;
   g_assert_cmpuint(viridis, !=, GTK_INVALID_LIST_POSITION);
   adw_combo_row_set_selected(combo, viridis);
@@ -437,7 +460,8 @@ static void test_preferences(Fixture *f, gconstpointer user_data)
   /* and the other way round */
   g_settings_set_string(s, "colormap", "gray");
   g_assert_cmpstr(gtk_string_list_get_string(GTK_STRING_LIST(names),
-                                             adw_combo_row_get_selected(combo)), ==, "gray");
+                                             adw_combo_row_get_selected(combo)), ==, "Gray");
+  save_window(GTK_WIDGET(prefs), "preferences.png");
   gtk_window_destroy(GTK_WINDOW(prefs));
   g_settings_reset(s, "colormap");
   g_settings_reset(s, "train-threads");
