@@ -1,5 +1,7 @@
 #include "patina-thumbnail.h"
 
+#define EXCLUDED_OPACITY 0.45
+
 struct _PatinaThumbnail {
   GObject parent_instance;
   char *path, *class_name, *name;
@@ -22,6 +24,7 @@ enum {
   PROP_DUPLICATE_NOTE,
   PROP_IS_DUPLICATE,
   PROP_EXCLUDED,
+  PROP_OPACITY,
   N_PROPS
 };
 static GParamSpec *props[N_PROPS];
@@ -52,6 +55,7 @@ static void patina_thumbnail_get_property(GObject *object, guint prop_id, GValue
   case PROP_DUPLICATE_NOTE: g_value_set_string(value, self->duplicate_note); break;
   case PROP_IS_DUPLICATE: g_value_set_boolean(value, *self->duplicate_note != '\0'); break;
   case PROP_EXCLUDED: g_value_set_boolean(value, self->excluded); break;
+  case PROP_OPACITY: g_value_set_double(value, self->excluded ? EXCLUDED_OPACITY : 1.0); break;
   default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
   }
 }
@@ -73,6 +77,8 @@ static void patina_thumbnail_class_init(PatinaThumbnailClass *klass)
   props[PROP_DUPLICATE_NOTE] = g_param_spec_string("duplicate-note", NULL, NULL, "", f);
   props[PROP_IS_DUPLICATE] = g_param_spec_boolean("is-duplicate", NULL, NULL, FALSE, f);
   props[PROP_EXCLUDED] = g_param_spec_boolean("excluded", NULL, NULL, FALSE, f);
+  /* for the cell's picture: excluded images are drawn faded */
+  props[PROP_OPACITY] = g_param_spec_double("opacity", NULL, NULL, 0.0, 1.0, 1.0, f);
   g_object_class_install_properties(object_class, N_PROPS, props);
 }
 
@@ -145,4 +151,5 @@ void patina_thumbnail_set_excluded(PatinaThumbnail *self, gboolean excluded)
     return;
   self->excluded = excluded;
   g_object_notify_by_pspec(G_OBJECT(self), props[PROP_EXCLUDED]);
+  g_object_notify_by_pspec(G_OBJECT(self), props[PROP_OPACITY]);
 }

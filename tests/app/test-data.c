@@ -279,6 +279,7 @@ static void test_split_filter(Fixture *f, gconstpointer user_data)
   g_assert_true(gtk_widget_activate_action(GTK_WIDGET(page), "data.filter-class", "s", ""));
   g_assert_true(gtk_widget_activate_action(GTK_WIDGET(page), "data.filter-split", "s", ""));
   g_assert_cmpuint(g_list_model_get_n_items(shown), ==, m->images->len);
+  save_screenshot(f, "data", "data-excluded.png"); /* to look at, not committed */
 }
 
 static gboolean summary_has_split(gpointer page)
