@@ -364,6 +364,13 @@ static void test_recent(Fixture *f, gconstpointer user_data)
   g_assert_cmpuint(g_strv_length(recent), ==, 2);
   g_assert_cmpstr(recent[0], ==, second);
   g_assert_cmpstr(recent[1], ==, f->demo);
+  /* the primary menu's Open Recent lists them, newest first */
+  GMenuModel *menu = G_MENU_MODEL(
+    gtk_widget_get_template_child(GTK_WIDGET(f->window), PATINA_TYPE_WINDOW, "recent_menu"));
+  g_assert_cmpint(g_menu_model_get_n_items(menu), ==, 2);
+  g_autoptr(GVariant) target =
+    g_menu_model_get_item_attribute_value(menu, 0, G_MENU_ATTRIBUTE_TARGET, G_VARIANT_TYPE_STRING);
+  g_assert_cmpstr(g_variant_get_string(target, NULL), ==, second);
 
   /* opening one again moves it to the front, without a second copy */
   activate(f, "win.open-recent", g_variant_new_string(f->demo));
