@@ -604,6 +604,7 @@ static void test_preset_mild(void)
   g_assert_nonnull(strstr(what, "zoom 0.9–1.1"));
   g_assert_nonnull(strstr(what, "brightness 0.9–1.1"));
   g_assert_true(a.horizontal_flip && a.vertical_flip);
+  g_assert_cmpint(a.fill_mode, ==, PATINA_FILL_REFLECT);
   g_assert_cmpfloat(a.width_shift_range, ==, 0.1);
   g_assert_cmpfloat(a.height_shift_range, ==, 0.1);
 }

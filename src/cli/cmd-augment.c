@@ -51,7 +51,7 @@ void cli_augment_options_add(CliAugmentOptions *o, GArray *entries)
     {"augment-preset", 0, 0, G_OPTION_ARG_STRING, &o->preset,
      "Start from a preset: paper (rotation ±180°, shifts ±0.1, zoom 0.9-1.1, both flips, "
      "brightness 0.8-1.2, fill reflect), mild (shifts ±0.1, zoom 0.9-1.1, both flips, "
-     "brightness 0.9-1.1) or none; the options below change it",
+     "brightness 0.9-1.1, fill reflect) or none; the options below change it",
      "NAME"},
     {"augment-config", 0, 0, G_OPTION_ARG_FILENAME, &o->config,
      "Start from a JSON file of ImageDataGenerator arguments (Keras names), or from a model "

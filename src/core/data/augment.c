@@ -43,6 +43,7 @@ gboolean patina_augment_preset(PatinaAugment *a, const char *name, GError **erro
     a->zoom_range[0] = 0.9, a->zoom_range[1] = 1.1;
     a->horizontal_flip = a->vertical_flip = TRUE;
     a->brightness_range[0] = 0.9, a->brightness_range[1] = 1.1;
+    a->fill_mode = PATINA_FILL_REFLECT;
     return TRUE;
   }
   g_set_error(error, PATINA_ERROR, PATINA_ERROR_INVALID,

@@ -98,8 +98,8 @@ void patina_augment_init(PatinaAugment *a);
  * both flips, brightness_range [0.8, 1.2], fill_mode reflect (a micrograph's texture continues
  * plausibly into a mirrored border; "nearest" smears streaks into the corners a rotation
  * exposes). "mild": shifts 0.1, zoom_range 0.1, both flips, brightness_range [0.9, 1.1], no
- * rotation, fill nearest (the best of the three on X-SDD's test split, see README). Known
- * names: "paper", "mild", "none". */
+ * rotation, fill reflect (the run that was best of the three on X-SDD's test split, see
+ * README). Known names: "paper", "mild", "none". */
 gboolean patina_augment_preset(PatinaAugment *a, const char *name, GError **error);
 /* TRUE when every op is off: patina_augment_plane is then a plain resize. */
 gboolean patina_augment_is_identity(const PatinaAugment *a);
