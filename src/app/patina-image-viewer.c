@@ -1,9 +1,7 @@
 #include "patina-image-viewer.h"
 
 #include <glib/gi18n.h>
-#include <math.h>
 
-#include "data/manifest.h"
 #include "patina-image-view.h"
 #include "patina-viewer-io.h"
 
@@ -25,7 +23,7 @@ struct _PatinaImageViewer {
   char *path, *root, *error;
   PatinaViewerImage *image;
   int saved_crop;     /* rows the crop had when loaded or last saved */
-  gboolean loaded, syncing;
+  gboolean loaded;
   GCancellable *cancellable;
 };
 
@@ -216,10 +214,8 @@ static void image_loaded(GObject *source, GAsyncResult *res, gpointer user_data)
   patina_image_view_set_texture(self->view, image->texture);
   patina_image_view_set_pixel_size(self->view, image->sem.pixel_size);
   self->saved_crop = image->manifest_crop >= 0 ? image->manifest_crop : image->found.bar_rows;
-  self->syncing = TRUE;
   gtk_adjustment_configure(gtk_spin_button_get_adjustment(self->crop_spin), self->saved_crop, 0,
                            image->height - 1, 1, 10, 0);
-  self->syncing = FALSE;
   on_crop_spin_changed(self);
   show_metadata(self);
   if (image->manifest_problem)
