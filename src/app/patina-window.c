@@ -8,6 +8,7 @@
 #include "patina-augment-page.h"
 #include "patina-data-page.h"
 #include "patina-predict-page.h"
+#include "patina-layers-page.h"
 #include "patina-chart-view.h"
 #include "patina-runs-page.h"
 #include "patina-settings.h"
@@ -24,6 +25,7 @@ struct _PatinaWindow {
   PatinaTrainPage *train_page;
   PatinaRunsPage *runs_page;
   PatinaPredictPage *predict_page;
+  PatinaLayersPage *layers_page;
 
   GSettings *settings;
   PatinaWorkspace *workspace;
@@ -579,6 +581,7 @@ static void patina_window_class_init(PatinaWindowClass *klass)
   g_type_ensure(PATINA_TYPE_RUNS_PAGE);
   g_type_ensure(PATINA_TYPE_CHART_VIEW); /* in the Train page's .ui */
   g_type_ensure(PATINA_TYPE_PREDICT_PAGE);
+  g_type_ensure(PATINA_TYPE_LAYERS_PAGE);
   gtk_widget_class_set_template_from_resource(widget_class,
                                               "/org/patina/Patina/ui/patina-window.ui");
   gtk_widget_class_bind_template_child(widget_class, PatinaWindow, toast_overlay);
@@ -589,6 +592,7 @@ static void patina_window_class_init(PatinaWindowClass *klass)
   gtk_widget_class_bind_template_child(widget_class, PatinaWindow, train_page);
   gtk_widget_class_bind_template_child(widget_class, PatinaWindow, runs_page);
   gtk_widget_class_bind_template_child(widget_class, PatinaWindow, predict_page);
+  gtk_widget_class_bind_template_child(widget_class, PatinaWindow, layers_page);
 
   gtk_widget_class_install_action(widget_class, "win.open-dataset", NULL, open_dataset_action);
   gtk_widget_class_install_action(widget_class, "win.open-dataset-path", "s",
@@ -628,6 +632,8 @@ static void patina_window_class_init(PatinaWindowClass *klass)
                                       "s", "runs");
   gtk_widget_class_add_binding_action(widget_class, GDK_KEY_5, GDK_ALT_MASK, "win.show-page",
                                       "s", "predict");
+  gtk_widget_class_add_binding_action(widget_class, GDK_KEY_6, GDK_ALT_MASK, "win.show-page",
+                                      "s", "layers");
 }
 
 static void patina_window_init(PatinaWindow *self)
@@ -651,6 +657,7 @@ static void patina_window_init(PatinaWindow *self)
   patina_train_page_set_workspace(self->train_page, self->workspace);
   patina_runs_page_set_workspace(self->runs_page, self->workspace);
   patina_predict_page_set_workspace(self->predict_page, self->workspace);
+  patina_layers_page_set_workspace(self->layers_page, self->workspace);
   g_signal_connect_object(self->workspace, "notify::job", G_CALLBACK(on_workspace_job), self,
                           G_CONNECT_SWAPPED);
   g_signal_connect_object(self->workspace, "notify::dataset", G_CALLBACK(update_actions), self,

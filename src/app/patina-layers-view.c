@@ -1,0 +1,240 @@
+/* How the Layers page shows a result: every channel map of the chosen layer through the
+ * colormap (the core's ranges, statistics and order), the enlarged channel with its
+ * statistics, Grad-CAM over the micrograph, titles and the caption. Nothing here computes
+ * activations: that ran on the worker (patina-layers-compute.c). */
+#include <glib/gi18n.h>
+
+#include "patina-layers-private.h"
+
+#define CAM_DISPLAY_SIDE 512
+#define ENLARGED_PX 200
+
+static const PatinaChannelOrder orders[] = {
+  PATINA_CHANNEL_ORDER_INDEX, PATINA_CHANNEL_ORDER_MEAN, PATINA_CHANNEL_ORDER_MAX,
+  PATINA_CHANNEL_ORDER_ACTIVE,
+};
+
+int patina_layers_view_layer(PatinaLayersPage *self)
+{
+  guint i = adw_combo_row_get_selected(self->layer_row);
+  if (!self->infos || i == GTK_INVALID_LIST_POSITION)
+    return 0;
+  if ((int) i == self->filters_row)
+    return -1;
+  return MIN((int) i, self->n_layers - 1);
+}
+
+const PatinaColormap *patina_layers_view_colormap(PatinaLayersPage *self)
+{
+  const char *const *names = patina_colormap_names();
+  guint i = adw_combo_row_get_selected(self->colormap_row);
+  guint n = g_strv_length((char **) names);
+  return patina_colormap_lookup(names[i < n ? i : 0], NULL);
+}
+
+int patina_layers_view_cam_layer(PatinaLayersPage *self)
+{
+  if (!self->model)
+    return 0;
+  PatinaModel *model = patina_loaded_model_get_model(self->model);
+  int n = 0, chosen = 0;
+  PatinaCamLayer *layers = patina_cam_layers(model, &n);
+  int layer = patina_layers_view_layer(self);
+  int seq = layer >= 0 ? self->infos[layer].index : 0;
+  for (int i = 0; i < n; i++)
+    if (layers[i].conv_index <= seq)
+      chosen = i;
+  patina_cam_layers_free(layers, n);
+  return chosen;
+}
+
+static GdkTexture *texture_from_surface(cairo_surface_t *s)
+{
+  int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
+  /* an RGB24 surface's padding byte is undefined; painting it onto ARGB32 makes it opaque */
+  cairo_surface_t *argb = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
+  cairo_t *cr = cairo_create(argb);
+  cairo_set_source_surface(cr, s, 0, 0);
+  cairo_paint(cr);
+  cairo_destroy(cr);
+  cairo_surface_flush(argb);
+  int stride = cairo_image_surface_get_stride(argb);
+  g_autoptr(GBytes) bytes = g_bytes_new(cairo_image_surface_get_data(argb), (gsize) stride * h);
+  cairo_surface_destroy(argb);
+  return gdk_memory_texture_new(w, h, GDK_MEMORY_DEFAULT, bytes, stride);
+}
+
+/* A layer's planes of one image: the activations, or the first conv's filters (owned). */
+typedef struct {
+  const float *planes;
+  float *owned;
+  int c, h, w;
+} Planes;
+
+static gboolean planes_of(PatinaLayersPage *self, PatinaLayersImage *im, int layer, Planes *p)
+{
+  *p = (Planes) {0};
+  if (layer < 0) {
+    int n = 0, k = 0;
+    p->owned = patina_first_conv_filters(patina_loaded_model_get_model(self->model), &n, &k,
+                                         NULL);
+    p->planes = p->owned;
+    p->c = n;
+    p->h = p->w = k;
+    return p->owned != NULL;
+  }
+  if (!im->acts)
+    return FALSE;
+  const PatinaLayerInfo *info = &im->acts->layers[layer];
+  p->planes = im->acts->outputs[layer];
+  p->c = info->c;
+  p->h = info->h;
+  p->w = info->w;
+  return TRUE;
+}
+
+static char *probabilities_text(PatinaLayersPage *self, const PatinaActivations *acts)
+{
+  const PatinaCheckpointMeta *meta = patina_loaded_model_get_meta(self->model);
+  GString *s = g_string_new(NULL);
+  for (int k = 0; k < acts->n_classes; k++)
+    g_string_append_printf(s, "%s%s %.1f %%", k ? " · " : "", meta->class_names[k],
+                           100.0 * acts->probabilities[k]);
+  return g_string_free(s, FALSE);
+}
+
+/* Shows one image's planes in grid and its chosen channel enlarged; appends the channel's
+ * statistics to stats. */
+static void show_maps(PatinaLayersPage *self, PatinaLayersImage *im, Planes *p,
+                      PatinaChannelGrid *grid, PatinaChannelGrid *enlarged, GString *stats)
+{
+  int hw = p->h * p->w;
+  gboolean bars = hw == 1;
+  g_autofree PatinaChannelStats *st = g_new(PatinaChannelStats, p->c);
+  patina_channel_stats(p->planes, p->c, hw, st);
+  guint sort = adw_combo_row_get_selected(self->sort_row);
+  g_autofree int *order = patina_channel_sort(st, p->c, orders[MIN(sort, 3u)]);
+  /* bars share one axis whatever the normalisation: one bar has no range of its own */
+  PatinaNormalise normalise = bars || adw_combo_row_get_selected(self->normalise_row) == 1
+                                ? PATINA_NORMALISE_LAYER
+                                : PATINA_NORMALISE_CHANNEL;
+  g_autofree float *lo = g_new(float, p->c), *hi = g_new(float, p->c);
+  for (int k = 0; k < p->c; k++)
+    patina_channel_range(p->planes, p->c, hw, k, normalise, &lo[k], &hi[k]);
+  const PatinaColormap *cmap = patina_layers_view_colormap(self);
+  gboolean reversed = gtk_switch_get_active(self->reversed_switch);
+  patina_channel_grid_set_maps(grid, p->planes, p->c, p->h, p->w, order, p->c, lo, hi, cmap,
+                               reversed);
+  int ch = self->selected_channel >= 0 && self->selected_channel < p->c ? self->selected_channel
+                                                                        : order[0];
+  patina_channel_grid_set_selected(grid, ch);
+  gtk_widget_set_visible(GTK_WIDGET(enlarged), !bars);
+  if (!bars)
+    patina_channel_grid_set_maps(enlarged, p->planes, p->c, p->h, p->w, &ch, 1, lo, hi, cmap,
+                                 reversed);
+  g_autofree char *base = g_path_get_basename(im->path);
+  const PatinaChannelStats *c = &st[ch];
+  if (bars)
+    g_string_append_printf(stats, _("%s — feature %d: %.4g\n"), base, ch, c->mean);
+  else
+    g_string_append_printf(stats,
+                           _("%s — channel %d: mean %.4g, min %.4g, max %.4g, %.0f %% active; "
+                             "drawn from %.4g to %.4g\n"),
+                           base, ch, c->mean, c->min, c->max, 100.0 * c->active, lo[ch], hi[ch]);
+}
+
+static void show_cam(PatinaLayersPage *self, PatinaLayersImage *im, GtkPicture *picture)
+{
+  double opacity = gtk_range_get_value(GTK_RANGE(self->opacity_scale));
+  cairo_surface_t *s = patina_cam_overlay(im->gray, &im->cam, patina_layers_view_colormap(self),
+                                          opacity, CAM_DISPLAY_SIDE);
+  if (!s) {
+    gtk_picture_set_paintable(picture, NULL);
+    return;
+  }
+  g_autoptr(GdkTexture) texture = texture_from_surface(s);
+  cairo_surface_destroy(s);
+  gtk_picture_set_paintable(picture, GDK_PAINTABLE(texture));
+}
+
+static void show_image(PatinaLayersPage *self, int i, GString *stats, GString *notes)
+{
+  PatinaLayersImage *im = &self->result->images[i];
+  GtkLabel *title = i ? self->title_b : self->title_a;
+  GtkStack *view = i ? self->view_b : self->view_a;
+  PatinaChannelGrid *grid = i ? self->grid_b : self->grid_a;
+  PatinaChannelGrid *enlarged = i ? self->enlarged_b : self->enlarged_a;
+  g_autofree char *base = g_path_get_basename(im->path);
+  gtk_widget_set_tooltip_text(GTK_WIDGET(title), im->path);
+  if (im->error || !im->acts) {
+    gtk_label_set_label(title, base);
+    gtk_label_set_label(i ? self->error_b : self->error_a,
+                        im->error ? im->error->message : _("Nothing computed"));
+    gtk_stack_set_visible_child_name(view, "error");
+    patina_channel_grid_clear(grid);
+    gtk_widget_set_visible(GTK_WIDGET(enlarged), FALSE);
+    return;
+  }
+  g_autofree char *probs = probabilities_text(self, im->acts);
+  g_autofree char *text = g_strdup_printf("%s — %s", base, probs);
+  gtk_label_set_label(title, text);
+  PatinaModel *model = patina_loaded_model_get_model(self->model);
+  if (im->gray->width != model->in_w || im->gray->height != model->in_h)
+    g_string_append_printf(notes, _(" %s (%d×%d) is resized to the model's input of %d×%d."),
+                           base, im->gray->width, im->gray->height, model->in_w, model->in_h);
+  int layer = patina_layers_view_layer(self);
+  if (im->have_cam && layer >= 0 && adw_expander_row_get_enable_expansion(self->cam_row)) {
+    show_cam(self, im, i ? self->cam_b : self->cam_a);
+    gtk_stack_set_visible_child_name(view, "cam");
+    gtk_widget_set_visible(GTK_WIDGET(enlarged), FALSE);
+    return;
+  }
+  Planes p;
+  if (!planes_of(self, im, layer, &p)) {
+    gtk_stack_set_visible_child_name(view, "error");
+    return;
+  }
+  show_maps(self, im, &p, grid, enlarged, stats);
+  g_free(p.owned);
+  gtk_stack_set_visible_child_name(view, "maps");
+}
+
+static char *layer_caption(PatinaLayersPage *self, int layer, gboolean cam)
+{
+  if (layer < 0)
+    return g_strdup(_("Filters of the first conv layer, each summed over its input channels"));
+  const PatinaLayerInfo *info = &self->infos[layer];
+  if (cam && self->result && self->result->images[0].have_cam) {
+    const PatinaCam *c = &self->result->images[0].cam;
+    const PatinaCheckpointMeta *meta = patina_loaded_model_get_meta(self->model);
+    return g_strdup_printf(_("%s of %s for class %s over the micrograph"),
+                           c->method == PATINA_CAM_GRADCAM ? "Grad-CAM" : "Grad-CAM++",
+                           c->layer.name, meta->class_names[c->klass]);
+  }
+  if (info->h == 1 && info->w == 1)
+    return g_strdup_printf(_("%s: %d features as bars"), info->name, info->c);
+  return g_strdup_printf(_("%s: %d maps of %d×%d; click one to enlarge it"), info->name,
+                         info->c, info->h, info->w);
+}
+
+void patina_layers_view_update(PatinaLayersPage *self)
+{
+  if (!self->result || !self->model || self->result->model != self->model)
+    return;
+  int layer = patina_layers_view_layer(self);
+  gboolean cam = adw_expander_row_get_enable_expansion(self->cam_row) && layer >= 0;
+  g_autoptr(GString) stats = g_string_new(NULL);
+  g_autoptr(GString) notes = g_string_new(NULL);
+  for (int i = 0; i < self->result->n_images; i++)
+    show_image(self, i, stats, notes);
+  gtk_widget_set_visible(self->panel_b, self->result->n_images > 1);
+  if (self->result->n_images < 2)
+    gtk_widget_set_visible(GTK_WIDGET(self->enlarged_b), FALSE);
+  g_autofree char *caption = layer_caption(self, layer, cam);
+  g_autofree char *full = g_strconcat(caption, ".", notes->str, NULL);
+  gtk_label_set_label(self->caption_label, full);
+  if (stats->len)
+    g_string_truncate(stats, stats->len - 1);
+  gtk_label_set_label(self->stats_label, stats->str);
+  gtk_widget_set_visible(self->detail_box, stats->len > 0);
+}
