@@ -134,9 +134,12 @@ static void compare_path_action(GtkWidget *widget, const char *name, GVariant *p
   (void) name;
   PatinaLayersPage *self = PAGE(widget);
   self->syncing = TRUE;
-  adw_combo_row_set_selected(self->compare_row, GTK_INVALID_LIST_POSITION);
+  const char *path = g_variant_get_string(param, NULL);
+  adw_combo_row_set_selected(self->compare_row, *path ? GTK_INVALID_LIST_POSITION : 0);
   self->syncing = FALSE;
-  patina_layers_page_set_compare(self, g_variant_get_string(param, NULL));
+  g_autofree char *base = *path ? g_path_get_basename(path) : g_strdup("");
+  adw_action_row_set_subtitle(ADW_ACTION_ROW(self->compare_row), base);
+  patina_layers_page_set_compare(self, path);
 }
 
 static void open_image_path_action(GtkWidget *widget, const char *name, GVariant *param)

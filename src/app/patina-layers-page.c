@@ -213,8 +213,10 @@ void patina_layers_page_set_compare(PatinaLayersPage *self, const char *path)
 static void on_image_selected(PatinaLayersPage *self)
 {
   guint i = adw_combo_row_get_selected(self->image_row);
-  if (!self->syncing && i < self->image_paths->len)
-    set_path_a(self, g_ptr_array_index(self->image_paths, i));
+  if (self->syncing || i >= self->image_paths->len)
+    return;
+  adw_action_row_set_subtitle(ADW_ACTION_ROW(self->image_row), "");
+  set_path_a(self, g_ptr_array_index(self->image_paths, i));
 }
 
 static void on_compare_selected(PatinaLayersPage *self)
@@ -222,6 +224,7 @@ static void on_compare_selected(PatinaLayersPage *self)
   guint i = adw_combo_row_get_selected(self->compare_row);
   if (self->syncing || i == GTK_INVALID_LIST_POSITION)
     return;
+  adw_action_row_set_subtitle(ADW_ACTION_ROW(self->compare_row), "");
   patina_layers_page_set_compare(self, i == 0 || i > self->image_paths->len
                      ? NULL
                      : g_ptr_array_index(self->image_paths, i - 1));
@@ -266,6 +269,9 @@ void patina_layers_page_show_file(PatinaLayersPage *self, GFile *file)
   self->syncing = TRUE;
   adw_combo_row_set_selected(self->image_row, GTK_INVALID_LIST_POSITION);
   self->syncing = FALSE;
+  /* the row names no data set image now: say which file is shown */
+  g_autofree char *base = g_path_get_basename(path);
+  adw_action_row_set_subtitle(ADW_ACTION_ROW(self->image_row), base);
   set_path_a(self, path);
 }
 

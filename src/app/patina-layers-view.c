@@ -133,14 +133,17 @@ static void show_maps(PatinaLayersPage *self, PatinaLayersImage *im, Planes *p,
     patina_channel_grid_set_maps(enlarged, p->planes, p->c, p->h, p->w, &ch, 1, lo, hi, cmap,
                                  reversed);
   g_autofree char *base = g_path_get_basename(im->path);
+  g_autofree char *name = g_markup_escape_text(base, -1);
+  if (stats->len)
+    g_string_append_c(stats, '\n'); /* a blank line between the two images */
   const PatinaChannelStats *c = &st[ch];
   if (bars)
-    g_string_append_printf(stats, _("%s — feature %d: %.4g\n"), base, ch, c->mean);
+    g_string_append_printf(stats, _("<b>%s</b> · feature %d: %.4g\n"), name, ch, c->mean);
   else
     g_string_append_printf(stats,
-                           _("%s — channel %d: mean %.4g, min %.4g, max %.4g, %.0f %% active; "
-                             "drawn from %.4g to %.4g\n"),
-                           base, ch, c->mean, c->min, c->max, 100.0 * c->active, lo[ch], hi[ch]);
+                           _("<b>%s</b> · channel %d\nmean %.4g · min %.4g · max %.4g · "
+                             "%.0f %% active\ncolours from %.4g to %.4g\n"),
+                           name, ch, c->mean, c->min, c->max, 100.0 * c->active, lo[ch], hi[ch]);
 }
 
 static void show_cam(PatinaLayersPage *self, PatinaLayersImage *im, GtkPicture *picture)
@@ -167,7 +170,7 @@ static void show_image(PatinaLayersPage *self, int i, GString *stats, GString *n
   g_autofree char *base = g_path_get_basename(im->path);
   gtk_widget_set_tooltip_text(GTK_WIDGET(title), im->path);
   if (im->error || !im->acts) {
-    gtk_label_set_label(title, base);
+    gtk_label_set_text(title, base);
     gtk_label_set_label(i ? self->error_b : self->error_a,
                         im->error ? im->error->message : _("Nothing computed"));
     gtk_stack_set_visible_child_name(view, "error");
@@ -176,12 +179,12 @@ static void show_image(PatinaLayersPage *self, int i, GString *stats, GString *n
     return;
   }
   g_autofree char *probs = probabilities_text(self, im->acts);
-  g_autofree char *text = g_strdup_printf("%s — %s", base, probs);
-  gtk_label_set_label(title, text);
+  g_autofree char *markup = g_markup_printf_escaped("<b>%s</b>\n%s", base, probs);
+  gtk_label_set_markup(title, markup);
   PatinaModel *model = patina_loaded_model_get_model(self->model);
   if (im->gray->width != model->in_w || im->gray->height != model->in_h)
-    g_string_append_printf(notes, _(" %s (%d×%d) is resized to the model's input of %d×%d."),
-                           base, im->gray->width, im->gray->height, model->in_w, model->in_h);
+    g_string_append_printf(notes, "%s%s (%d×%d)", notes->len ? ", " : "", base,
+                           im->gray->width, im->gray->height);
   int layer = patina_layers_view_layer(self);
   if (im->have_cam && layer >= 0 && adw_expander_row_get_enable_expansion(self->cam_row)) {
     show_cam(self, im, i ? self->cam_b : self->cam_a);
@@ -231,7 +234,12 @@ void patina_layers_view_update(PatinaLayersPage *self)
   if (self->result->n_images < 2)
     gtk_widget_set_visible(GTK_WIDGET(self->enlarged_b), FALSE);
   g_autofree char *caption = layer_caption(self, layer, cam);
-  g_autofree char *full = g_strconcat(caption, ".", notes->str, NULL);
+  PatinaModel *model = patina_loaded_model_get_model(self->model);
+  g_autofree char *resized = notes->len ? g_strdup_printf(_(" Resized to the model's %d×%d "
+                                                            "input: %s."),
+                                                          model->in_w, model->in_h, notes->str)
+                                        : g_strdup("");
+  g_autofree char *full = g_strconcat(caption, ".", resized, NULL);
   gtk_label_set_label(self->caption_label, full);
   if (stats->len)
     g_string_truncate(stats, stats->len - 1);

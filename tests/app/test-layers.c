@@ -323,7 +323,8 @@ static void test_compare_and_screenshot(Fixture *f, gconstpointer user_data)
   open_demo(f);
   g_autofree char *model = make_paper_model(f);
   open_model(f, model);
-  gtk_window_set_default_size(GTK_WINDOW(f->window), 1400, 940);
+  /* room for two images' maps side by side, as an analyst would look at them */
+  gtk_widget_set_size_request(GTK_WIDGET(f->window), 1400, 900);
   activate(f, "win.show-page", g_variant_new_string("layers"));
   wait_page(f);
   PatinaLayersPage *page = page_of(f);
@@ -468,7 +469,7 @@ static void test_bad_input(Fixture *f, gconstpointer user_data)
   gpointer w[] = {page, odd};
   wait_for(result_for, w, "the odd-sized image");
   g_assert_null(patina_layers_page_get_result(page)->images[0].error);
-  g_autofree char *note = g_strdup_printf("120×90) is resized to the model's input of %d×%d",
+  g_autofree char *note = g_strdup_printf("Resized to the model's %d×%d input: odd.png (120×90)",
                                           MODEL_SIZE, MODEL_SIZE);
   g_assert_nonnull(strstr(patina_layers_page_get_caption(page), note));
 
