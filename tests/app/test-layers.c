@@ -300,9 +300,10 @@ static void test_gradcam(Fixture *f, gconstpointer user_data)
   wait_for(page_shows, page, "Grad-CAM++");
   g_assert_cmpint(patina_layers_page_get_result(page)->images[0].cam.method, ==,
                   PATINA_CAM_GRADCAM_PLUS_PLUS);
-  page_action(f, "layers.cam-opacity", "d", 0.8);
+  page_action(f, "layers.cam-opacity", "d", 0.6);
   settle();
   g_assert_nonnull(patina_layers_page_get_cam_paintable(page, 0));
+  save_screenshot(f, "layers", "layers-gradcam.png");
   core_clear(&c);
 }
 
