@@ -1,7 +1,8 @@
 /* How the Layers page shows a result: every channel map of the chosen layer through the
  * colormap (the core's ranges, statistics and order), the enlarged channel with its
  * statistics, Grad-CAM over the micrograph, titles and the caption. Nothing here computes
- * activations: that ran on the worker (patina-layers-compute.c). */
+ * activations: that ran on the worker (patina-layers-compute.c). The getters tests read what is
+ * shown through are here too. */
 #include <glib/gi18n.h>
 
 #include "patina-layers-private.h"
@@ -245,4 +246,63 @@ void patina_layers_view_update(PatinaLayersPage *self)
     g_string_truncate(stats, stats->len - 1);
   gtk_label_set_label(self->stats_label, stats->str);
   gtk_widget_set_visible(self->detail_box, stats->len > 0);
+}
+
+/* ---- what is shown, for tests ---- */
+
+const char *patina_layers_page_get_state(PatinaLayersPage *self)
+{
+  return gtk_stack_get_visible_child_name(self->stack);
+}
+
+GListModel *patina_layers_page_get_layer_list(PatinaLayersPage *self)
+{
+  return G_LIST_MODEL(self->layer_names);
+}
+
+gboolean patina_layers_page_is_busy(PatinaLayersPage *self)
+{
+  return self->compute_cancellable != NULL || self->compute_idle != 0;
+}
+
+PatinaLayersResult *patina_layers_page_get_result(PatinaLayersPage *self)
+{
+  return self->result;
+}
+
+int patina_layers_page_get_layer(PatinaLayersPage *self) { return patina_layers_view_layer(self); }
+
+PatinaChannelGrid *patina_layers_page_get_grid(PatinaLayersPage *self, int image)
+{
+  return image ? self->grid_b : self->grid_a;
+}
+
+PatinaChannelGrid *patina_layers_page_get_enlarged(PatinaLayersPage *self, int image)
+{
+  return image ? self->enlarged_b : self->enlarged_a;
+}
+
+const char *patina_layers_page_get_caption(PatinaLayersPage *self)
+{
+  return gtk_label_get_label(self->caption_label);
+}
+
+const char *patina_layers_page_get_stats_text(PatinaLayersPage *self)
+{
+  return gtk_label_get_label(self->stats_label);
+}
+
+const char *patina_layers_page_get_message(PatinaLayersPage *self)
+{
+  return gtk_widget_get_visible(GTK_WIDGET(self->message_label))
+           ? gtk_label_get_label(self->message_label)
+           : NULL;
+}
+
+GdkPaintable *patina_layers_page_get_cam_paintable(PatinaLayersPage *self, int image)
+{
+  GtkStack *view = image ? self->view_b : self->view_a;
+  if (g_strcmp0(gtk_stack_get_visible_child_name(view), "cam") != 0)
+    return NULL;
+  return gtk_picture_get_paintable(image ? self->cam_b : self->cam_a);
 }
