@@ -490,6 +490,33 @@ static void test_bad_input(Fixture *f, gconstpointer user_data)
   g_assert_nonnull(strstr(patina_window_get_last_toast(f->window), "conv"));
 }
 
+/* The paper CNN at its own 150 px: switching layers and colormaps redraws up to 32 maps of
+ * 148×148 on the main loop. The longest stall is reported, never asserted. */
+static void test_stall_probe(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  open_demo(f);
+  g_autofree char *spec = patina_spec_paper(2, 150, 3);
+  g_autofree char *model = save_model(f, "paper150.safetensors", spec, 11);
+  open_model(f, model);
+  activate(f, "win.show-page", g_variant_new_string("layers"));
+  wait_page(f);
+  static const char *const layers[] = {"conv1", "relu1", "pool1", "conv2", "relu3", "dense1"};
+  static const char *const maps[] = {"bronze", "viridis", "bone", "aqua", "moonlight", "gray"};
+  Probe probe = {0};
+  guint id = g_timeout_add(5, probe_tick, &probe);
+  for (guint i = 0; i < G_N_ELEMENTS(layers); i++) {
+    page_action(f, "layers.layer", "s", layers[i]);
+    page_action(f, "layers.colormap", "s", maps[i]);
+    settle();
+  }
+  g_source_remove(id);
+  g_test_message("150 px paper CNN: longest main-loop stall while switching layers and "
+                 "colormaps %.1f ms", probe.longest / 1000.0);
+  g_assert_cmpint(patina_channel_grid_get_n_tiles(patina_layers_page_get_grid(page_of(f), 0)),
+                  ==, 512);
+}
+
 int main(int argc, char **argv)
 {
   app_test_init(&argc, &argv);
@@ -501,6 +528,8 @@ int main(int argc, char **argv)
              fixture_tear_down);
   g_test_add("/layers/export", Fixture, NULL, fixture_set_up, test_export, fixture_tear_down);
   g_test_add("/layers/bad-input", Fixture, NULL, fixture_set_up, test_bad_input,
+             fixture_tear_down);
+  g_test_add("/layers/stall-probe", Fixture, NULL, fixture_set_up, test_stall_probe,
              fixture_tear_down);
   return app_test_run();
 }
