@@ -4,10 +4,13 @@
  * activations: that ran on the worker (patina-layers-compute.c). The getters tests read what is
  * shown through are here too. */
 #include <glib/gi18n.h>
+#include <math.h>
 
 #include "patina-layers-private.h"
+#include "viz/gradcam-figure.h"
 
-#define CAM_DISPLAY_SIDE 512
+#define CAM_FIGURE_PT 504   /* the export's width, 7 in */
+#define CAM_FIGURE_SCALE 2.0 /* pixels per point: sharp on a wide page */
 #define ENLARGED_PX 200
 
 static const PatinaChannelOrder orders[] = {
@@ -147,12 +150,37 @@ static void show_maps(PatinaLayersPage *self, PatinaLayersImage *im, Planes *p,
                            name, ch, c->mean, c->min, c->max, 100.0 * c->active, lo[ch], hi[ch]);
 }
 
+/* Grad-CAM on screen is the report figure itself (viz/gradcam-figure.h): the micrograph and
+ * the map over it side by side, a colorbar and a caption, as the export writes it. */
 static void show_cam(PatinaLayersPage *self, PatinaLayersImage *im, GtkPicture *picture)
 {
-  double opacity = gtk_range_get_value(GTK_RANGE(self->opacity_scale));
-  cairo_surface_t *s = patina_cam_overlay(im->gray, &im->cam, patina_layers_view_colormap(self),
-                                          opacity, CAM_DISPLAY_SIDE);
-  if (!s) {
+  PatinaCamFigureOptions co;
+  patina_cam_figure_options_init(&co);
+  const PatinaCheckpointMeta *meta = patina_loaded_model_get_meta(self->model);
+  PatinaModel *model = patina_loaded_model_get_model(self->model);
+  g_autofree char *base = g_path_get_basename(im->path);
+  co.model_label = model->name;
+  co.image_label = base;
+  co.class_names = meta->class_names;
+  co.probs = im->acts->probabilities;
+  co.colormap = patina_layers_view_colormap(self);
+  co.opacity = gtk_range_get_value(GTK_RANGE(self->opacity_scale));
+  cairo_surface_t *rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, NULL);
+  cairo_t *cr = cairo_create(rec);
+  double height = patina_cam_figure_draw(cr, model, im->gray, &im->cam, &co);
+  cairo_destroy(cr);
+  int w = (int) (CAM_FIGURE_PT * CAM_FIGURE_SCALE), h = (int) ceil(height * CAM_FIGURE_SCALE);
+  cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, MAX(h, 1));
+  cr = cairo_create(s);
+  cairo_set_source_rgb(cr, 1, 1, 1); /* the figure's paper */
+  cairo_paint(cr);
+  cairo_scale(cr, CAM_FIGURE_SCALE, CAM_FIGURE_SCALE);
+  cairo_set_source_surface(cr, rec, 0, 0);
+  cairo_paint(cr);
+  cairo_destroy(cr);
+  cairo_surface_destroy(rec);
+  if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
+    cairo_surface_destroy(s);
     gtk_picture_set_paintable(picture, NULL);
     return;
   }
