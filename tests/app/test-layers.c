@@ -318,6 +318,13 @@ static gboolean two_shown(gpointer page)
   return page_shows(page) && patina_layers_page_get_result(page)->n_images == 2;
 }
 
+static gboolean result_for(gpointer data)
+{
+  gpointer *w = data;
+  PatinaLayersResult *r = patina_layers_page_get_result(w[0]);
+  return page_shows(w[0]) && g_strcmp0(r->images[0].path, w[1]) == 0;
+}
+
 static void test_compare_and_screenshot(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
@@ -345,6 +352,17 @@ static void test_compare_and_screenshot(Fixture *f, gconstpointer user_data)
   page_action(f, "layers.select-channel", "i", 3);
   settle();
   save_screenshot(f, "layers", "layers.png");
+  /* latest request wins: of images asked for in a burst, the last is shown, from a drop */
+  for (int i = 0; i < 4; i++) {
+    g_autofree char *other = demo_image(f, i % 2 ? "AZ31B" : "316L", i);
+    page_action(f, "layers.open-image-path", "s", other);
+  }
+  g_autofree char *last = demo_image(f, "AZ31B", 5);
+  g_autoptr(GFile) dropped = g_file_new_for_path(last);
+  patina_layers_page_open_file(page, dropped);
+  gpointer w[] = {page, last};
+  wait_for(result_for, w, "the last image asked for");
+  g_assert_false(patina_layers_page_is_busy(page));
   /* back to one image */
   page_action(f, "layers.compare-path", "s", "");
   settle();
@@ -427,13 +445,6 @@ static void test_export(Fixture *f, gconstpointer user_data)
   g_autofree char *bmp = g_build_filename(f->tmp, "fig.bmp", NULL);
   export_and_wait(f, bmp);
   g_assert_nonnull(strstr(patina_window_get_last_toast(f->window), "Cannot save"));
-}
-
-static gboolean result_for(gpointer data)
-{
-  gpointer *w = data;
-  PatinaLayersResult *r = patina_layers_page_get_result(w[0]);
-  return page_shows(w[0]) && g_strcmp0(r->images[0].path, w[1]) == 0;
 }
 
 static void test_bad_input(Fixture *f, gconstpointer user_data)
