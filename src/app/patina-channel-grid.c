@@ -193,8 +193,36 @@ static void on_released(GtkGestureClick *gesture, int n_press, double x, double 
   (void) n_press;
   PatinaChannelGrid *self = user_data;
   int ch = patina_channel_grid_channel_at(self, x, y);
+  gtk_widget_grab_focus(GTK_WIDGET(self)); /* the arrow keys go on from the tile clicked */
   if (ch >= 0)
     g_signal_emit(self, signals[CHANNEL_ACTIVATED], 0, ch);
+}
+
+/* Arrow keys walk the tiles in the order shown (up and down by a row), so a channel can be
+ * enlarged without a pointer. */
+static gboolean on_key(GtkEventControllerKey *controller, guint keyval, guint keycode,
+                       GdkModifierType state, gpointer user_data)
+{
+  (void) controller;
+  (void) keycode;
+  (void) state;
+  PatinaChannelGrid *self = user_data;
+  int n = n_tiles(self);
+  if (n < 2)
+    return FALSE;
+  int at = 0;
+  for (int i = 0; i < n; i++)
+    if (g_array_index(self->order, int, i) == self->selected)
+      at = i;
+  int cols = n, tw, th;
+  if (!is_bars(self))
+    layout(self, gtk_widget_get_width(GTK_WIDGET(self)), &cols, &tw, &th);
+  int step = keyval == GDK_KEY_Left ? -1 : keyval == GDK_KEY_Right ? 1
+           : keyval == GDK_KEY_Up   ? -cols : keyval == GDK_KEY_Down ? cols : 0;
+  if (step == 0 || at + step < 0 || at + step >= n)
+    return FALSE;
+  g_signal_emit(self, signals[CHANNEL_ACTIVATED], 0, g_array_index(self->order, int, at + step));
+  return TRUE;
 }
 
 void patina_channel_grid_set_maps(PatinaChannelGrid *self, const float *planes, int c, int h,
@@ -296,6 +324,10 @@ static void patina_channel_grid_init(PatinaChannelGrid *self)
 {
   self->tile_size = 96;
   self->selected = -1;
+  gtk_widget_set_focusable(GTK_WIDGET(self), TRUE);
+  GtkEventController *keys = gtk_event_controller_key_new();
+  g_signal_connect(keys, "key-pressed", G_CALLBACK(on_key), self);
+  gtk_widget_add_controller(GTK_WIDGET(self), keys);
   GtkGesture *click = gtk_gesture_click_new();
   g_signal_connect(click, "released", G_CALLBACK(on_released), self);
   gtk_widget_add_controller(GTK_WIDGET(self), GTK_EVENT_CONTROLLER(click));

@@ -1,7 +1,7 @@
 /* A layer's channel maps as a grid of tiles, each through a colormap with its channel index
  * under it; a flat layer (1×1 maps, e.g. a dense layer) as a strip of bars. A click on a tile
- * or bar emits "channel-activated" with its channel. With tile-size large and one channel it
- * is the enlarged view of that channel. */
+ * or bar, or an arrow key from the highlighted one, emits "channel-activated" with its
+ * channel. With tile-size large and one channel it is the enlarged view of that channel. */
 #pragma once
 #include <gtk/gtk.h>
 

@@ -162,6 +162,22 @@ static guint32 assert_enlarged_matches(Fixture *f, Core *c, int layer, int ch,
   return want;
 }
 
+/* What a key press reaches: the widget's key controller. */
+static void press_key(GtkWidget *widget, guint keyval)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers(widget);
+  for (guint i = 0; i < g_list_model_get_n_items(controllers); i++) {
+    g_autoptr(GObject) c = g_list_model_get_item(controllers, i);
+    if (GTK_IS_EVENT_CONTROLLER_KEY(c)) {
+      gboolean handled = FALSE;
+      g_signal_emit_by_name(c, "key-pressed", keyval, 0, 0, &handled);
+      g_assert_true(handled);
+      return;
+    }
+  }
+  g_assert_not_reached();
+}
+
 static void test_maps(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
@@ -229,6 +245,11 @@ static void test_maps(Fixture *f, gconstpointer user_data)
   settle();
   g_assert_cmpint(patina_channel_grid_channel_at(patina_layers_page_get_grid(page, 0), 2, 2), ==,
                   order[0]);
+  /* the Right arrow enlarges the next tile in that order */
+  press_key(GTK_WIDGET(patina_layers_page_get_grid(page, 0)), GDK_KEY_Right);
+  settle();
+  g_autofree char *next = g_strdup_printf("channel %d\n", order[1]);
+  g_assert_nonnull(strstr(patina_layers_page_get_stats_text(page), next));
 
   /* a dense layer as bars, one per feature; the first conv's filters as tiles */
   int dense1 = layer_index(&c, "dense1");
