@@ -370,7 +370,10 @@ static void test_compare_and_screenshot(Fixture *f, gconstpointer user_data)
   int c = r->images[0].acts->layers[patina_layers_page_get_layer(page)].c;
   g_assert_cmpint(patina_channel_grid_get_n_tiles(patina_layers_page_get_grid(page, 0)), ==, c);
   g_assert_cmpint(patina_channel_grid_get_n_tiles(patina_layers_page_get_grid(page, 1)), ==, c);
-  page_action(f, "layers.select-channel", "i", 3);
+  /* the most active map (first by mean) enlarged, as an analyst would pick it */
+  int top = patina_channel_grid_channel_at(patina_layers_page_get_grid(page, 0), 2, 2);
+  g_assert_cmpint(top, >=, 0);
+  page_action(f, "layers.select-channel", "i", top);
   settle();
   save_screenshot(f, "layers", "layers.png");
   /* latest request wins: of images asked for in a burst, the last is shown, from a drop */
