@@ -94,6 +94,12 @@ static void draw_bars(PatinaChannelGrid *self, cairo_t *cr, int width)
   int n = n_tiles(self);
   double bw = (double) width / n, base = BAR_STRIP_H - LABEL_H;
   float lo = self->lo[0], hi = self->hi[0];
+  /* a faint plate behind the bars: the light end of most maps is near the page's white */
+  cairo_save(cr);
+  cairo_set_source_rgba(cr, 0.5, 0.5, 0.5, 0.15);
+  cairo_rectangle(cr, 0, 0, width, base);
+  cairo_fill(cr);
+  cairo_restore(cr);
   for (int i = 0; i < n; i++) {
     int ch = g_array_index(self->order, int, i);
     float t = hi > lo ? (self->planes[ch] - lo) / (hi - lo) : 0;
