@@ -17,22 +17,8 @@ static void print_progress(int done, int total, gpointer user_data)
 
 static gboolean write_csv(const char *path, const PatinaScan *s, char **names, GError **error)
 {
-  GString *csv = g_string_new("x,y,size");
-  for (int k = 0; k < s->classes; k++)
-    g_string_append_printf(csv, ",p_%s", names[k]);
-  g_string_append_c(csv, '\n');
-  for (int t = 0; t < s->n_tiles; t++) {
-    g_string_append_printf(csv, "%d,%d,%d", s->tile_x[t], s->tile_y[t], s->tile);
-    for (int k = 0; k < s->classes; k++) {
-      char num[G_ASCII_DTOSTR_BUF_SIZE];
-      g_ascii_formatd(num, sizeof num, "%.6f", s->tile_probs[(gsize) t * s->classes + k]);
-      g_string_append_printf(csv, ",%s", num);
-    }
-    g_string_append_c(csv, '\n');
-  }
-  gboolean ok = g_file_set_contents(path, csv->str, (gssize) csv->len, error);
-  g_string_free(csv, TRUE);
-  return ok;
+  g_autofree char *csv = patina_scan_to_csv(s, names);
+  return g_file_set_contents(path, csv, -1, error);
 }
 
 int cli_scan(int argc, char **argv)

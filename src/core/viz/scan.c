@@ -244,3 +244,21 @@ float *patina_scan_class_map(const PatinaScan *s, int klass, int out_w, int out_
         s->cell_probs[((gsize) cy[y] * s->n_cols + cx[x]) * s->classes + klass];
   return map;
 }
+
+char *patina_scan_to_csv(const PatinaScan *s, char *const *names)
+{
+  GString *csv = g_string_new("x,y,size");
+  for (int k = 0; k < s->classes; k++)
+    g_string_append_printf(csv, ",p_%s", names[k]);
+  g_string_append_c(csv, '\n');
+  for (int t = 0; t < s->n_tiles; t++) {
+    g_string_append_printf(csv, "%d,%d,%d", s->tile_x[t], s->tile_y[t], s->tile);
+    for (int k = 0; k < s->classes; k++) {
+      char num[G_ASCII_DTOSTR_BUF_SIZE];
+      g_ascii_formatd(num, sizeof num, "%.6f", s->tile_probs[(gsize) t * s->classes + k]);
+      g_string_append_printf(csv, ",%s", num);
+    }
+    g_string_append_c(csv, '\n');
+  }
+  return g_string_free(csv, FALSE);
+}

@@ -55,4 +55,8 @@ void patina_scan_clear(PatinaScan *scan);
  * preview: each output pixel takes the cell under its centre). */
 float *patina_scan_class_map(const PatinaScan *scan, int klass, int out_w, int out_h);
 
+/* Each tile's position, size and class probabilities as CSV (header x,y,size,p_NAME...; one
+ * row per tile, numbers in the C locale). class_names: one per class. */
+char *patina_scan_to_csv(const PatinaScan *scan, char *const *class_names);
+
 G_END_DECLS
