@@ -609,6 +609,22 @@ static void test_preset_mild(void)
   g_assert_cmpfloat(a.height_shift_range, ==, 0.1);
 }
 
+/* Each preset is recognised by its parameters; one changed field makes them no preset. */
+static void test_preset_matching(void)
+{
+  static const char *const names[] = {"none", "paper", "mild"};
+  PatinaAugment a;
+  for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+    g_assert_true(patina_augment_preset(&a, names[i], NULL));
+    g_assert_cmpstr(patina_augment_preset_matching(&a), ==, names[i]);
+    a.rotation_range += 1;
+    g_assert_null(patina_augment_preset_matching(&a));
+  }
+  patina_augment_init(&a);
+  a.noise_sigma[0] = a.noise_sigma[1] = 0.01;
+  g_assert_null(patina_augment_preset_matching(&a));
+}
+
 /* Tile k is training's image 0 in epoch k; a cancelled preview stops with an error. */
 static void test_grid_tiles(void)
 {
@@ -993,6 +1009,7 @@ int main(int argc, char **argv)
   g_test_add_func("/augment/train-deterministic", test_train_deterministic);
   g_test_add_func("/augment/train-changes-batches", test_train_changes_batches);
   g_test_add_func("/augment/train-refuses-bad", test_train_refuses_bad);
+  g_test_add_func("/augment/preset-matching", test_preset_matching);
   g_test_add_func("/augment/cli-grid", test_cli_grid);
   g_test_add_func("/augment/cli-errors", test_cli_errors);
   g_test_add_func("/augment/cli-train", test_cli_train);

@@ -51,6 +51,21 @@ gboolean patina_augment_preset(PatinaAugment *a, const char *name, GError **erro
   return FALSE;
 }
 
+const char *patina_augment_preset_matching(const PatinaAugment *a)
+{
+  static const char *const names[] = {"none", "paper", "mild"};
+  /* through JSON, the form every field is saved in: a struct compare would see padding */
+  g_autofree char *mine = patina_augment_to_json(a);
+  for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+    PatinaAugment preset;
+    patina_augment_preset(&preset, names[i], NULL);
+    g_autofree char *json = patina_augment_to_json(&preset);
+    if (g_str_equal(json, mine))
+      return names[i];
+  }
+  return NULL;
+}
+
 static gboolean is_pair(const double *r, double v)
 {
   return r[0] == v && r[1] == v;

@@ -101,6 +101,9 @@ void patina_augment_init(PatinaAugment *a);
  * rotation, fill reflect (the run that was best of the three on X-SDD's test split, see
  * README). Known names: "paper", "mild", "none". */
 gboolean patina_augment_preset(PatinaAugment *a, const char *name, GError **error);
+/* The name of the preset whose parameters a holds exactly ("none", "paper", "mild"), or NULL
+ * when it matches none of them (hand-edited parameters). */
+const char *patina_augment_preset_matching(const PatinaAugment *a);
 /* TRUE when every op is off: patina_augment_plane is then a plain resize. */
 gboolean patina_augment_is_identity(const PatinaAugment *a);
 /* Ranges, probabilities and sigmas must make sense; the message names the Keras field. */
