@@ -865,6 +865,62 @@ static void test_folds_and_predictions(void)
   patina_folds_result_clear(&r);
 }
 
+typedef struct {
+  GCancellable *cancellable;
+  int fold; /* the one training */
+  int ended;
+  gboolean last_cancelled;
+  guint last_epochs;
+} StopInFold;
+
+static void stop_in_fold_event(const PatinaFoldEvent *ev, gpointer user_data)
+{
+  StopInFold *s = user_data;
+  if (!ev->done) {
+    s->fold = ev->fold;
+    return;
+  }
+  s->ended++;
+  g_assert_nonnull(ev->result);
+  if (ev->fold == 1)
+    g_assert_no_error((GError *) ev->error);
+  s->last_cancelled = g_error_matches(ev->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  s->last_epochs = ev->result->history ? ev->result->history->len : 0;
+}
+
+static void stop_in_fold_progress(const PatinaProgress *p, gpointer user_data)
+{
+  StopInFold *s = user_data;
+  if (s->fold == 2 && p->epoch_done && p->epoch == 1)
+    g_cancellable_cancel(s->cancellable);
+}
+
+/* A fold cut short is told as ended with its error and the epochs it finished, so a record of
+ * it can say it stopped; no fold follows. */
+static void test_folds_stopped(void)
+{
+  g_autoptr(PatinaDataset) ds = open_data(demo_dir);
+  g_autofree char *out = g_build_filename(tmp_root, "folds-stopped", "cv.safetensors", NULL);
+  g_autofree char *dir = g_path_get_dirname(out);
+  g_mkdir_with_parents(dir, 0755);
+  PatinaTrainConfig cfg;
+  base_config(&cfg, out);
+  cfg.epochs = 3;
+  cfg.folds = 3;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new();
+  StopInFold s = {.cancellable = cancellable};
+  PatinaFoldsResult r;
+  g_autoptr(GError) error = NULL;
+  g_assert_false(patina_train_folds(&cfg, ds, NULL, 0, stop_in_fold_event,
+                                    stop_in_fold_progress, &s, cancellable, &r, &error));
+  g_assert_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint(s.ended, ==, 2);
+  g_assert_true(s.last_cancelled);
+  g_assert_cmpuint(s.last_epochs, ==, 1);
+  g_assert_cmpint(r.failed_fold, ==, 2);
+  patina_folds_result_clear(&r);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -892,6 +948,7 @@ int main(int argc, char **argv)
   g_test_add_func("/train/crop-choice", test_crop_choice);
   g_test_add_func("/train/dropout-in-spec", test_dropout_in_spec);
   g_test_add_func("/train/folds-and-predictions", test_folds_and_predictions);
+  g_test_add_func("/train/folds-stopped", test_folds_stopped);
   int rc = g_test_run();
   test_remove_tree(tmp_root);
   g_free(tmp_root);

@@ -92,7 +92,7 @@ static void on_fold(const PatinaFoldEvent *ev, gpointer user_data)
   if (!ev->done)
     printf("fold %d/%d: train %d, val %d -> %s\n", ev->fold, ev->folds, ev->n_train, ev->n_val,
            ev->output);
-  else
+  else if (!ev->error) /* a fold cut short is reported by the caller's error */
     printf("fold %d/%d: best val_acc %.4f (epoch %d)\n", ev->fold, ev->folds,
            ev->result->best_val_acc, ev->result->best_epoch);
   fflush(stdout);

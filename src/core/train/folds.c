@@ -71,7 +71,15 @@ gboolean patina_train_folds(const PatinaTrainConfig *cfg, PatinaDataset *ds, con
     if (fold_func)
       fold_func(&ev, user_data);
     PatinaTrainResult r;
-    if (!patina_train(&c, ds, progress, user_data, cancellable, &r, error)) {
+    GError *fold_error = NULL;
+    if (!patina_train(&c, ds, progress, user_data, cancellable, &r, &fold_error)) {
+      /* told, so a record of the fold can say it stopped and keep the epochs it did */
+      ev.done = TRUE;
+      ev.result = &r;
+      ev.error = fold_error;
+      if (fold_func)
+        fold_func(&ev, user_data);
+      g_propagate_error(error, fold_error);
       result->failed_fold = f + 1;
       result->failed_last_path = g_steal_pointer(&r.last_path);
       patina_train_result_clear(&r);

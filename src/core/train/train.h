@@ -116,7 +116,8 @@ void patina_planes_to_input(const float *planes, int n, int size, int channels, 
 char *patina_fold_path(const char *output, int fold);
 
 /* What a fold callback is told: before a fold trains (done FALSE), and after (done TRUE, with
- * its result). */
+ * its result). A fold cut short (cancelled or failed) is told too, done TRUE with error set and
+ * result holding the epochs it finished; no fold follows it. */
 typedef struct {
   int fold, folds;        /* 1-based */
   int n_train, n_val;
@@ -124,6 +125,7 @@ typedef struct {
   gboolean done;
   const PatinaTrainResult *result; /* when done */
   const int *val_indices; /* this fold's validation samples (indices into the data set) */
+  const GError *error;    /* when done: NULL, or why the fold ended early */
 } PatinaFoldEvent;
 
 typedef void (*PatinaFoldFunc)(const PatinaFoldEvent *event, gpointer user_data);
