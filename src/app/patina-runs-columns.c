@@ -10,6 +10,8 @@ typedef char *(*CellText)(PatinaRun *run);
 typedef struct {
   const char *key;   /* the PatinaRun property shown and sorted by */
   const char *title; /* translatable, marked with N_() */
+  const char *header_tooltip; /* translatable: what the short title stands for */
+  gboolean sortable; /* by the PatinaRun property key */
   gboolean numeric;  /* right-aligned, tabular figures, numeric sorter */
   CellText text;
   CellText tooltip;  /* NULL: none */
@@ -66,34 +68,10 @@ static char *epochs_text(PatinaRun *run)
   return done == (guint) planned ? g_strdup_printf("%d", planned)
                                  : g_strdup_printf(_("%u of %d"), done, planned);
 }
-static char *batch_text(PatinaRun *run)
-{
-  return patina_run_get_damage(run) ? g_strdup("—")
-                                     : g_strdup_printf("%d", patina_run_get_batch(run));
-}
 static char *lr_text(PatinaRun *run)
 {
   return patina_run_get_damage(run) ? g_strdup("—")
                                      : g_strdup_printf("%g", patina_run_get_lr(run));
-}
-static char *optimizer_text(PatinaRun *run)
-{
-  const char *o = patina_run_get_optimizer(run);
-  if (patina_run_get_damage(run) || !o)
-    return g_strdup("—");
-  return g_str_equal(o, "sgd") ? g_strdup_printf(_("SGD, momentum %g"),
-                                                 patina_run_get_momentum(run))
-                               : g_strdup("Adam");
-}
-static char *augmentation_text(PatinaRun *run)
-{
-  return g_strdup(patina_run_get_damage(run) ? "—" : patina_run_get_augmentation(run));
-}
-static char *seed_text(PatinaRun *run)
-{
-  return patina_run_get_damage(run)
-           ? g_strdup("—")
-           : g_strdup_printf("%" G_GINT64_FORMAT, patina_run_get_seed(run));
 }
 static char *percent(double v) { return v < 0 ? g_strdup("—") : g_strdup_printf("%.1f %%", 100 * v); }
 /* A damaged run's figures cannot be trusted, whatever part of its record did parse. */
@@ -106,20 +84,80 @@ static char *final_text(PatinaRun *run)
   return percent(patina_run_get_damage(run) ? -1 : patina_run_get_final_val_acc(run));
 }
 
-/* The accuracies come first after the time: they are what runs are compared by, and they
- * stay in view when the settings scroll off to the right. */
+static char *optimizer_text(PatinaRun *run)
+{
+  const char *o = patina_run_get_optimizer(run);
+  if (!o)
+    return g_strdup("—");
+  return g_str_equal(o, "sgd") ? g_strdup_printf(_("SGD, momentum %g"),
+                                                 patina_run_get_momentum(run))
+                               : g_strdup("Adam");
+}
+
+/* The settings one seldom sorts by share a column, so the table fits a window of the default
+ * width; the augmentation goes last, being the part that may be cut (the seed, which only
+ * tells repeats apart, is in the tooltip and the filter). */
+static char *settings_text(PatinaRun *run)
+{
+  if (patina_run_get_damage(run))
+    return g_strdup("—");
+  g_autofree char *optimizer = optimizer_text(run);
+  GString *s = g_string_new(optimizer);
+  g_string_append(s, " · ");
+  g_string_append_printf(s, _("batch %d"), patina_run_get_batch(run));
+  if (isfinite(patina_run_get_dropout(run))) {
+    g_string_append(s, " · ");
+    g_string_append_printf(s, _("dropout %g"), patina_run_get_dropout(run));
+  }
+  g_string_append(s, " · ");
+  if (patina_run_get_augmentation_json(run))
+    g_string_append_printf(s, _("augmentation: %s"), patina_run_get_augmentation(run));
+  else
+    g_string_append(s, _("no augmentation"));
+  return g_string_free(s, FALSE);
+}
+
+/* The whole of it, a setting a line, as the cell may be cut. */
+static char *settings_tooltip(PatinaRun *run)
+{
+  if (patina_run_get_damage(run))
+    return NULL;
+  g_autofree char *optimizer = optimizer_text(run);
+  GString *s = g_string_new(NULL);
+  g_string_append_printf(s, _("Optimizer: %s"), optimizer);
+  g_string_append_c(s, '\n');
+  g_string_append_printf(s, _("Learning rate: %g"), patina_run_get_lr(run));
+  g_string_append_c(s, '\n');
+  g_string_append_printf(s, _("Batch size: %d"), patina_run_get_batch(run));
+  if (isfinite(patina_run_get_dropout(run))) {
+    g_string_append_c(s, '\n');
+    g_string_append_printf(s, _("Dropout: %g"), patina_run_get_dropout(run));
+  }
+  g_string_append_c(s, '\n');
+  g_autofree char *seed = g_strdup_printf("%" G_GINT64_FORMAT, patina_run_get_seed(run));
+  g_string_append_printf(s, _("Seed: %s"), seed);
+  g_string_append_c(s, '\n');
+  g_string_append_printf(s, _("Augmentation: %s"), patina_run_get_augmentation(run));
+  return g_string_free(s, FALSE);
+}
+
+/* The accuracies come first after the time: they are what runs are compared by. Headers are
+ * short so the table fits the default window; their tooltips say what they mean. */
 static const ColumnSpec specs[] = {
-  {"id", N_("Started"), FALSE, started_text, started_tooltip},
-  {"best-val-acc", N_("Best Val. Acc."), TRUE, best_text, NULL},
-  {"final-val-acc", N_("Final Val. Acc."), TRUE, final_text, NULL},
-  {"model", N_("Model"), FALSE, model_text, NULL},
-  {"size", N_("Size"), TRUE, size_text, NULL},
-  {"epochs", N_("Epochs"), TRUE, epochs_text, NULL},
-  {"batch", N_("Batch"), TRUE, batch_text, NULL},
-  {"lr", N_("Learning Rate"), TRUE, lr_text, NULL},
-  {"optimizer", N_("Optimizer"), FALSE, optimizer_text, NULL},
-  {"augmentation", N_("Augmentation"), FALSE, augmentation_text, augmentation_text},
-  {"seed", N_("Seed"), TRUE, seed_text, NULL},
+  {"id", N_("Started"), N_("When the run started; its folder and data set in the tooltip"), TRUE,
+   FALSE, started_text, started_tooltip},
+  {"best-val-acc", N_("Best Acc."), N_("Best validation accuracy of any epoch"), TRUE, TRUE,
+   best_text, NULL},
+  {"final-val-acc", N_("Final Acc."), N_("Validation accuracy after the last epoch"), TRUE, TRUE,
+   final_text, NULL},
+  {"model", N_("Model"), N_("Network architecture"), TRUE, FALSE, model_text, NULL},
+  {"size", N_("Size"), N_("Input size in pixels"), TRUE, TRUE, size_text, NULL},
+  {"epochs", N_("Epochs"), N_("Epochs trained (of those planned when stopped early)"), TRUE, TRUE,
+   epochs_text, NULL},
+  {"lr", N_("LR"), N_("Learning rate"), TRUE, TRUE, lr_text, NULL},
+  {"settings", N_("Settings"),
+   N_("Optimizer, batch size, dropout and augmentation; the seed in the tooltip"), FALSE, FALSE,
+   settings_text, settings_tooltip},
 };
 
 /* ---- text cells ---- */
@@ -131,7 +169,7 @@ static void text_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer 
   GtkWidget *label = gtk_label_new(NULL);
   gtk_label_set_xalign(GTK_LABEL(label), spec->numeric ? 1 : 0);
   /* only free text is cut (its tooltip has all of it); figures are never cut */
-  if (g_str_equal(spec->key, "augmentation"))
+  if (g_str_equal(spec->key, "settings"))
     gtk_label_set_ellipsize(GTK_LABEL(label), PANGO_ELLIPSIZE_END);
   if (spec->numeric)
     gtk_widget_add_css_class(label, "numeric");
@@ -248,6 +286,50 @@ static GtkColumnViewColumn *add_column(GtkColumnView *view, const char *key, con
   return c;
 }
 
+/* GTK 4.8 has no API for a column header's tooltip. The header row is the view's first
+ * child and holds one title widget per visible column, in the columns' order; when that
+ * does not hold (another GTK), the headers simply go without tooltips. */
+static void set_header_tooltips(GtkColumnView *view)
+{
+  GListModel *columns = gtk_column_view_get_columns(view);
+  GtkWidget *header = gtk_widget_get_first_child(GTK_WIDGET(view));
+  guint n_titles = 0;
+  for (GtkWidget *t = header ? gtk_widget_get_first_child(header) : NULL; t;
+       t = gtk_widget_get_next_sibling(t))
+    n_titles++;
+  if (n_titles != g_list_model_get_n_items(columns))
+    return;
+  GtkWidget *title = gtk_widget_get_first_child(header);
+  for (guint i = 0; title; i++, title = gtk_widget_get_next_sibling(title)) {
+    g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item(columns, i);
+    const char *tip = g_object_get_data(G_OBJECT(c), "patina-header-tooltip");
+    if (tip)
+      gtk_widget_set_tooltip_text(title, _(tip));
+  }
+}
+
+const char *patina_runs_columns_get_header_tooltip(GtkColumnView *view, const char *key)
+{
+  GListModel *columns = gtk_column_view_get_columns(view);
+  GtkWidget *header = gtk_widget_get_first_child(GTK_WIDGET(view));
+  GtkWidget *title = header ? gtk_widget_get_first_child(header) : NULL;
+  for (guint i = 0; title && i < g_list_model_get_n_items(columns);
+       i++, title = gtk_widget_get_next_sibling(title)) {
+    g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item(columns, i);
+    if (g_strcmp0(g_object_get_data(G_OBJECT(c), "patina-key"), key) == 0)
+      return gtk_widget_get_tooltip_text(title);
+  }
+  return NULL;
+}
+
+char *patina_runs_columns_cell_text(const char *key, PatinaRun *run)
+{
+  for (guint i = 0; i < G_N_ELEMENTS(specs); i++)
+    if (g_str_equal(specs[i].key, key))
+      return specs[i].text(run);
+  g_return_val_if_reached(NULL);
+}
+
 static GtkSorter *sorter_for(const char *key, gboolean numeric)
 {
   GtkExpression *e = gtk_property_expression_new(PATINA_TYPE_RUN, NULL, key);
@@ -260,7 +342,10 @@ void patina_runs_columns_add(GtkColumnView *view)
   g_signal_connect(f, "setup", G_CALLBACK(tick_setup), NULL);
   g_signal_connect(f, "bind", G_CALLBACK(tick_bind), NULL);
   g_signal_connect(f, "unbind", G_CALLBACK(tick_unbind), NULL);
-  add_column(view, "ticked", _("Plot"), f, sorter_for("ticked", TRUE));
+  GtkColumnViewColumn *tick =
+    add_column(view, "ticked", _("Plot"), f, sorter_for("ticked", TRUE));
+  g_object_set_data(G_OBJECT(tick), "patina-header-tooltip",
+                    (gpointer) N_("Ticked runs have their curves in the chart below"));
 
   f = gtk_signal_list_item_factory_new();
   g_signal_connect(f, "setup", G_CALLBACK(actions_setup), NULL);
@@ -272,14 +357,18 @@ void patina_runs_columns_add(GtkColumnView *view)
     g_signal_connect(f, "setup", G_CALLBACK(text_setup), (gpointer) &specs[i]);
     g_signal_connect(f, "bind", G_CALLBACK(text_bind), (gpointer) &specs[i]);
     gboolean numeric = specs[i].numeric && !g_str_equal(specs[i].key, "id");
-    GtkColumnViewColumn *c = add_column(view, specs[i].key, _(specs[i].title), f,
-                                        sorter_for(specs[i].key, numeric));
-    if (g_str_equal(specs[i].key, "augmentation")) {
+    GtkColumnViewColumn *c =
+      add_column(view, specs[i].key, _(specs[i].title), f,
+                 specs[i].sortable ? sorter_for(specs[i].key, numeric) : NULL);
+    g_object_set_data(G_OBJECT(c), "patina-header-tooltip", (gpointer) specs[i].header_tooltip);
+    /* the one column that takes what is left and gives way first */
+    if (g_str_equal(specs[i].key, "settings")) {
       gtk_column_view_column_set_expand(c, TRUE);
-      gtk_column_view_column_set_fixed_width(c, 120);
+      gtk_column_view_column_set_fixed_width(c, 200);
     }
     gtk_column_view_column_set_resizable(c, TRUE);
   }
+  set_header_tooltips(view);
 }
 
 GtkColumnViewColumn *patina_runs_columns_find(GtkColumnView *view, const char *key)

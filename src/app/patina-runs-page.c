@@ -270,8 +270,10 @@ static void restore_action(GtkWidget *widget, const char *name, GVariant *param)
 }
 
 typedef struct {
-  PatinaRunsPage *self; /* ref */
-  PatinaRun *run;       /* ref */
+  PatinaRunsPage *self;         /* ref */
+  PatinaRun *run;               /* ref */
+  GApplication *application;    /* ref, held: the process outlives its last window until the
+                                 * folder is gone, so a run is never left half-deleted */
 } DeleteData;
 
 static void deleted(GObject *source, GAsyncResult *res, gpointer user_data)
@@ -288,6 +290,9 @@ static void deleted(GObject *source, GAsyncResult *res, gpointer user_data)
   d->self->n_deleting--;
   if (!d->self->disposed)
     refresh(d->self); /* a failed deletion shows what is left */
+  if (d->application)
+    g_application_release(d->application);
+  g_clear_object(&d->application);
   g_object_unref(d->self);
   g_object_unref(d->run);
   g_free(d);
@@ -309,10 +314,23 @@ static void delete_for_real(PatinaRunsPage *self, PatinaRun *run)
   DeleteData *d = g_new0(DeleteData, 1);
   d->self = g_object_ref(self);
   d->run = g_object_ref(run);
+  GApplication *application = g_application_get_default();
+  if (application) {
+    d->application = g_object_ref(application);
+    g_application_hold(application);
+  }
   self->n_deleting++;
   g_autoptr(GTask) task = g_task_new(NULL, NULL, deleted, d);
   g_task_set_task_data(task, g_object_ref(run), g_object_unref);
   g_task_run_in_thread(task, delete_worker);
+}
+
+static void commit_delete(PatinaRunsPage *self, PatinaRun *run)
+{
+  if (g_object_get_data(G_OBJECT(run), "patina-deleting"))
+    return;
+  g_object_set_data(G_OBJECT(run), "patina-deleting", GINT_TO_POINTER(1));
+  delete_for_real(self, run);
 }
 
 /* The toast went (timeout, close button or a newer toast) without Undo: delete. */
@@ -321,10 +339,8 @@ static void on_undo_toast_dismissed(AdwToast *t, gpointer user_data)
   PatinaRunsPage *self = user_data;
   const char *id = g_object_get_data(G_OBJECT(t), "patina-run-id");
   PatinaRun *run = g_hash_table_lookup(self->pending_deletes, id);
-  if (run && !g_object_get_data(G_OBJECT(run), "patina-deleting")) {
-    g_object_set_data(G_OBJECT(run), "patina-deleting", GINT_TO_POINTER(1));
-    delete_for_real(self, run);
-  }
+  if (run)
+    commit_delete(self, run);
 }
 
 static void delete_action(GtkWidget *widget, const char *name, GVariant *param)
@@ -344,8 +360,7 @@ static void delete_action(GtkWidget *widget, const char *name, GVariant *param)
   AdwToastOverlay *overlay =
     ADW_TOAST_OVERLAY(gtk_widget_get_ancestor(widget, ADW_TYPE_TOAST_OVERLAY));
   if (!overlay) { /* nowhere to offer Undo */
-    g_object_set_data(G_OBJECT(run), "patina-deleting", GINT_TO_POINTER(1));
-    delete_for_real(self, run);
+    commit_delete(self, run);
     return;
   }
   g_autofree char *title = g_strdup_printf(_("Run %s deleted"), id);
@@ -399,6 +414,10 @@ gboolean patina_runs_page_is_busy(PatinaRunsPage *self)
   return self->scan_cancellable != NULL || self->n_deleting > 0;
 }
 PatinaChart *patina_runs_page_get_chart(PatinaRunsPage *self) { return self->chart; }
+GtkColumnView *patina_runs_page_get_column_view(PatinaRunsPage *self)
+{
+  return self->column_view;
+}
 AdwToast *patina_runs_page_get_undo_toast(PatinaRunsPage *self) { return self->undo_toast; }
 
 void patina_runs_page_sort_by(PatinaRunsPage *self, const char *key, GtkSortType order)
@@ -414,6 +433,13 @@ void patina_runs_page_sort_by(PatinaRunsPage *self, const char *key, GtkSortType
 static void patina_runs_page_dispose(GObject *object)
 {
   PatinaRunsPage *self = PATINA_RUNS_PAGE(object);
+  /* Closing the window while an Undo toast shows is not Undo: the user asked for the
+   * deletion and let it stand, so it goes ahead (the application is held until it is done). */
+  if (!self->disposed) {
+    g_autoptr(GList) pending = g_hash_table_get_values(self->pending_deletes);
+    for (GList *l = pending; l; l = l->next)
+      commit_delete(self, l->data);
+  }
   self->disposed = TRUE;
   if (self->scan_cancellable)
     g_cancellable_cancel(self->scan_cancellable);
@@ -437,7 +463,6 @@ static void patina_runs_page_dispose(GObject *object)
 static void patina_runs_page_finalize(GObject *object)
 {
   PatinaRunsPage *self = PATINA_RUNS_PAGE(object);
-  /* Runs still behind an Undo toast are kept: deleting needs the user's last word. */
   g_hash_table_unref(self->pending_deletes);
   g_strfreev(self->filter_words);
   G_OBJECT_CLASS(patina_runs_page_parent_class)->finalize(object);

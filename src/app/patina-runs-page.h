@@ -7,6 +7,7 @@
  *   runs.toggle (s)          tick or untick run s (plot its curves)
  *   runs.restore (s)         write run s's settings into the Train page's keys and show it
  *   runs.delete (s)          hide run s with an Undo toast; its folder goes when the toast does
+ *                            (or the window closes: the application waits for it)
  *   runs.undo-delete (s)     bring run s back while its toast shows */
 #pragma once
 #include <adwaita.h>
@@ -32,6 +33,8 @@ gboolean patina_runs_page_is_busy(PatinaRunsPage *self);
 /* Sorts the table by the column of PatinaRun property key, as a click on its header does. */
 void patina_runs_page_sort_by(PatinaRunsPage *self, const char *key, GtkSortType order);
 PatinaChart *patina_runs_page_get_chart(PatinaRunsPage *self);
+/* The table (its columns are in patina-runs-columns.h). */
+GtkColumnView *patina_runs_page_get_column_view(PatinaRunsPage *self);
 /* The Undo toast of the last deletion while it shows, else NULL. */
 AdwToast *patina_runs_page_get_undo_toast(PatinaRunsPage *self);
 

@@ -12,6 +12,7 @@
 #include "patina-chart-view.h"
 #include "patina-chart.h"
 #include "patina-run.h"
+#include "patina-runs-columns.h"
 #include "patina-runs-page.h"
 #include "patina-settings.h"
 #include "patina-train-page.h"
@@ -109,6 +110,57 @@ static gboolean folder_gone(gpointer path) { return !g_file_test(path, G_FILE_TE
 
 static gboolean page_idle(gpointer page) { return !patina_runs_page_is_busy(page); }
 
+/* The table fits the default window: short headers (their tooltips say what they mean) and
+ * the settings one seldom sorts by in one column that gives way first. */
+static void check_table_columns(Fixture *f, PatinaRun *adam, PatinaRun *sgd)
+{
+  PatinaRunsPage *page = runs_page(f);
+  GtkColumnView *view = patina_runs_page_get_column_view(page);
+  g_autofree char *adam_settings = patina_runs_columns_cell_text("settings", adam);
+  g_autofree char *sgd_settings = patina_runs_columns_cell_text("settings", sgd);
+  g_test_message("settings: %s | %s", adam_settings, sgd_settings);
+  g_assert_true(g_str_has_prefix(adam_settings, "Adam · batch 4 · "));
+  g_assert_true(g_str_has_prefix(sgd_settings, "SGD, momentum 0.8 · batch 6 · "));
+  g_assert_null(patina_run_get_augmentation_json(sgd));
+  g_assert_true(g_str_has_suffix(sgd_settings, " · no augmentation"));
+  g_autofree char *lr = patina_runs_columns_cell_text("lr", sgd);
+  g_assert_cmpstr(lr, ==, "0.002");
+  g_assert_cmpstr(patina_runs_columns_get_header_tooltip(view, "lr"), ==, "Learning rate");
+  g_assert_nonnull(patina_runs_columns_get_header_tooltip(view, "best-val-acc"));
+  g_assert_nonnull(patina_runs_columns_get_header_tooltip(view, "ticked"));
+  /* what used to be columns of their own are not any more; the tuning figures still are */
+  g_assert_null(patina_runs_columns_find(view, "optimizer"));
+  g_assert_null(patina_runs_columns_find(view, "batch"));
+  g_assert_null(gtk_column_view_column_get_sorter(patina_runs_columns_find(view, "settings")));
+  const char *sortable[] = {"best-val-acc", "final-val-acc", "size", "epochs", "lr"};
+  for (guint i = 0; i < G_N_ELEMENTS(sortable); i++) {
+    GtkColumnViewColumn *c = patina_runs_columns_find(view, sortable[i]);
+    g_assert_nonnull(gtk_column_view_column_get_sorter(c));
+  }
+
+  /* at the window's default width nothing runs past the edge... */
+  g_autoptr(GSettings) s = patina_settings_new();
+  int width, height;
+  gtk_window_get_default_size(GTK_WINDOW(f->window), &width, &height);
+  g_assert_cmpint(width, ==, g_settings_get_int(s, "window-width"));
+  activate(f, "win.show-page", g_variant_new_string("runs"));
+  settle();
+  GtkWidget *scroller = gtk_widget_get_ancestor(GTK_WIDGET(view), GTK_TYPE_SCROLLED_WINDOW);
+  GtkAdjustment *h = gtk_scrolled_window_get_hadjustment(GTK_SCROLLED_WINDOW(scroller));
+  g_test_message("table %.0f px in %.0f px", gtk_adjustment_get_upper(h),
+                 gtk_adjustment_get_page_size(h));
+  g_assert_cmpfloat(gtk_adjustment_get_upper(h), <=, gtk_adjustment_get_page_size(h) + 0.5);
+  /* ...and a narrow one scrolls the table sideways, with a scrollbar that stays in view */
+  g_assert_false(gtk_scrolled_window_get_overlay_scrolling(GTK_SCROLLED_WINDOW(scroller)));
+  GtkColumnViewColumn *settings = patina_runs_columns_find(view, "settings");
+  int settings_width = gtk_column_view_column_get_fixed_width(settings);
+  gtk_column_view_column_set_fixed_width(settings, 2000);
+  settle();
+  g_assert_cmpfloat(gtk_adjustment_get_upper(h), >, gtk_adjustment_get_page_size(h));
+  gtk_column_view_column_set_fixed_width(settings, settings_width);
+  settle();
+}
+
 static void test_compare_runs(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
@@ -150,8 +202,14 @@ static void test_compare_runs(Fixture *f, gconstpointer user_data)
   patina_runs_page_sort_by(page, "best-val-acc", GTK_SORT_ASCENDING);
   g_assert_cmpfloat(patina_run_get_best_val_acc(listed(page, 0)), <=,
                     patina_run_get_best_val_acc(listed(page, 1)));
+  patina_runs_page_sort_by(page, "final-val-acc", GTK_SORT_DESCENDING);
+  g_assert_cmpfloat(patina_run_get_final_val_acc(listed(page, 0)), >=,
+                    patina_run_get_final_val_acc(listed(page, 1)));
   patina_runs_page_sort_by(page, "epochs", GTK_SORT_DESCENDING);
   g_assert_true(listed(page, 0) == run_b);
+  patina_runs_page_sort_by(page, "epochs", GTK_SORT_ASCENDING);
+  g_assert_true(listed(page, 0) == run_a);
+  check_table_columns(f, run_a, run_b);
 
   /* The filter keeps the runs holding every word. */
   page_action(page, "runs.filter", "0.002");
@@ -348,6 +406,46 @@ static void test_damaged_runs(Fixture *f, gconstpointer user_data)
   adw_toast_dismiss(patina_runs_page_get_undo_toast(page));
   wait_for(folder_gone, bad_json, "the damaged run's folder to be removed");
   wait_for(page_idle, page, "the runs page to settle");
+}
+
+/* Closing the window while the Undo toast shows lets the deletion stand: the whole folder
+ * goes (not a part of it), and the other runs stay. */
+static void test_close_during_undo(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  (void) f;
+  clear_runs();
+  g_autofree char *runs = patina_runs_dir();
+  g_autofree char *doomed = g_build_filename(runs, "20000101-000001", NULL);
+  g_autofree char *kept = g_build_filename(runs, "20000101-000002", NULL);
+  const char *record =
+    "{\"model\":\"paper\",\"dataset\":\"/d\",\"state\":\"cancelled\",\"optimizer\":\"adam\","
+    "\"started_unix\":946684800,\"size\":46,\"epochs\":1,\"batch\":4,\"seed\":0,\"lr\":0.001,"
+    "\"momentum\":0.9,\"val_fraction\":0.2,\"best_val_acc\":-1,\"final_val_acc\":-1,"
+    "\"augmentation\":null,\"history\":[]}";
+  write_file(doomed, "run.json", record, -1);
+  write_file(doomed, "history.csv", "epoch\n", -1);
+  write_file(kept, "run.json", record, -1);
+
+  /* a window of its own, closed below; the fixture's stays for the tear-down */
+  PatinaWindow *window = patina_window_new(NULL);
+  gtk_window_present(GTK_WINDOW(window));
+  wait_for(window_mapped, window, "the second window to be mapped");
+  PatinaRunsPage *page = PATINA_RUNS_PAGE(patina_window_get_page(window, "runs"));
+  wait_for(page_idle, page, "the runs folder to be scanned");
+  g_assert_cmpuint(n_listed(page), ==, 2);
+  g_assert_null(patina_run_get_damage(patina_runs_page_find(page, "20000101-000001")));
+  page_action(page, "runs.delete", "20000101-000001");
+  g_assert_nonnull(patina_runs_page_get_undo_toast(page));
+  g_assert_true(g_file_test(doomed, G_FILE_TEST_IS_DIR)); /* still undoable */
+
+  gtk_window_close(GTK_WINDOW(window));
+  wait_for(folder_gone, doomed, "the run deleted before closing to be removed");
+  settle();
+  g_assert_true(g_file_test(kept, G_FILE_TEST_IS_DIR));
+  rescan(runs_page(f));
+  g_assert_cmpuint(n_listed(runs_page(f)), ==, 1);
+  g_assert_nonnull(patina_runs_page_find(runs_page(f), "20000101-000002"));
 }
 
 /* ---- the chart ---- */
@@ -575,6 +673,8 @@ int main(int argc, char **argv)
              fixture_tear_down);
   g_test_add("/runs/folds", Fixture, NULL, fixture_set_up, test_fold_runs, fixture_tear_down);
   g_test_add("/runs/damaged", Fixture, NULL, fixture_set_up, test_damaged_runs,
+             fixture_tear_down);
+  g_test_add("/runs/close-during-undo", Fixture, NULL, fixture_set_up, test_close_during_undo,
              fixture_tear_down);
   g_test_add("/runs/chart-smoothing", Fixture, NULL, fixture_set_up, test_chart_smoothing,
              fixture_tear_down);
