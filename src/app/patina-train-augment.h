@@ -1,0 +1,22 @@
+/* The Train page's Augmentation choice (GSettings "train-augment-preset"): none, the core's
+ * "paper" or "mild" preset, or "custom", the Augment page's parameters (the "augment" key). */
+#pragma once
+#include <gio/gio.h>
+
+#include "data/augment.h"
+
+G_BEGIN_DECLS
+
+/* The parameters a run trains with under the current choice: *out points into storage, or is
+ * NULL for "none". FALSE (naming the key) when "custom" and the "augment" key does not parse. */
+gboolean patina_train_augment_from_settings(GSettings *settings, PatinaAugment *storage,
+                                            const PatinaAugment **out, GError **error);
+/* One line saying what the current choice trains with, for the row's subtitle. */
+char *patina_train_augment_describe(GSettings *settings);
+/* The "augment" key changed to json: the choice becomes the preset those parameters equal, or
+ * "custom" (the user edited them to train with them). Unparsable json leaves it alone. */
+void patina_train_augment_follow(GSettings *settings, const char *json);
+/* Carries the obsolete "train-augment" switch over once: on meant the Augment page's. */
+void patina_train_augment_migrate(GSettings *settings);
+
+G_END_DECLS
