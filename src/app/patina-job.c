@@ -353,6 +353,7 @@ const char *patina_job_get_status(PatinaJob *self) { return self->status; }
 const char *patina_job_get_error_message(PatinaJob *self) { return self->error_message; }
 GArray *patina_job_get_history(PatinaJob *self) { return self->history; }
 int patina_job_get_epochs(PatinaJob *self) { return self->cfg.epochs; }
+const PatinaAugment *patina_job_get_augment(PatinaJob *self) { return self->cfg.augment; }
 GArray *patina_job_get_batches(PatinaJob *self) { return self->batches; }
 const char *patina_job_get_output(PatinaJob *self) { return self->output; }
 const char *patina_job_get_dataset_root(PatinaJob *self) { return self->dataset_root; }

@@ -52,6 +52,8 @@ const char *patina_job_get_error_message(PatinaJob *self);
 /* PatinaEpochRecord, one per finished epoch (updated on the main loop). */
 GArray *patina_job_get_history(PatinaJob *self);
 int patina_job_get_epochs(PatinaJob *self);
+/* The augmentation the run trains with (its own copy), or NULL for none. */
+const PatinaAugment *patina_job_get_augment(PatinaJob *self);
 
 /* One point per training batch: the running means of the epoch so far. */
 typedef struct {

@@ -328,9 +328,18 @@ void patina_run_restore_settings(PatinaRun *run, GSettings *settings)
                  g_variant_new_double(patina_run_get_val_fraction(run)));
   set_if_valid(s, "train-class-weighting",
                g_variant_new_boolean(patina_run_get_class_weighting(run)));
+  /* A run on a preset restores the choice and leaves the Augment page's parameters alone;
+   * other parameters become them, as Custom. */
   const char *augment = patina_run_get_augmentation_json(run);
-  set_if_valid(s, "train-augment", g_variant_new_boolean(augment != NULL));
-  if (augment)
-    set_if_valid(s, "augment", g_variant_new_string(augment));
+  PatinaAugment a;
+  const char *preset = "none";
+  if (augment && patina_augment_from_json(&a, augment, -1, NULL)) {
+    preset = patina_augment_preset_matching(&a);
+    if (!preset) {
+      preset = "custom";
+      set_if_valid(s, "augment", g_variant_new_string(augment));
+    }
+  }
+  set_if_valid(s, "train-augment-preset", g_variant_new_string(preset));
   g_settings_apply(s);
 }

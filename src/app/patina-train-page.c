@@ -6,10 +6,12 @@
 #include "patina-confusion.h"
 #include "patina-misclassified-gallery.h"
 #include "patina-settings.h"
+#include "patina-train-augment.h"
 
 /* in the order of the combo rows' items; NULL-terminated for nick_get_mapping */
 static const char *const model_nicks[] = {"paper", "paper5", NULL};
 static const char *const optimizer_nicks[] = {"adam", "sgd", NULL};
+static const char *const augment_nicks[] = {"none", "paper", "mild", "custom", NULL};
 
 
 struct _PatinaTrainPage {
@@ -22,7 +24,7 @@ struct _PatinaTrainPage {
   GtkSpinButton *lr_spin;
   GtkSpinButton *seed_spin;
   GtkSpinButton *threads_spin;
-  GtkSwitch *augment_switch;
+  AdwComboRow *augment_row;
   GtkSpinButton *dropout_spin;
   AdwComboRow *optimizer_row;
   GtkWidget *momentum_row;
@@ -43,6 +45,7 @@ struct _PatinaTrainPage {
   GtkLabel *metrics_label;
 
   GSettings *settings;
+  char *augment_seen; /* the "augment" key as last seen, normalised; NULL when it did not parse */
   PatinaWorkspace *workspace;
   PatinaJob *job; /* the one whose signals we follow */
 };
@@ -70,12 +73,7 @@ gboolean patina_train_config_from_settings(GSettings *settings, PatinaTrainConfi
   int folds = g_settings_get_int(settings, "train-folds");
   cfg->folds = folds >= 2 ? folds : 0; /* one fold would validate on nothing */
   cfg->class_weighting = g_settings_get_boolean(settings, "train-class-weighting");
-  if (g_settings_get_boolean(settings, "train-augment")) {
-    if (!patina_settings_get_augment(settings, augment, error))
-      return FALSE;
-    cfg->augment = augment;
-  }
-  return TRUE;
+  return patina_train_augment_from_settings(settings, augment, &cfg->augment, error);
 }
 
 /* ---- settings <-> widgets ---- */
@@ -153,6 +151,32 @@ static void update_dependent_rows(PatinaTrainPage *self)
 {
   gtk_widget_set_visible(self->momentum_row, adw_combo_row_get_selected(self->optimizer_row) == 1);
   gtk_widget_set_sensitive(self->val_row, gtk_spin_button_get_value_as_int(self->folds_spin) < 2);
+}
+
+static char *normalised_augment(GSettings *settings)
+{
+  PatinaAugment a;
+  if (!patina_settings_get_augment(settings, &a, NULL))
+    return NULL;
+  return patina_augment_to_json(&a);
+}
+
+static void update_augment_subtitle(PatinaTrainPage *self)
+{
+  g_autofree char *what = patina_train_augment_describe(self->settings);
+  adw_action_row_set_subtitle(ADW_ACTION_ROW(self->augment_row), what);
+}
+
+/* The Augment page edited its parameters: the user means to train with them. Compared
+ * normalised, so a rewrite of the same parameters in another spelling changes nothing. */
+static void on_augment_key_changed(PatinaTrainPage *self)
+{
+  g_autofree char *now = normalised_augment(self->settings);
+  if (now && g_strcmp0(now, self->augment_seen) != 0)
+    patina_train_augment_follow(self->settings, now);
+  g_free(self->augment_seen);
+  self->augment_seen = g_steal_pointer(&now);
+  update_augment_subtitle(self);
 }
 
 /* ---- following the job ---- */
@@ -332,6 +356,7 @@ void patina_train_page_set_workspace(PatinaTrainPage *self, PatinaWorkspace *wor
 }
 
 PatinaChart *patina_train_page_get_chart(PatinaTrainPage *self) { return self->chart; }
+AdwComboRow *patina_train_page_get_augment_row(PatinaTrainPage *self) { return self->augment_row; }
 PatinaConfusion *patina_train_page_get_confusion(PatinaTrainPage *self)
 {
   return self->confusion;
@@ -369,6 +394,7 @@ static void patina_train_page_dispose(GObject *object)
     gtk_widget_unparent(child);
   g_clear_object(&self->workspace);
   g_clear_object(&self->settings);
+  g_clear_pointer(&self->augment_seen, g_free);
   G_OBJECT_CLASS(patina_train_page_parent_class)->dispose(object);
 }
 
@@ -390,7 +416,7 @@ static void patina_train_page_class_init(PatinaTrainPageClass *klass)
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, lr_spin);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, seed_spin);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, threads_spin);
-  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, augment_switch);
+  gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, augment_row);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, dropout_spin);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, optimizer_row);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, momentum_row);
@@ -441,8 +467,14 @@ static void patina_train_page_init(PatinaTrainPage *self)
   bind_int(self, "train-batch", self->batch_spin);
   bind_int(self, "train-seed", self->seed_spin);
   bind_int(self, "train-threads", self->threads_spin);
-  g_settings_bind(self->settings, "train-augment", self->augment_switch, "active",
-                  G_SETTINGS_BIND_DEFAULT);
+  patina_train_augment_migrate(self->settings);
+  bind_combo(self, "train-augment-preset", self->augment_row, augment_nicks);
+  self->augment_seen = normalised_augment(self->settings);
+  g_signal_connect_swapped(self->settings, "changed::augment",
+                           G_CALLBACK(on_augment_key_changed), self);
+  g_signal_connect_swapped(self->settings, "changed::train-augment-preset",
+                           G_CALLBACK(update_augment_subtitle), self);
+  update_augment_subtitle(self);
   g_settings_bind(self->settings, "train-lr", gtk_spin_button_get_adjustment(self->lr_spin),
                   "value", G_SETTINGS_BIND_DEFAULT);
   update_progress(self);

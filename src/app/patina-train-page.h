@@ -18,6 +18,8 @@ G_DECLARE_FINAL_TYPE(PatinaTrainPage, patina_train_page, PATINA, TRAIN_PAGE, Gtk
 
 void patina_train_page_set_workspace(PatinaTrainPage *self, PatinaWorkspace *workspace);
 PatinaChart *patina_train_page_get_chart(PatinaTrainPage *self);
+/* The Augmentation row: None, Paper, Mild, Custom (the "train-augment-preset" key). */
+AdwComboRow *patina_train_page_get_augment_row(PatinaTrainPage *self);
 /* The confusion matrix of the last finished run (empty until then). */
 PatinaConfusion *patina_train_page_get_confusion(PatinaTrainPage *self);
 /* The metrics shown beside it (accuracy, per-class figures, folds' mean ± sd). */
@@ -29,8 +31,9 @@ guint patina_train_page_get_n_misclassified_shown(PatinaTrainPage *self);
 const char *patina_train_page_get_misclassified_path(PatinaTrainPage *self, guint i);
 
 /* Fills cfg from the settings the page edits (cfg->model points to a static string). With
- * train-augment on, the Augment page's parameters (the "augment" key) go into augment and
- * cfg->augment points there; FALSE when that key does not parse. */
+ * an Augmentation choice other than None, its parameters (a core preset, or for Custom the
+ * Augment page's "augment" key) go into augment and cfg->augment points there; FALSE when
+ * Custom and that key does not parse. */
 gboolean patina_train_config_from_settings(GSettings *settings, PatinaTrainConfig *cfg,
                                            PatinaAugment *augment, GError **error);
 

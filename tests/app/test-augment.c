@@ -41,7 +41,7 @@ static void reset_settings(void)
   set_train_settings(1);
   g_autoptr(GSettings) s = patina_settings_new();
   g_settings_reset(s, "augment");
-  g_settings_reset(s, "train-augment");
+  g_settings_reset(s, "train-augment-preset");
 }
 
 static PatinaAugmentPage *open_page(Fixture *f)
@@ -300,9 +300,9 @@ static void test_settings_reach_training(Fixture *f, gconstpointer user_data)
   g_autoptr(GSettings) s = patina_settings_new();
   PatinaTrainConfig cfg;
   PatinaAugment storage;
-  g_assert_true(patina_train_config_from_settings(s, &cfg, &storage, NULL));
-  g_assert_null(cfg.augment); /* the switch is off */
-  g_settings_set_boolean(s, "train-augment", TRUE);
+  /* editing the parameters made them the Train page's choice */
+  g_autofree char *choice = g_settings_get_string(s, "train-augment-preset");
+  g_assert_cmpstr(choice, ==, "custom");
   g_assert_true(patina_train_config_from_settings(s, &cfg, &storage, NULL));
   g_assert_nonnull(cfg.augment);
   assert_same_augment(cfg.augment, &want);
@@ -334,7 +334,7 @@ static void test_settings_reach_training(Fixture *f, gconstpointer user_data)
   g_assert_false(patina_train_config_from_settings(s, &cfg, &storage, &broken));
   g_assert_nonnull(strstr(broken->message, "rotation_range"));
   g_assert_nonnull(strstr(patina_window_get_last_toast(f->window), "rotation_range"));
-  g_settings_reset(s, "train-augment");
+  g_settings_reset(s, "train-augment-preset");
 
   /* a window opened with the broken key says so, and training refuses it */
   PatinaWindow *second = patina_window_new(NULL);
