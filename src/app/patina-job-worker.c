@@ -108,8 +108,8 @@ static void evaluate_into(PatinaJob *self, const char *path, const int *indices,
                              self->worker_misclassified, &self->worker_evaluation_error);
 }
 
-/* Worker: brackets each fold; a finished fold's best model is evaluated on its own
- * validation images and recorded as a run. */
+/* Worker: brackets each fold; a fold that ends is recorded as a run (stopped or failed as it
+ * ended), and a finished one's best model is evaluated on its own validation images. */
 static void on_fold(const PatinaFoldEvent *ev, gpointer user_data)
 {
   PatinaJob *self = user_data;
@@ -123,10 +123,11 @@ static void on_fold(const PatinaFoldEvent *ev, gpointer user_data)
   PatinaTrainConfig c = self->cfg;
   c.output = ev->output;
   g_autoptr(GError) record_error = NULL;
-  if (!patina_run_record_save(&c, self->dataset_root, self->started_unix, ev->result, NULL,
-                              &record_error))
+  if (!patina_run_record_save(&c, self->dataset_root, self->started_unix, ev->result,
+                              ev->error, &record_error))
     g_warning("Cannot record the run: %s", record_error->message);
-  evaluate_into(self, ev->output, ev->val_indices, ev->n_val);
+  if (!ev->error)
+    evaluate_into(self, ev->output, ev->val_indices, ev->n_val);
 }
 
 static gboolean train_single(PatinaJob *self, GCancellable *cancellable, GError **error)
