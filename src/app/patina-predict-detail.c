@@ -12,6 +12,7 @@ struct _PatinaPredictDetail {
   GtkPicture *picture;
   GtkLabel *name_label, *class_label, *info_label;
   GtkGrid *bars;
+  PatinaScanView *scan_view;
 
   PatinaPrediction *shown; /* followed for its state */
   PatinaLoadedModel *model;
@@ -204,11 +205,18 @@ void patina_predict_detail_show(PatinaPredictDetail *self, PatinaPrediction *ite
   /* Another model gets the preview again: the line about resizing names its input. */
   if (!same_image || !same_model)
     load_preview(self, item ? patina_prediction_get_path(item) : NULL);
+  patina_scan_view_set_image(self->scan_view, item ? patina_prediction_get_path(item) : NULL,
+                             model);
 }
 
 const char *patina_predict_detail_get_info(PatinaPredictDetail *self)
 {
   return gtk_label_get_label(self->info_label);
+}
+
+PatinaScanView *patina_predict_detail_get_scan_view(PatinaPredictDetail *self)
+{
+  return self->scan_view;
 }
 
 static void patina_predict_detail_dispose(GObject *object)
@@ -233,6 +241,7 @@ static void patina_predict_detail_class_init(PatinaPredictDetailClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS(klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
   object_class->dispose = patina_predict_detail_dispose;
+  g_type_ensure(PATINA_TYPE_SCAN_VIEW);
   gtk_widget_class_set_template_from_resource(widget_class,
                                               "/org/patina/Patina/ui/patina-predict-detail.ui");
   gtk_widget_class_bind_template_child(widget_class, PatinaPredictDetail, picture);
@@ -240,6 +249,7 @@ static void patina_predict_detail_class_init(PatinaPredictDetailClass *klass)
   gtk_widget_class_bind_template_child(widget_class, PatinaPredictDetail, class_label);
   gtk_widget_class_bind_template_child(widget_class, PatinaPredictDetail, info_label);
   gtk_widget_class_bind_template_child(widget_class, PatinaPredictDetail, bars);
+  gtk_widget_class_bind_template_child(widget_class, PatinaPredictDetail, scan_view);
   gtk_widget_class_set_layout_manager_type(widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 

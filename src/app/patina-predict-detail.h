@@ -7,6 +7,7 @@
 
 #include "patina-loaded-model.h"
 #include "patina-prediction.h"
+#include "patina-scan-view.h"
 
 G_BEGIN_DECLS
 
@@ -19,5 +20,7 @@ void patina_predict_detail_show(PatinaPredictDetail *self, PatinaPrediction *ite
                                 PatinaLoadedModel *model);
 /* The line about the image: its size and the resizing, or its error. */
 const char *patina_predict_detail_get_info(PatinaPredictDetail *self);
+/* The surface scan of the shown image, under its probabilities. */
+PatinaScanView *patina_predict_detail_get_scan_view(PatinaPredictDetail *self);
 
 G_END_DECLS

@@ -505,6 +505,10 @@ const char *patina_predict_page_get_detail_info(PatinaPredictPage *self)
 {
   return patina_predict_detail_get_info(self->detail);
 }
+PatinaScanView *patina_predict_page_get_scan_view(PatinaPredictPage *self)
+{
+  return patina_predict_detail_get_scan_view(self->detail);
+}
 
 /* ---- lifecycle ---- */
 
@@ -556,6 +560,7 @@ static void patina_predict_page_class_init(PatinaPredictPageClass *klass)
   gtk_widget_class_install_action(widget_class, "predict.export-csv-path", "s",
                                   export_path_action);
   gtk_widget_class_install_action(widget_class, "predict.clear", NULL, clear_action);
+  patina_scan_view_install_actions(widget_class);
   gtk_widget_class_add_binding_action(widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                       "predict.add-images", NULL);
   gtk_widget_class_add_binding_action(widget_class, GDK_KEY_e, GDK_CONTROL_MASK,

@@ -7,10 +7,12 @@
  *   predict.export-csv           save the table as CSV (file chooser)
  *   predict.export-csv-path (s)  ... to a path
  *   predict.clear                remove every image
+ *   predict.scan…                the selected image's surface scan (patina-scan-view.h)
  * When the model changes, every image is predicted again with the new one. */
 #pragma once
 #include <gtk/gtk.h>
 
+#include "patina-scan-view.h"
 #include "patina-workspace.h"
 
 G_BEGIN_DECLS
@@ -39,5 +41,7 @@ const char *patina_predict_page_get_warning(PatinaPredictPage *self);
 const char *patina_predict_page_get_model_summary(PatinaPredictPage *self);
 /* The detail pane's line about the selected image (size, resizing, or its error). */
 const char *patina_predict_page_get_detail_info(PatinaPredictPage *self);
+/* The selected image's surface scan (in the detail pane). */
+PatinaScanView *patina_predict_page_get_scan_view(PatinaPredictPage *self);
 
 G_END_DECLS

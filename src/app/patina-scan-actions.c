@@ -1,0 +1,190 @@
+/* The predict.scan* actions (listed in patina-scan-view.h): installed on the Predict page's
+ * class, acting on its scan view; the figure and CSV export. */
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "patina-predict-page.h"
+#include "patina-scan-private.h"
+#include "viz/figure.h"
+
+static PatinaScanView *view_of(GtkWidget *page)
+{
+  return patina_predict_page_get_scan_view(PATINA_PREDICT_PAGE(page));
+}
+
+static void scan_action(GtkWidget *page, const char *name, GVariant *param)
+{
+  (void) name;
+  (void) param;
+  patina_scan_view_start(view_of(page));
+}
+
+static void cancel_action(GtkWidget *page, const char *name, GVariant *param)
+{
+  (void) name;
+  (void) param;
+  patina_scan_view_cancel(view_of(page));
+}
+
+static void tile_action(GtkWidget *page, const char *name, GVariant *param)
+{
+  (void) name;
+  gtk_spin_button_set_value(view_of(page)->tile_spin, g_variant_get_int32(param));
+}
+
+static void stride_action(GtkWidget *page, const char *name, GVariant *param)
+{
+  (void) name;
+  gtk_spin_button_set_value(view_of(page)->stride_spin, g_variant_get_int32(param));
+}
+
+static void overlay_action(GtkWidget *page, const char *name, GVariant *param)
+{
+  (void) name;
+  PatinaScanView *self = view_of(page);
+  GListModel *items = adw_combo_row_get_model(self->overlay_row);
+  int k = g_variant_get_int32(param);
+  if (items && k >= -1 && k + 1 < (int) g_list_model_get_n_items(items))
+    adw_combo_row_set_selected(self->overlay_row, (guint) (k + 1));
+}
+
+static void opacity_action(GtkWidget *page, const char *name, GVariant *param)
+{
+  (void) name;
+  gtk_range_set_value(GTK_RANGE(view_of(page)->opacity_scale), g_variant_get_double(param));
+}
+
+/* ---- export ---- */
+
+typedef struct {
+  PatinaScanView *view; /* ref */
+  GFile *dest;
+  gboolean csv;
+} ExportData;
+
+static void export_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  (void) source;
+  ExportData *d = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *where = g_file_get_parse_name(d->dest);
+  g_autofree char *msg = NULL;
+  if (patina_scan_export_finish(res, &error))
+    msg = g_strdup_printf(d->csv ? _("Saved the tiles to %s") : _("Saved the scan figure to %s"),
+                          where);
+  else
+    msg = g_strdup_printf(_("Cannot save %s: %s"), where, error->message);
+  patina_scan_view_toast(d->view, msg);
+  g_object_unref(d->view);
+  g_object_unref(d->dest);
+  g_free(d);
+}
+
+static void export_to(PatinaScanView *self, GFile *dest, gboolean csv)
+{
+  PatinaScanResult *r = self->result;
+  if (!r) {
+    patina_scan_view_toast(self, _("There is no scan to export yet"));
+    return;
+  }
+  g_autofree char *path = g_file_get_path(dest);
+  g_autoptr(GError) error = NULL;
+  PatinaFigureFormat format;
+  /* a wrong extension is said at once, before any work */
+  if (!path || (!csv && !patina_figure_format_for_path(path, &format, &error))) {
+    g_autofree char *where = g_file_get_parse_name(dest);
+    g_autofree char *msg = g_strdup_printf(_("Cannot save %s: %s"), where,
+                                           error ? error->message
+                                                 : _("only local files can be written"));
+    patina_scan_view_toast(self, msg);
+    return;
+  }
+  ExportData *d = g_new0(ExportData, 1);
+  d->view = g_object_ref(self);
+  d->dest = g_object_ref(dest);
+  d->csv = csv;
+  if (csv) {
+    patina_scan_export_csv_async(r, path, NULL, export_done, d);
+    return;
+  }
+  g_autofree char *image = g_path_get_basename(r->path);
+  g_autofree char *model = g_path_get_basename(patina_loaded_model_get_path(r->model));
+  /* English like the rest of the figure's text, which the core draws; the same as
+   * patina-cli scan's caption */
+  g_autofree char *caption = g_strdup_printf(
+    "Scan of %s (%d×%d pixels) with model %s (%s).", image, r->gray->width, r->gray->height,
+    model, patina_loaded_model_get_model(r->model)->name);
+  PatinaScanFigureOptions fo;
+  patina_scan_figure_options_init(&fo);
+  fo.class_names = patina_loaded_model_get_meta(r->model)->class_names;
+  fo.only_class = patina_scan_view_overlay(self); /* -1: every class's panel */
+  fo.colormap = patina_scan_view_colormap(self);
+  fo.opacity = gtk_range_get_value(GTK_RANGE(self->opacity_scale));
+  fo.caption = caption;
+  patina_scan_export_figure_async(r, &fo, path, NULL, export_done, d);
+}
+
+static void export_path_action(GtkWidget *page, const char *name, GVariant *param)
+{
+  g_autoptr(GFile) file = g_file_new_for_path(g_variant_get_string(param, NULL));
+  export_to(view_of(page), file, g_str_has_suffix(name, "-csv-path"));
+}
+
+static void export_chosen(GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  PatinaScanView *self = user_data;
+  gboolean csv = GPOINTER_TO_INT(g_object_get_data(G_OBJECT(dialog), "csv"));
+  if (response == GTK_RESPONSE_ACCEPT) {
+    g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
+    if (file)
+      export_to(self, file, csv);
+  }
+  g_clear_object(&self->chooser);
+}
+
+static void export_action(GtkWidget *page, const char *name, GVariant *param)
+{
+  (void) param;
+  PatinaScanView *self = view_of(page);
+  gboolean csv = g_str_has_suffix(name, "-csv");
+  if (self->chooser)
+    return;
+  if (!self->result) {
+    patina_scan_view_toast(self, _("There is no scan to export yet"));
+    return;
+  }
+  GtkRoot *root = gtk_widget_get_root(page);
+  self->chooser = gtk_file_chooser_native_new(
+    csv ? _("Export Tiles") : _("Export Scan Figure"),
+    GTK_IS_WINDOW(root) ? GTK_WINDOW(root) : NULL, GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"),
+    _("_Cancel"));
+  gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(self->chooser), TRUE);
+  g_object_set_data(G_OBJECT(self->chooser), "csv", GINT_TO_POINTER(csv));
+  g_autofree char *base = g_path_get_basename(self->result->path);
+  char *dot = strrchr(base, '.');
+  if (dot)
+    *dot = '\0';
+  g_autofree char *suggested = g_strdup_printf(csv ? "%s-tiles.csv" : "%s-scan.pdf", base);
+  gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(self->chooser), suggested);
+  g_signal_connect(self->chooser, "response", G_CALLBACK(export_chosen), self);
+  gtk_native_dialog_show(GTK_NATIVE_DIALOG(self->chooser));
+}
+
+void patina_scan_view_install_actions(GtkWidgetClass *klass)
+{
+  gtk_widget_class_install_action(klass, "predict.scan", NULL, scan_action);
+  gtk_widget_class_install_action(klass, "predict.scan-cancel", NULL, cancel_action);
+  gtk_widget_class_install_action(klass, "predict.scan-tile", "i", tile_action);
+  gtk_widget_class_install_action(klass, "predict.scan-stride", "i", stride_action);
+  gtk_widget_class_install_action(klass, "predict.scan-overlay", "i", overlay_action);
+  gtk_widget_class_install_action(klass, "predict.scan-opacity", "d", opacity_action);
+  gtk_widget_class_install_action(klass, "predict.scan-export", NULL, export_action);
+  gtk_widget_class_install_action(klass, "predict.scan-export-path", "s", export_path_action);
+  gtk_widget_class_install_action(klass, "predict.scan-export-csv", NULL, export_action);
+  gtk_widget_class_install_action(klass, "predict.scan-export-csv-path", "s",
+                                  export_path_action);
+  gtk_widget_class_add_binding_action(klass, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                      "predict.scan", NULL);
+  gtk_widget_class_add_binding_action(klass, GDK_KEY_e, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                      "predict.scan-export", NULL);
+}
