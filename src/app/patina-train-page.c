@@ -193,6 +193,20 @@ static char *format_duration(double s)
   return g_strdup_printf(_("%d s"), t);
 }
 
+/* The epoch whose checkpoint the core keeps: the highest validation accuracy, the lower loss
+ * of equals (as patina_train picks it). */
+static const PatinaEpochRecord *best_epoch(GArray *history)
+{
+  const PatinaEpochRecord *best = NULL;
+  for (guint i = 0; i < history->len; i++) {
+    const PatinaEpochRecord *r = &g_array_index(history, PatinaEpochRecord, i);
+    if (!best || r->val_acc > best->val_acc ||
+        (r->val_acc == best->val_acc && r->val_loss < best->val_loss))
+      best = r;
+  }
+  return best;
+}
+
 static void update_progress(PatinaTrainPage *self)
 {
   PatinaJob *job = self->job;
@@ -228,9 +242,15 @@ static void update_progress(PatinaTrainPage *self)
                       patina_job_get_folds(job));
     gtk_label_set_label(self->status_label, s);
   } else if (!patina_job_is_active(job) && last && !isnan(last->val_acc)) {
+    /* The model kept is the best epoch's, and the figures below are its: name it when it is
+     * not the last, or the two accuracies on the page seem to contradict each other. */
+    const PatinaEpochRecord *best = patina_job_get_folds(job) ? last : best_epoch(h);
     g_autofree char *s =
-      g_strdup_printf(_("%s: validation accuracy %.1f %%, loss %.3f after epoch %d"), status,
-                      100 * last->val_acc, last->val_loss, last->epoch);
+      best == last
+        ? g_strdup_printf(_("%s: validation accuracy %.1f %%, loss %.3f after epoch %d"),
+                          status, 100 * last->val_acc, last->val_loss, last->epoch)
+        : g_strdup_printf(_("%s: validation accuracy %.1f %% (best %.1f %%, epoch %d)"),
+                          status, 100 * last->val_acc, 100 * best->val_acc, best->epoch);
     gtk_label_set_label(self->status_label, s);
   } else {
     gtk_label_set_label(self->status_label, status);
@@ -360,6 +380,11 @@ AdwComboRow *patina_train_page_get_augment_row(PatinaTrainPage *self) { return s
 PatinaConfusion *patina_train_page_get_confusion(PatinaTrainPage *self)
 {
   return self->confusion;
+}
+
+const char *patina_train_page_get_status_text(PatinaTrainPage *self)
+{
+  return gtk_label_get_label(self->status_label);
 }
 
 const char *patina_train_page_get_metrics_text(PatinaTrainPage *self)

@@ -22,6 +22,8 @@ PatinaChart *patina_train_page_get_chart(PatinaTrainPage *self);
 AdwComboRow *patina_train_page_get_augment_row(PatinaTrainPage *self);
 /* The confusion matrix of the last finished run (empty until then). */
 PatinaConfusion *patina_train_page_get_confusion(PatinaTrainPage *self);
+/* The line above the progress bar (state, last and best validation accuracy). */
+const char *patina_train_page_get_status_text(PatinaTrainPage *self);
 /* The metrics shown beside it (accuracy, per-class figures, folds' mean ± sd). */
 const char *patina_train_page_get_metrics_text(PatinaTrainPage *self);
 /* The misclassified validation images of the last finished run. */
