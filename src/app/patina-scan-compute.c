@@ -36,6 +36,12 @@ static void on_progress(int done, int total, gpointer user_data)
   PatinaScanResult *r = user_data;
   g_atomic_int_set(&r->tiles_total, total);
   g_atomic_int_set(&r->tiles_done, done);
+  /* Between two batches the network's buffers are free (the core calls this after a batch's
+   * probabilities are copied out): let the Predict page's workers classify a newly added image
+   * now rather than after the whole scan. */
+  patina_loaded_model_unlock(r->model);
+  g_thread_yield();
+  patina_loaded_model_lock(r->model);
 }
 
 /* The core says an image smaller than a tile is refused; say it in the user's language with

@@ -444,7 +444,14 @@ static void test_trained(Fixture *f, gconstpointer user_data)
   /* tiles the size of the training images, so each looks like what the model learnt from */
   page_action(f, "predict.scan-tile", g_variant_new_int32(PATINA_DEMO_SIZE));
   page_action(f, "predict.scan-stride", g_variant_new_int32(32));
+  /* the main loop's longest stall while it scans: reported, never asserted */
+  Probe probe = {0};
+  guint probe_id = g_timeout_add(5, probe_tick, &probe);
+  gint64 start = g_get_monotonic_time();
   scan(f);
+  g_test_message("scanned 600×400 px in %.2f s; longest main-loop stall %.1f ms",
+                 (g_get_monotonic_time() - start) / 1e6, probe.longest / 1000.0);
+  g_source_remove(probe_id);
   PatinaScan want = {0};
   core_scan(patina_workspace_get_model_path(ws), surface, PATINA_DEMO_SIZE, 32, &want);
   assert_view_matches(f, &want);
