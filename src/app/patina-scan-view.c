@@ -228,11 +228,13 @@ static void scan_done(GObject *source, GAsyncResult *res, gpointer user_data)
   PatinaScanView *self = user_data; /* alive: disposing cancels the scan first */
   stop_progress(self);
   g_clear_object(&self->cancellable);
+  g_clear_pointer(&self->result, patina_scan_result_unref);
   if (!r) {
+    /* the previous map would read as the answer to the request that failed */
     patina_scan_view_show_message(self, error->message, TRUE);
+    render(self);
     return;
   }
-  g_clear_pointer(&self->result, patina_scan_result_unref);
   self->result = r;
   /* an image the size of a tile is scanned as one: say why the map is flat */
   patina_scan_view_show_message(self,
@@ -321,6 +323,16 @@ static void on_display_changed(PatinaScanView *self)
     render(self);
 }
 
+/* A new default in Preferences is what the user wants to see from now on. */
+static void on_default_colormap_changed(PatinaScanView *self)
+{
+  g_autofree char *name = g_settings_get_string(self->settings, "colormap");
+  const char *const *names = patina_colormap_names();
+  for (guint i = 0; names[i]; i++)
+    if (g_str_equal(names[i], name))
+      adw_combo_row_set_selected(self->colormap_row, i);
+}
+
 /* ---- for tests ---- */
 
 gboolean patina_scan_view_is_running(PatinaScanView *self)
@@ -362,6 +374,8 @@ static void patina_scan_view_dispose(GObject *object)
     gtk_native_dialog_destroy(GTK_NATIVE_DIALOG(self->chooser));
   g_clear_object(&self->chooser);
   g_clear_object(&self->model);
+  if (self->settings)
+    g_signal_handlers_disconnect_by_data(self->settings, self);
   g_clear_object(&self->settings);
   g_clear_pointer(&self->path, g_free);
   gtk_widget_dispose_template(GTK_WIDGET(self), PATINA_TYPE_SCAN_VIEW);
@@ -402,6 +416,8 @@ static void patina_scan_view_init(PatinaScanView *self)
   self->settings = patina_settings_new();
   g_autofree char *cmap = g_settings_get_string(self->settings, "colormap");
   patina_colormap_combo_setup(self->colormap_row, cmap);
+  g_signal_connect_swapped(self->settings, "changed::colormap",
+                           G_CALLBACK(on_default_colormap_changed), self);
   self->stride_follows_tile = TRUE;
   g_signal_connect_swapped(self->tile_spin, "value-changed", G_CALLBACK(on_tile_changed), self);
   g_signal_connect_swapped(self->stride_spin, "value-changed", G_CALLBACK(on_stride_changed),

@@ -234,6 +234,14 @@ static void test_matches_core(Fixture *f, gconstpointer user_data)
     g_assert_cmphex(map_pixel(f, xs[i], ys[i]), ==,
                     (guint32) rgb[0] << 16 | (guint32) rgb[1] << 8 | rgb[2]);
   }
+  /* a new default colormap in Preferences is followed */
+  const char *next = g_str_equal(cmap_name, "viridis") ? "bone" : "viridis";
+  g_settings_set_string(settings, "colormap", next);
+  settle();
+  guint8 rgb[3];
+  patina_colormap_map(patina_colormap_lookup(next, NULL), az[200 * 600 + 300], FALSE, rgb);
+  g_assert_cmphex(map_pixel(f, 300, 200), ==,
+                  (guint32) rgb[0] << 16 | (guint32) rgb[1] << 8 | rgb[2]);
   page_action(f, "predict.scan-overlay", g_variant_new_int32(-1));
   settle();
   for (int i = 0; i < 3; i++) {
@@ -344,8 +352,10 @@ static void test_bad_input(Fixture *f, gconstpointer user_data)
   const char *m = refused(f);
   g_assert_nonnull(strstr(m, "huge.png"));
   g_assert_nonnull(strstr(m, "100000×100000"));
-  /* smaller than a tile: said, with the model's input */
+  /* smaller than a tile: said, with the model's input; the map of the scan before goes */
   show_image(f, img);
+  scan(f);
+  g_assert_nonnull(patina_scan_view_get_scan(view_of(f)));
   page_action(f, "predict.scan-tile", g_variant_new_int32(300));
   m = refused(f);
   g_assert_nonnull(strstr(m, "256×256 px, smaller than one 300×300 px tile"));
