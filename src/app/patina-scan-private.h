@@ -12,7 +12,8 @@ struct _PatinaScanView {
   GtkSpinButton *tile_spin, *stride_spin;
   GtkProgressBar *progress;
   GtkLabel *message_label, *legend_label;
-  GtkPicture *picture;
+  GtkPicture *picture, *colorbar;
+  GtkWidget *colorbar_box;
   GtkGrid *areas;
   AdwComboRow *overlay_row, *colormap_row;
   GtkScale *opacity_scale;

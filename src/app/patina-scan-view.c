@@ -67,6 +67,13 @@ static GdkTexture *texture_from_surface(cairo_surface_t *s)
   return gdk_memory_texture_new(w, h, GDK_MEMORY_DEFAULT, bytes, stride);
 }
 
+/* The colormap's 256 entries as a one-pixel-high strip, stretched under the map. */
+static GdkTexture *colorbar_texture(const PatinaColormap *cmap)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new(patina_colormap_get_table(cmap), 256 * 3);
+  return gdk_memory_texture_new(256, 1, GDK_MEMORY_R8G8B8, bytes, 256 * 3);
+}
+
 static GdkTexture *render_best_class(PatinaScanResult *r, double opacity)
 {
   gsize n = (gsize) r->display_w * r->display_h;
@@ -104,10 +111,8 @@ static void rebuild_areas(PatinaScanView *self)
     return;
   const PatinaScan *s = &self->result->scan;
   char *const *names = patina_loaded_model_get_meta(self->result->model)->class_names;
-  gboolean by_class = patina_scan_view_overlay(self) < 0;
   for (int k = 0; k < s->classes; k++) {
     GtkWidget *swatch = swatch_new(class_colours[k % N_COLOURS]);
-    gtk_widget_set_visible(swatch, by_class); /* the colours are the map's only in that mode */
     GtkWidget *name = gtk_label_new(names[k]);
     gtk_label_set_xalign(GTK_LABEL(name), 0);
     gtk_label_set_ellipsize(GTK_LABEL(name), PANGO_ELLIPSIZE_END);
@@ -164,10 +169,11 @@ static void render(PatinaScanView *self)
       tex = texture_from_surface(surface);
       cairo_surface_destroy(surface);
     }
-    shows = g_strdup_printf(_("Colour: probability of %s, from 0 (the colormap's start) to 1 "
-                              "(its end)."),
-                            names[overlay]);
+    shows = g_strdup_printf(_("Colour: probability of %s (scale above)."), names[overlay]);
+    g_autoptr(GdkTexture) bar = colorbar_texture(cmap);
+    gtk_picture_set_paintable(self->colorbar, GDK_PAINTABLE(bar));
   }
+  gtk_widget_set_visible(self->colorbar_box, overlay >= 0 && overlay < s->classes);
   gtk_picture_set_paintable(self->picture, tex ? GDK_PAINTABLE(tex) : NULL);
   /* a picture in a scrolled box gets no more height than it asks for: ask for what the pane's
    * usual width shows at the image's aspect */
@@ -182,7 +188,12 @@ static void render(PatinaScanView *self)
     shows, s->n_tiles, s->tile, s->tile, s->stride);
   gtk_label_set_label(self->legend_label, legend);
   gtk_widget_set_visible(GTK_WIDGET(self->colormap_row), overlay >= 0);
-  rebuild_areas(self);
+  /* the swatches are the map's colours only when it shows the most probable class */
+  for (int k = 0; k < s->classes; k++) {
+    GtkWidget *swatch = gtk_grid_get_child_at(self->areas, 0, k);
+    if (swatch)
+      gtk_widget_set_visible(swatch, overlay < 0);
+  }
 }
 
 /* ---- running a scan ---- */
@@ -232,16 +243,17 @@ static void scan_done(GObject *source, GAsyncResult *res, gpointer user_data)
   if (!r) {
     /* the previous map would read as the answer to the request that failed */
     patina_scan_view_show_message(self, error->message, TRUE);
+    rebuild_areas(self);
     render(self);
     return;
   }
   self->result = r;
   /* an image the size of a tile is scanned as one: say why the map is flat */
-  patina_scan_view_show_message(self,
-               r->scan.n_tiles == 1
-                 ? _("The image is a single tile, so the map is its prediction.")
-                 : NULL,
-               FALSE);
+  patina_scan_view_show_message(
+    self, r->scan.n_tiles == 1 ? _("The image is a single tile, so the map is its prediction.")
+                               : NULL,
+    FALSE);
+  rebuild_areas(self);
   render(self);
 }
 
@@ -296,6 +308,7 @@ void patina_scan_view_set_image(PatinaScanView *self, const char *path, PatinaLo
     adw_combo_row_set_selected(self->overlay_row, 0);
     self->syncing = FALSE;
   }
+  rebuild_areas(self);
   render(self);
 }
 
@@ -402,6 +415,8 @@ static void patina_scan_view_class_init(PatinaScanViewClass *klass)
   BIND(message_label);
   BIND(legend_label);
   BIND(picture);
+  BIND(colorbar);
+  BIND(colorbar_box);
   BIND(areas);
   BIND(overlay_row);
   BIND(colormap_row);

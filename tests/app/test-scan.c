@@ -479,6 +479,16 @@ static void test_trained(Fixture *f, gconstpointer user_data)
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(GTK_SCROLLED_WINDOW(scrolled));
   gtk_adjustment_set_value(adj, at.y);
   save_screenshot(f, "predict", "predict-scan.png");
+
+  /* the map is redrawn on the main loop when its look changes: how long that takes is
+   * reported, never asserted */
+  gint64 before = g_get_monotonic_time();
+  for (int i = 0; i < 10; i++) {
+    page_action(f, "predict.scan-overlay", g_variant_new_int32(i % 2));
+    page_action(f, "predict.scan-opacity", g_variant_new_double(0.3 + 0.05 * i));
+  }
+  g_test_message("20 redraws of the 600×400 map: %.1f ms each",
+                 (g_get_monotonic_time() - before) / 20e3);
 }
 
 int main(int argc, char **argv)
