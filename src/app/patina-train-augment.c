@@ -21,23 +21,56 @@ gboolean patina_train_augment_from_settings(GSettings *settings, PatinaAugment *
   return TRUE;
 }
 
-char *patina_train_augment_describe(GSettings *settings)
+/* The operations that are on, without their values (those go into the tooltip), so the
+ * subtitle stays short enough not to widen the settings column. */
+static char *operations(const PatinaAugment *a)
+{
+  g_autoptr(GPtrArray) on = g_ptr_array_new();
+  if (a->rotation_range > 0)
+    g_ptr_array_add(on, _("rotation"));
+  if (a->width_shift_range > 0 || a->height_shift_range > 0)
+    g_ptr_array_add(on, _("shifts"));
+  if (a->zoom_range[0] != 1 || a->zoom_range[1] != 1)
+    g_ptr_array_add(on, _("zoom"));
+  if (a->horizontal_flip || a->vertical_flip)
+    g_ptr_array_add(on, _("flips"));
+  if (a->brightness_range[0] != 1 || a->brightness_range[1] != 1)
+    g_ptr_array_add(on, _("brightness"));
+  if (a->contrast_range[0] != 1 || a->contrast_range[1] != 1)
+    g_ptr_array_add(on, _("contrast"));
+  if (a->gamma_range[0] != 1 || a->gamma_range[1] != 1)
+    g_ptr_array_add(on, _("gamma"));
+  if (a->noise_sigma[1] > 0)
+    g_ptr_array_add(on, _("noise"));
+  if (a->blur_sigma[1] > 0)
+    g_ptr_array_add(on, _("blur"));
+  if (on->len == 0)
+    return g_strdup(_("nothing"));
+  g_ptr_array_add(on, NULL);
+  /* TRANSLATORS: separates the names of augmentation operations in a list */
+  return g_strjoinv(_(", "), (char **) on->pdata);
+}
+
+char *patina_train_augment_describe(GSettings *settings, char **details)
 {
   PatinaAugment a;
   const PatinaAugment *chosen;
   g_autoptr(GError) error = NULL;
-  if (!patina_train_augment_from_settings(settings, &a, &chosen, &error))
-    return g_strdup_printf(_("The Augment page's parameters cannot be used: %s"),
-                           error->message);
+  *details = NULL;
+  if (!patina_train_augment_from_settings(settings, &a, &chosen, &error)) {
+    *details = g_strdup(error->message);
+    return g_strdup(_("The Augment page's parameters cannot be used"));
+  }
   if (!chosen)
     return g_strdup(_("Training images as they are"));
-  g_autofree char *what = patina_augment_describe(chosen);
+  *details = patina_augment_describe(chosen);
+  g_autofree char *ops = operations(chosen);
   g_autofree char *choice = g_settings_get_string(settings, "train-augment-preset");
   if (g_str_equal(choice, "paper"))
-    return g_strdup_printf(_("As in the paper: %s"), what);
+    return g_strdup_printf(_("As in the paper: %s"), ops);
   if (g_str_equal(choice, "mild"))
-    return g_strdup_printf(_("Milder, no rotation: %s"), what);
-  return g_strdup_printf(_("The Augment page's: %s"), what);
+    return g_strdup_printf(_("Milder: %s"), ops);
+  return g_strdup_printf(_("The Augment page's: %s"), ops);
 }
 
 void patina_train_augment_follow(GSettings *settings, const char *json)

@@ -11,8 +11,9 @@ G_BEGIN_DECLS
  * NULL for "none". FALSE (naming the key) when "custom" and the "augment" key does not parse. */
 gboolean patina_train_augment_from_settings(GSettings *settings, PatinaAugment *storage,
                                             const PatinaAugment **out, GError **error);
-/* One line saying what the current choice trains with, for the row's subtitle. */
-char *patina_train_augment_describe(GSettings *settings);
+/* A short line saying what the current choice trains with (the operations), for the row's
+ * subtitle; details gets the exact parameters (or why they cannot be used), NULL for none. */
+char *patina_train_augment_describe(GSettings *settings, char **details);
 /* The "augment" key changed to json: the choice becomes the preset those parameters equal, or
  * "custom" (the user edited them to train with them). Unparsable json leaves it alone. */
 void patina_train_augment_follow(GSettings *settings, const char *json);

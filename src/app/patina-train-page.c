@@ -163,8 +163,14 @@ static char *normalised_augment(GSettings *settings)
 
 static void update_augment_subtitle(PatinaTrainPage *self)
 {
-  g_autofree char *what = patina_train_augment_describe(self->settings);
+  g_autofree char *details = NULL;
+  g_autofree char *what = patina_train_augment_describe(self->settings, &details);
   adw_action_row_set_subtitle(ADW_ACTION_ROW(self->augment_row), what);
+  const char *about = _("How training images are varied each epoch; Custom trains with the "
+                        "Augment page's parameters, and editing them there selects it");
+  g_autofree char *tooltip = details ? g_strdup_printf("%s\n%s", details, about)
+                                     : g_strdup(about);
+  gtk_widget_set_tooltip_text(GTK_WIDGET(self->augment_row), tooltip);
 }
 
 /* The Augment page edited its parameters: the user means to train with them. Compared

@@ -113,6 +113,18 @@ static void test_settings_reach_run(Fixture *f, gconstpointer user_data)
   patina_model_free(m);
 }
 
+static char *record_state(const char *dir, const char *name, guint *epochs)
+{
+  g_autofree char *path = g_build_filename(dir, name, NULL);
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_autoptr(GError) error = NULL;
+  g_assert_true(json_parser_load_from_file(parser, path, &error));
+  g_assert_no_error(error);
+  JsonObject *o = json_node_get_object(json_parser_get_root(parser));
+  *epochs = json_array_get_length(json_object_get_array_member(o, "history"));
+  return g_strdup(json_object_get_string_member(o, "state"));
+}
+
 /* k folds run k trainings one after the other and show mean ± sd of their best accuracy. */
 static void test_folds(Fixture *f, gconstpointer user_data)
 {
@@ -134,6 +146,13 @@ static void test_folds(Fixture *f, gconstpointer user_data)
     var += (acc[k] - mean) * (acc[k] - mean) / 2;
     g_autofree char *path = patina_fold_path(patina_job_get_output(job), k + 1);
     g_assert_true(g_file_test(path, G_FILE_TEST_IS_REGULAR));
+    /* each fold is a run of its own, recorded as done */
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_autofree char *record = g_strdup_printf("run.fold%d.json", k + 1);
+    guint epochs = 0;
+    g_autofree char *state = record_state(dir, record, &epochs);
+    g_assert_cmpstr(state, ==, "done");
+    g_assert_cmpuint(epochs, ==, 1);
     /* each fold's accuracy is its own history's best validation accuracy */
     const PatinaEpochRecord *r =
       &g_array_index(patina_job_get_history(job), PatinaEpochRecord, k);
@@ -471,10 +490,13 @@ static void test_augment_preset(Fixture *f, gconstpointer user_data)
     PatinaAugment preset;
     g_assert_true(patina_augment_preset(&preset, names[i], NULL));
     g_autofree char *dir = start_expecting(f, i == 0 ? NULL : &preset);
-    /* the subtitle says what the choice trains with */
-    const char *subtitle = adw_action_row_get_subtitle(ADW_ACTION_ROW(row));
+    /* the tooltip says exactly what the choice trains with, the subtitle which operations */
+    const char *tooltip = gtk_widget_get_tooltip_text(GTK_WIDGET(row));
     g_autofree char *what = patina_augment_describe(&preset);
-    g_assert_true(i == 0 ? strstr(subtitle, what) == NULL : strstr(subtitle, what) != NULL);
+    g_assert_true(i == 0 ? strstr(tooltip, what) == NULL : strstr(tooltip, what) != NULL);
+    const char *subtitle = adw_action_row_get_subtitle(ADW_ACTION_ROW(row));
+    g_assert_true((strstr(subtitle, "flips") != NULL) == (i != 0));
+    g_assert_true((strstr(subtitle, "rotation") != NULL) == (i == 1));
     if (i == 1)
       paper_run = g_steal_pointer(&dir);
   }
@@ -488,7 +510,10 @@ static void test_augment_preset(Fixture *f, gconstpointer user_data)
   settle();
   g_autofree char *custom_run = start_expecting(f, &custom);
   g_autofree char *what = patina_augment_describe(&custom);
-  g_assert_nonnull(strstr(adw_action_row_get_subtitle(ADW_ACTION_ROW(row)), what));
+  g_assert_nonnull(strstr(gtk_widget_get_tooltip_text(GTK_WIDGET(row)), what));
+  g_assert_cmpstr(adw_action_row_get_subtitle(ADW_ACTION_ROW(row)), ==,
+                  "The Augment page's: rotation, noise");
+  save_screenshot(f, "train", "train-augment-custom.png"); /* to look at, not committed */
 
   /* parameters that equal a preset select it */
   PatinaAugment mild;
@@ -541,17 +566,6 @@ static gboolean job_has_epoch(gpointer job)
   return patina_job_get_history(job)->len > 0;
 }
 
-static char *record_state(const char *dir, const char *name, guint *epochs)
-{
-  g_autofree char *path = g_build_filename(dir, name, NULL);
-  g_autoptr(JsonParser) parser = json_parser_new();
-  g_autoptr(GError) error = NULL;
-  g_assert_true(json_parser_load_from_file(parser, path, &error));
-  g_assert_no_error(error);
-  JsonObject *o = json_node_get_object(json_parser_get_root(parser));
-  *epochs = json_array_get_length(json_object_get_array_member(o, "history"));
-  return g_strdup(json_object_get_string_member(o, "state"));
-}
 
 /* A 2-fold run stopped in fold 1: the fold's record says it was stopped and keeps the epochs
  * it finished; no record claims a fold that never ran. */
