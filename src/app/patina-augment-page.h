@@ -2,7 +2,8 @@
  * 3×3 grid of what augmentation makes of it at the Train page's input size: the original,
  * then variant k = what a run with the shown seed makes of that image in epoch k. Every
  * parameter of data/augment.h has a control (patina-augment-controls.c); they are kept in
- * GSettings ("augment") and the Train page trains with them when "train-augment" is on.
+ * GSettings ("augment") and the Train page trains with them when its Augmentation choice
+ * ("train-augment-preset") is Custom, which editing them here selects.
  *
  * The grid renders on a worker. Latest request wins: a change while a render runs cancels it
  * and starts one render with the newest parameters when it has stopped, so at most one render
