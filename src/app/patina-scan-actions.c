@@ -108,7 +108,12 @@ static void export_to(PatinaScanView *self, GFile *dest, gboolean csv)
     return;
   }
   g_autofree char *image = g_path_get_basename(r->path);
-  g_autofree char *model = g_path_get_basename(patina_loaded_model_get_path(r->model));
+  const char *model_path = patina_loaded_model_get_path(r->model);
+  g_autofree char *model_dir = g_path_get_dirname(model_path);
+  g_autofree char *model_dir_base = g_path_get_basename(model_dir);
+  g_autofree char *model_base = g_path_get_basename(model_path);
+  /* every run writes model.safetensors into its own folder: the folder tells them apart */
+  g_autofree char *model = g_strdup_printf("%s/%s", model_dir_base, model_base);
   /* English like the rest of the figure's text, which the core draws; the same as
    * patina-cli scan's caption */
   g_autofree char *caption = g_strdup_printf(

@@ -360,11 +360,21 @@ static void test_bad_input(Fixture *f, gconstpointer user_data)
   m = refused(f);
   g_assert_nonnull(strstr(m, "256×256 px, smaller than one 300×300 px tile"));
   g_assert_nonnull(strstr(m, "46×46"));
+  /* a stride of 1 over 1100×1000 px would take over a million tiles: the core refuses */
+  g_autofree char *wide = g_build_filename(f->tmp, "wide.png", NULL);
+  write_gray_png(img, wide, 1100, 1000);
+  show_image(f, wide);
+  page_action(f, "predict.scan-tile", g_variant_new_int32(8));
+  page_action(f, "predict.scan-stride", g_variant_new_int32(1));
+  m = refused(f);
+  g_assert_nonnull(strstr(m, "wide.png"));
+  g_assert_nonnull(strstr(m, "use a larger stride"));
   /* exactly one tile (the model's input): scanned as one, and said so */
   g_autofree char *one = g_build_filename(f->tmp, "one.png", NULL);
   write_gray_png(img, one, MODEL_SIZE, MODEL_SIZE);
   show_image(f, one);
   page_action(f, "predict.scan-tile", g_variant_new_int32(MODEL_SIZE));
+  page_action(f, "predict.scan-stride", g_variant_new_int32(MODEL_SIZE / 2));
   scan(f);
   const PatinaScan *s = patina_scan_view_get_scan(view_of(f));
   g_assert_nonnull(s);
