@@ -32,8 +32,9 @@ static void clear_runs(void)
 
 static void page_action(PatinaRunsPage *page, const char *action, const char *arg)
 {
-  g_assert_true(gtk_widget_activate_action_variant(GTK_WIDGET(page), action,
-                                                   arg ? g_variant_new_string(arg) : NULL));
+  /* page actions do not sink their parameter: a floating one would leak */
+  g_autoptr(GVariant) param = arg ? g_variant_ref_sink(g_variant_new_string(arg)) : NULL;
+  g_assert_true(gtk_widget_activate_action_variant(GTK_WIDGET(page), action, param));
 }
 
 typedef struct {
@@ -593,9 +594,9 @@ static void svg_end(GMarkupParseContext *c, const char *name, gpointer data, GEr
 static void export_by_action(Fixture *f, PatinaChart *chart, const char *path)
 {
   ToastWait tw = {f->window, patina_window_get_n_toasts(f->window)};
+  g_autoptr(GVariant) param = g_variant_ref_sink(g_variant_new_string(path));
   g_assert_true(gtk_widget_activate_action_variant(gtk_widget_get_parent(GTK_WIDGET(chart)),
-                                                   "chart.export-path",
-                                                   g_variant_new_string(path)));
+                                                   "chart.export-path", param));
   wait_for(new_toast, &tw, "the export's toast");
 }
 
