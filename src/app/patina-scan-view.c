@@ -259,8 +259,11 @@ static void scan_done(GObject *source, GAsyncResult *res, gpointer user_data)
 
 void patina_scan_view_start(PatinaScanView *self)
 {
-  if (!self->path)
+  if (!self->path) {
+    /* the shortcut works with nothing selected, when the scan's controls are hidden */
+    patina_scan_view_toast(self, _("Select an image in the table to scan its surface"));
     return;
+  }
   if (!self->model) {
     patina_scan_view_show_message(self, _("Open a model to scan the surface with it."), TRUE);
     return;

@@ -325,6 +325,12 @@ static void test_bad_input(Fixture *f, gconstpointer user_data)
   (void) user_data;
   make_demo(f);
   g_autofree char *img = demo_image(f, "316L", 1);
+  /* no image selected: a toast says what to do */
+  ToastWait none = {f->window, patina_window_get_n_toasts(f->window)};
+  page_action(f, "predict.scan", NULL);
+  wait_for(toast_after, &none, "a toast about the missing image");
+  g_assert_nonnull(strstr(patina_window_get_last_toast(f->window), "Select an image"));
+  g_assert_false(patina_scan_view_is_running(view_of(f)));
   /* no model yet: the view says what to do, and there is nothing to export */
   show_image(f, img);
   g_assert_nonnull(strstr(refused(f), "Open a model"));
@@ -498,6 +504,19 @@ static void test_trained(Fixture *f, gconstpointer user_data)
     page_action(f, "predict.scan-opacity", g_variant_new_double(0.3 + 0.05 * i));
   }
   g_test_message("20 redraws of the 600×400 map: %.1f ms each",
+                 (g_get_monotonic_time() - before) / 20e3);
+  /* a larger micrograph is shown at 768 px on its long side: the most the main loop draws */
+  g_autofree char *large = g_build_filename(f->tmp, "large.png", NULL);
+  write_gray_png(surface, large, 2000, 1500);
+  show_image(f, large);
+  page_action(f, "predict.scan-stride", g_variant_new_int32(128));
+  scan(f);
+  before = g_get_monotonic_time();
+  for (int i = 0; i < 10; i++) {
+    page_action(f, "predict.scan-overlay", g_variant_new_int32(i % 2));
+    page_action(f, "predict.scan-opacity", g_variant_new_double(0.3 + 0.05 * i));
+  }
+  g_test_message("20 redraws of the 768×576 map of a 2000×1500 px image: %.1f ms each",
                  (g_get_monotonic_time() - before) / 20e3);
 }
 
