@@ -1,4 +1,5 @@
 #include "patina-settings.h"
+#include <glib/gi18n.h>
 
 GSettings *patina_settings_new(void)
 {
@@ -25,7 +26,7 @@ gboolean patina_settings_get_augment(GSettings *settings, PatinaAugment *a, GErr
   g_autofree char *json = g_settings_get_string(settings, "augment");
   if (!patina_augment_from_json(a, json, -1, error)) {
     patina_augment_init(a);
-    g_prefix_error(error, "Augment page settings: ");
+    g_prefix_error(error, _("Augment page settings: "));
     return FALSE;
   }
   return TRUE;
