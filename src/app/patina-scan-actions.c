@@ -48,6 +48,12 @@ static void overlay_action(GtkWidget *page, const char *name, GVariant *param)
     adw_combo_row_set_selected(self->overlay_row, (guint) (k + 1));
 }
 
+static void dpi_action(GtkWidget *page, const char *name, GVariant *param)
+{
+  (void) name;
+  gtk_spin_button_set_value(view_of(page)->dpi_spin, g_variant_get_double(param));
+}
+
 static void opacity_action(GtkWidget *page, const char *name, GVariant *param)
 {
   (void) name;
@@ -126,6 +132,7 @@ static void export_to(PatinaScanView *self, GFile *dest, gboolean csv)
   fo.colormap = patina_scan_view_colormap(self);
   fo.opacity = gtk_range_get_value(GTK_RANGE(self->opacity_scale));
   fo.caption = caption;
+  fo.dpi = gtk_spin_button_get_value(self->dpi_spin);
   patina_scan_export_figure_async(r, &fo, path, NULL, export_done, d);
 }
 
@@ -183,6 +190,7 @@ void patina_scan_view_install_actions(GtkWidgetClass *klass)
   gtk_widget_class_install_action(klass, "predict.scan-stride", "i", stride_action);
   gtk_widget_class_install_action(klass, "predict.scan-overlay", "i", overlay_action);
   gtk_widget_class_install_action(klass, "predict.scan-opacity", "d", opacity_action);
+  gtk_widget_class_install_action(klass, "predict.scan-dpi", "d", dpi_action);
   gtk_widget_class_install_action(klass, "predict.scan-export", NULL, export_action);
   gtk_widget_class_install_action(klass, "predict.scan-export-path", "s", export_path_action);
   gtk_widget_class_install_action(klass, "predict.scan-export-csv", NULL, export_action);

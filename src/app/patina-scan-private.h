@@ -9,7 +9,7 @@
 struct _PatinaScanView {
   GtkWidget parent_instance;
   GtkWidget *scan_button, *progress_box, *result_box;
-  GtkSpinButton *tile_spin, *stride_spin;
+  GtkSpinButton *tile_spin, *stride_spin, *dpi_spin;
   GtkProgressBar *progress;
   GtkLabel *message_label, *legend_label;
   GtkPicture *picture, *colorbar;

@@ -414,6 +414,7 @@ static void patina_scan_view_class_init(PatinaScanViewClass *klass)
   BIND(result_box);
   BIND(tile_spin);
   BIND(stride_spin);
+  BIND(dpi_spin);
   BIND(progress);
   BIND(message_label);
   BIND(legend_label);

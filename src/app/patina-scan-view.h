@@ -9,6 +9,7 @@
  *   predict.scan-stride (i)       pixels between tiles
  *   predict.scan-overlay (i)      -1: the most probable class; k: class k's probability
  *   predict.scan-opacity (d)      of the map over the micrograph
+ *   predict.scan-dpi (d)          resolution of a PNG figure (default 300)
  *   predict.scan-export           save the figure (file chooser; Ctrl+Shift+E)
  *   predict.scan-export-path (s)  ... to a path: PNG, SVG or PDF by the extension
  *   predict.scan-export-csv       save each tile's probabilities (file chooser)

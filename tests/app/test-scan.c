@@ -250,13 +250,15 @@ static void test_matches_core(Fixture *f, gconstpointer user_data)
     g_assert_cmphex(map_pixel(f, xs[i], ys[i]), ==, az_wins ? 0x56B4E9 : 0xE69F00);
   }
 
-  /* exports: a PNG 7 in wide at 300 dpi, a one-page PDF, an SVG that parses, the tiles' CSV */
+  /* exports: a PNG 7 in wide at the chosen resolution, a one-page PDF, an SVG that parses, the
+   * tiles' CSV */
   g_autofree char *png = g_build_filename(f->tmp, "scan.png", NULL);
+  page_action(f, "predict.scan-dpi", g_variant_new_double(150));
   export_and_wait(f, "predict.scan-export-path", png);
   g_assert_nonnull(strstr(patina_window_get_last_toast(f->window), "Saved"));
   cairo_surface_t *s = cairo_image_surface_create_from_png(png);
   g_assert_cmpint(cairo_surface_status(s), ==, CAIRO_STATUS_SUCCESS);
-  g_assert_cmpint(cairo_image_surface_get_width(s), ==, 7 * 300);
+  g_assert_cmpint(cairo_image_surface_get_width(s), ==, 7 * 150);
   cairo_surface_destroy(s);
   g_autofree char *pdf = g_build_filename(f->tmp, "scan.pdf", NULL);
   export_and_wait(f, "predict.scan-export-path", pdf);
