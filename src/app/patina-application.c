@@ -80,12 +80,16 @@ static void quit_action(GSimpleAction *action, GVariant *param, gpointer user_da
   (void) action;
   (void) param;
   GtkApplication *app = user_data;
-  /* Close windows (they save their size and stop their jobs) before quitting. */
+  /* Close windows (they save their size and stop their jobs) before quitting. With the last
+   * window gone the application ends by itself once the work they leave is done (a run whose
+   * Undo toast was up is being deleted, under a hold); quitting outright would cut that short
+   * and leave the run half-deleted, so that is only for windows that stayed open. */
   GList *windows = g_list_copy(gtk_application_get_windows(app));
   for (GList *l = windows; l; l = l->next)
     gtk_window_close(l->data);
   g_list_free(windows);
-  g_application_quit(G_APPLICATION(app));
+  if (gtk_application_get_windows(app) != NULL)
+    g_application_quit(G_APPLICATION(app));
 }
 
 static void patina_application_startup(GApplication *app)

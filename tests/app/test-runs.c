@@ -9,6 +9,7 @@
 #include "../testutil.h"
 #include "app-test.h"
 
+#include "patina-application.h"
 #include "patina-chart-view.h"
 #include "patina-chart.h"
 #include "patina-run.h"
@@ -409,6 +410,13 @@ static void test_damaged_runs(Fixture *f, gconstpointer user_data)
   wait_for(page_idle, page, "the runs page to settle");
 }
 
+/* A run stopped before its first epoch: no checkpoint to check. */
+static const char minimal_record[] =
+  "{\"model\":\"paper\",\"dataset\":\"/d\",\"state\":\"cancelled\",\"optimizer\":\"adam\","
+  "\"started_unix\":946684800,\"size\":46,\"epochs\":1,\"batch\":4,\"seed\":0,\"lr\":0.001,"
+  "\"momentum\":0.9,\"val_fraction\":0.2,\"best_val_acc\":-1,\"final_val_acc\":-1,"
+  "\"augmentation\":null,\"history\":[]}";
+
 /* Closing the window while the Undo toast shows lets the deletion stand: the whole folder
  * goes (not a part of it), and the other runs stay. */
 static void test_close_during_undo(Fixture *f, gconstpointer user_data)
@@ -419,14 +427,9 @@ static void test_close_during_undo(Fixture *f, gconstpointer user_data)
   g_autofree char *runs = patina_runs_dir();
   g_autofree char *doomed = g_build_filename(runs, "20000101-000001", NULL);
   g_autofree char *kept = g_build_filename(runs, "20000101-000002", NULL);
-  const char *record =
-    "{\"model\":\"paper\",\"dataset\":\"/d\",\"state\":\"cancelled\",\"optimizer\":\"adam\","
-    "\"started_unix\":946684800,\"size\":46,\"epochs\":1,\"batch\":4,\"seed\":0,\"lr\":0.001,"
-    "\"momentum\":0.9,\"val_fraction\":0.2,\"best_val_acc\":-1,\"final_val_acc\":-1,"
-    "\"augmentation\":null,\"history\":[]}";
-  write_file(doomed, "run.json", record, -1);
+  write_file(doomed, "run.json", minimal_record, -1);
   write_file(doomed, "history.csv", "epoch\n", -1);
-  write_file(kept, "run.json", record, -1);
+  write_file(kept, "run.json", minimal_record, -1);
 
   /* a window of its own, closed below; the fixture's stays for the tear-down */
   PatinaWindow *window = patina_window_new(NULL);
@@ -447,6 +450,72 @@ static void test_close_during_undo(Fixture *f, gconstpointer user_data)
   rescan(runs_page(f));
   g_assert_cmpuint(n_listed(runs_page(f)), ==, 1);
   g_assert_nonnull(patina_runs_page_find(runs_page(f), "20000101-000002"));
+}
+
+typedef struct {
+  GApplication *app;
+  gboolean asked;
+  gboolean page_finalized; /* a deletion holds its page until it has ended */
+} QuitWatch;
+
+static void set_flag(gpointer flag) { *(gboolean *) flag = TRUE; }
+
+/* In the application's window: delete a run, then Ctrl+Q while its Undo toast is up. */
+static gboolean delete_then_quit(gpointer data)
+{
+  QuitWatch *w = data;
+  GtkWindow *active = gtk_application_get_active_window(GTK_APPLICATION(w->app));
+  if (!active)
+    return G_SOURCE_CONTINUE;
+  PatinaRunsPage *page = PATINA_RUNS_PAGE(patina_window_get_page(PATINA_WINDOW(active), "runs"));
+  if (patina_runs_page_get_n_scans(page) == 0 || patina_runs_page_is_busy(page))
+    return G_SOURCE_CONTINUE;
+  g_assert_cmpuint(n_listed(page), ==, 2);
+  page_action(page, "runs.delete", "20000101-000001");
+  g_assert_nonnull(patina_runs_page_get_undo_toast(page));
+  /* object data goes at finalisation (weak pointers already at dispose) */
+  g_object_set_data_full(G_OBJECT(page), "test-finalized", &w->page_finalized, set_flag);
+  w->asked = TRUE;
+  g_action_group_activate_action(G_ACTION_GROUP(w->app), "quit", NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean give_up(gpointer app)
+{
+  g_application_quit(app); /* the test then fails on asked */
+  return G_SOURCE_REMOVE;
+}
+
+/* Quitting the application while the Undo toast is up: it ends only once the run's folder is
+ * gone, so no run is left half-deleted. */
+static void test_quit_during_undo(void)
+{
+  clear_runs();
+  g_autofree char *runs = patina_runs_dir();
+  g_autofree char *doomed = g_build_filename(runs, "20000101-000001", NULL);
+  g_autofree char *kept = g_build_filename(runs, "20000101-000002", NULL);
+  write_file(doomed, "run.json", minimal_record, -1);
+  write_file(doomed, "history.csv", "epoch\n", -1);
+  write_file(kept, "run.json", minimal_record, -1);
+
+  g_autoptr(PatinaApplication) app = patina_application_new();
+  g_application_set_flags(G_APPLICATION(app),
+                          g_application_get_flags(G_APPLICATION(app)) | G_APPLICATION_NON_UNIQUE);
+  QuitWatch w = {G_APPLICATION(app), FALSE, FALSE};
+  guint id = g_timeout_add(20, delete_then_quit, &w);
+  guint limit = g_timeout_add_seconds(60, give_up, app);
+  char *args[] = {"patina", NULL};
+  int status = g_application_run(G_APPLICATION(app), 1, args);
+  g_source_remove(limit);
+  if (!w.asked)
+    g_source_remove(id);
+  g_assert_cmpint(status, ==, 0);
+  g_assert_true(w.asked);
+  /* when run() returns, the deletion has ended (its page let go) and the folder is gone */
+  g_assert_true(w.page_finalized);
+  g_assert_false(g_file_test(doomed, G_FILE_TEST_EXISTS));
+  g_assert_true(g_file_test(kept, G_FILE_TEST_IS_DIR));
+  clear_runs();
 }
 
 /* ---- the chart ---- */
@@ -677,6 +746,7 @@ int main(int argc, char **argv)
              fixture_tear_down);
   g_test_add("/runs/close-during-undo", Fixture, NULL, fixture_set_up, test_close_during_undo,
              fixture_tear_down);
+  g_test_add_func("/runs/quit-during-undo", test_quit_during_undo);
   g_test_add("/runs/chart-smoothing", Fixture, NULL, fixture_set_up, test_chart_smoothing,
              fixture_tear_down);
   g_test_add("/runs/chart-log-scale", Fixture, NULL, fixture_set_up, test_chart_log_scale,
