@@ -1,5 +1,6 @@
-/* The Train page: its settings reach the run and the checkpoint, cross-validation, the
- * misclassified gallery, pause-free images/s (helpers in app-test.h). */
+/* The Train page: its settings reach the run and the checkpoint, cross-validation and its
+ * records, the misclassified gallery, pause-free images/s (helpers in app-test.h; the
+ * Augmentation row in test-train-augment.c). */
 #include <adwaita.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
@@ -13,7 +14,6 @@
 #include "patina-job.h"
 #include "patina-run.h"
 #include "patina-settings.h"
-#include "patina-train-augment.h"
 #include "patina-train-page.h"
 #include "train/predict.h"
 
@@ -429,136 +429,6 @@ static void test_stall_probe(Fixture *f, gconstpointer user_data)
                  t.longest_paint / 1000.0, t.frames ? t.sum_paint / t.frames / 1000.0 : 0.0);
 }
 
-/* ---- the Augmentation row ---- */
-
-static char *augment_json_or_null(const PatinaAugment *a)
-{
-  return a ? patina_augment_to_json(a) : NULL;
-}
-
-/* Starts a run, checks what it trains with against want (NULL: nothing), stops it; returns
- * the run's folder. */
-static char *start_expecting(Fixture *f, const PatinaAugment *want)
-{
-  PatinaWorkspace *ws = patina_window_get_workspace(f->window);
-  activate(f, "win.train-start", NULL);
-  PatinaJob *job = patina_workspace_get_job(ws);
-  g_assert_nonnull(job);
-  g_autofree char *got = augment_json_or_null(patina_job_get_augment(job));
-  g_autofree char *expected = augment_json_or_null(want);
-  g_assert_cmpstr(got, ==, expected);
-  activate(f, "win.train-stop", NULL);
-  wait_for(job_finished, ws, "the run to stop");
-  return g_path_get_dirname(patina_job_get_output(job));
-}
-
-static char *choice(GSettings *s)
-{
-  return g_settings_get_string(s, "train-augment-preset");
-}
-
-/* The row's choice is what the run trains with: a preset exactly as the core defines it,
- * nothing for None, the Augment page's parameters for Custom. Editing those parameters (as
- * the Augment page does) selects Custom, or the preset they equal; a restored run brings its
- * choice back; the old switch is carried over once. */
-static void test_augment_preset(Fixture *f, gconstpointer user_data)
-{
-  (void) user_data;
-  open_demo(f);
-  quick_settings(1000); /* stopped at once */
-  g_autoptr(GSettings) s = patina_settings_new();
-  PatinaTrainPage *page = train_page(f);
-  AdwComboRow *row = patina_train_page_get_augment_row(page);
-  /* the Augment page's parameters: something no preset has */
-  PatinaAugment custom;
-  patina_augment_init(&custom);
-  custom.rotation_range = 15;
-  custom.noise_sigma[0] = custom.noise_sigma[1] = 0.02;
-  patina_settings_set_augment(s, &custom);
-  settle();
-  g_autofree char *after_edit = choice(s);
-  g_assert_cmpstr(after_edit, ==, "custom");
-  g_assert_cmpuint(adw_combo_row_get_selected(row), ==, 3);
-
-  static const char *const names[] = {"none", "paper", "mild"};
-  g_autofree char *paper_run = NULL;
-  for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
-    adw_combo_row_set_selected(row, i);
-    settle();
-    g_autofree char *chosen = choice(s);
-    g_assert_cmpstr(chosen, ==, names[i]);
-    PatinaAugment preset;
-    g_assert_true(patina_augment_preset(&preset, names[i], NULL));
-    g_autofree char *dir = start_expecting(f, i == 0 ? NULL : &preset);
-    /* the tooltip says exactly what the choice trains with, the subtitle which operations */
-    const char *tooltip = gtk_widget_get_tooltip_text(GTK_WIDGET(row));
-    g_autofree char *what = patina_augment_describe(&preset);
-    g_assert_true(i == 0 ? strstr(tooltip, what) == NULL : strstr(tooltip, what) != NULL);
-    const char *subtitle = adw_action_row_get_subtitle(ADW_ACTION_ROW(row));
-    g_assert_true((strstr(subtitle, "flips") != NULL) == (i != 0));
-    g_assert_true((strstr(subtitle, "rotation") != NULL) == (i == 1));
-    if (i == 1)
-      paper_run = g_steal_pointer(&dir);
-  }
-  /* choosing a preset left the Augment page's parameters alone */
-  PatinaAugment kept;
-  g_assert_true(patina_settings_get_augment(s, &kept, NULL));
-  g_autofree char *kept_json = patina_augment_to_json(&kept);
-  g_autofree char *custom_json = patina_augment_to_json(&custom);
-  g_assert_cmpstr(kept_json, ==, custom_json);
-  adw_combo_row_set_selected(row, 3);
-  settle();
-  g_autofree char *custom_run = start_expecting(f, &custom);
-  g_autofree char *what = patina_augment_describe(&custom);
-  g_assert_nonnull(strstr(gtk_widget_get_tooltip_text(GTK_WIDGET(row)), what));
-  g_assert_cmpstr(adw_action_row_get_subtitle(ADW_ACTION_ROW(row)), ==,
-                  "The Augment page's: rotation, noise");
-  save_screenshot(f, "train", "train-augment-custom.png"); /* to look at, not committed */
-
-  /* parameters that equal a preset select it */
-  PatinaAugment mild;
-  patina_augment_preset(&mild, "mild", NULL);
-  patina_settings_set_augment(s, &mild);
-  settle();
-  g_autofree char *followed = choice(s);
-  g_assert_cmpstr(followed, ==, "mild");
-
-  /* restoring the custom run: Custom with its parameters; the paper run: Paper, the
-   * parameters left as they are */
-  g_autoptr(PatinaRun) restored_custom = patina_run_load(custom_run);
-  g_assert_null(patina_run_get_damage(restored_custom));
-  g_settings_set_string(s, "train-augment-preset", "none");
-  patina_run_restore_settings(restored_custom, s);
-  settle();
-  g_autofree char *restored = choice(s);
-  g_assert_cmpstr(restored, ==, "custom");
-  g_assert_true(patina_settings_get_augment(s, &kept, NULL));
-  g_autofree char *restored_json = patina_augment_to_json(&kept);
-  g_assert_cmpstr(restored_json, ==, custom_json);
-  g_autoptr(PatinaRun) restored_paper = patina_run_load(paper_run);
-  patina_run_restore_settings(restored_paper, s);
-  settle();
-  g_autofree char *restored_preset = choice(s);
-  g_assert_cmpstr(restored_preset, ==, "paper");
-  g_assert_true(patina_settings_get_augment(s, &kept, NULL));
-  g_autofree char *untouched = patina_augment_to_json(&kept);
-  g_assert_cmpstr(untouched, ==, custom_json);
-
-  /* the old switch, on, becomes Custom once, unless a choice was made since */
-  g_settings_reset(s, "train-augment-preset");
-  g_settings_set_boolean(s, "train-augment", TRUE);
-  patina_train_augment_migrate(s);
-  g_autofree char *migrated = choice(s);
-  g_assert_cmpstr(migrated, ==, "custom");
-  g_assert_false(g_settings_get_boolean(s, "train-augment"));
-  g_settings_set_string(s, "train-augment-preset", "paper");
-  g_settings_set_boolean(s, "train-augment", TRUE);
-  patina_train_augment_migrate(s);
-  g_autofree char *kept_choice = choice(s);
-  g_assert_cmpstr(kept_choice, ==, "paper");
-  g_assert_false(g_settings_get_boolean(s, "train-augment"));
-}
-
 /* ---- cross-validation records ---- */
 
 static gboolean job_has_epoch(gpointer job)
@@ -620,8 +490,6 @@ int main(int argc, char **argv)
   g_test_add("/train/folds", Fixture, NULL, fixture_set_up, test_folds, fixture_tear_down);
   g_test_add("/train/fold-stopped-record", Fixture, NULL, fixture_set_up,
              test_fold_stopped_record, fixture_tear_down);
-  g_test_add("/train/augment-preset", Fixture, NULL, fixture_set_up, test_augment_preset,
-             fixture_tear_down);
   g_test_add("/train/misclassified-gallery", Fixture, NULL, fixture_set_up,
              test_misclassified_gallery, fixture_tear_down);
   g_test_add("/train/pause-time-counted", Fixture, NULL, fixture_set_up,
