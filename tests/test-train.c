@@ -651,6 +651,55 @@ static void test_learns(void)
   patina_train_result_clear(&r);
 }
 
+/* ---- per-class metrics ---- */
+
+/* A hand-made confusion matrix whose precision, recall and F1 were worked out on paper, so a
+ * swapped row/column, an arithmetic mean instead of F1's harmonic one, or a 0/0 that leaks out
+ * as NaN for a class the model never predicts all fail here rather than in a results table. */
+static void test_class_metrics(void)
+{
+  /* rows: true class, columns: predicted class; class 2 is never predicted */
+  int confusion[9] = {
+    5, 1, 0,
+    2, 3, 0,
+    1, 2, 0,
+  };
+  PatinaEvaluation e = {.n_classes = 3, .n = 14, .confusion = confusion};
+  /* class 0: tp 5, predicted 5+2+1 = 8, actual 5+1 = 6 -> F1 = 2*5 / (8+6) = 5/7
+   * class 1: tp 3, predicted 1+3+2 = 6, actual 2+3 = 5 -> F1 = 2*3 / (6+5) = 6/11
+   * class 2: tp 0, predicted 0 (0/0), actual 3 -> everything 0 */
+  const double expected[3][3] = {
+    {5.0 / 8, 5.0 / 6, 5.0 / 7},
+    {3.0 / 6, 3.0 / 5, 6.0 / 11},
+    {0.0, 0.0, 0.0},
+  };
+  for (int k = 0; k < 3; k++) {
+    double precision = -1, recall = -1, f1 = -1;
+    patina_evaluation_class_metrics(&e, k, &precision, &recall, &f1);
+    g_test_message("class %d: precision %.4f recall %.4f F1 %.4f", k, precision, recall, f1);
+    g_assert_false(isnan(precision) || isnan(recall) || isnan(f1));
+    g_assert_cmpfloat_with_epsilon(precision, expected[k][0], 1e-12);
+    g_assert_cmpfloat_with_epsilon(recall, expected[k][1], 1e-12);
+    g_assert_cmpfloat_with_epsilon(f1, expected[k][2], 1e-12);
+  }
+
+  /* the other undefined case: a class that is predicted but never present has recall 0/0 */
+  int never_present[4] = {
+    2, 1,
+    0, 0,
+  };
+  PatinaEvaluation absent = {.n_classes = 2, .n = 3, .confusion = never_present};
+  double precision = -1, recall = -1, f1 = -1;
+  patina_evaluation_class_metrics(&absent, 1, &precision, &recall, &f1);
+  g_assert_cmpfloat_with_epsilon(precision, 0.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon(recall, 0.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon(f1, 0.0, 1e-12);
+  patina_evaluation_class_metrics(&absent, 0, &precision, &recall, &f1);
+  g_assert_cmpfloat_with_epsilon(precision, 1.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon(recall, 2.0 / 3, 1e-12);
+  g_assert_cmpfloat_with_epsilon(f1, 4.0 / 5, 1e-12);
+}
+
 /* ---- class weighting and explicit splits ---- */
 
 static double first_loss(const PatinaTrainConfig *cfg, PatinaDataset *ds)
@@ -944,6 +993,7 @@ int main(int argc, char **argv)
   g_test_add_func("/train/nan-guard-holdout", test_nan_guard_holdout);
   g_test_add_func("/train/bad-image", test_bad_image);
   g_test_add_func("/train/learns", test_learns);
+  g_test_add_func("/train/class-metrics", test_class_metrics);
   g_test_add_func("/train/class-weighting", test_class_weighting);
   g_test_add_func("/train/crop-choice", test_crop_choice);
   g_test_add_func("/train/dropout-in-spec", test_dropout_in_spec);
