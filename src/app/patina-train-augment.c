@@ -91,3 +91,63 @@ void patina_train_augment_migrate(GSettings *settings)
     g_settings_set_string(settings, "train-augment-preset", "custom");
   g_settings_reset(settings, "train-augment");
 }
+
+typedef struct {
+  GSettings *settings;
+  char *seen; /* the "augment" key as last seen, normalised; NULL when it did not parse */
+} Watch;
+
+static void watch_free(gpointer data)
+{
+  Watch *w = data;
+  g_object_unref(w->settings);
+  g_free(w->seen);
+  g_free(w);
+}
+
+static char *normalised_augment(GSettings *settings)
+{
+  PatinaAugment a;
+  if (!patina_settings_get_augment(settings, &a, NULL))
+    return NULL;
+  return patina_augment_to_json(&a);
+}
+
+static void update_row(AdwComboRow *row)
+{
+  Watch *w = g_object_get_data(G_OBJECT(row), "patina-train-augment-watch");
+  g_autofree char *details = NULL;
+  g_autofree char *what = patina_train_augment_describe(w->settings, &details);
+  adw_action_row_set_subtitle(ADW_ACTION_ROW(row), what);
+  const char *about = _("How training images are varied each epoch; Custom trains with the "
+                        "Augment page's parameters, and editing them there selects it");
+  g_autofree char *tooltip = details ? g_strdup_printf("%s\n%s", details, about)
+                                     : g_strdup(about);
+  gtk_widget_set_tooltip_text(GTK_WIDGET(row), tooltip);
+}
+
+/* The Augment page edited its parameters: the user means to train with them. Compared
+ * normalised, so a rewrite of the same parameters in another spelling changes nothing. */
+static void on_augment_changed(AdwComboRow *row)
+{
+  Watch *w = g_object_get_data(G_OBJECT(row), "patina-train-augment-watch");
+  g_autofree char *now = normalised_augment(w->settings);
+  if (now && g_strcmp0(now, w->seen) != 0)
+    patina_train_augment_follow(w->settings, now);
+  g_free(w->seen);
+  w->seen = g_steal_pointer(&now);
+  update_row(row);
+}
+
+void patina_train_augment_watch(GSettings *settings, AdwComboRow *row)
+{
+  Watch *w = g_new0(Watch, 1);
+  w->settings = g_object_ref(settings);
+  w->seen = normalised_augment(settings);
+  g_object_set_data_full(G_OBJECT(row), "patina-train-augment-watch", w, watch_free);
+  g_signal_connect_object(settings, "changed::augment", G_CALLBACK(on_augment_changed), row,
+                          G_CONNECT_SWAPPED);
+  g_signal_connect_object(settings, "changed::train-augment-preset", G_CALLBACK(update_row),
+                          row, G_CONNECT_SWAPPED);
+  update_row(row);
+}

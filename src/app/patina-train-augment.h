@@ -1,7 +1,7 @@
 /* The Train page's Augmentation choice (GSettings "train-augment-preset"): none, the core's
  * "paper" or "mild" preset, or "custom", the Augment page's parameters (the "augment" key). */
 #pragma once
-#include <gio/gio.h>
+#include <adwaita.h>
 
 #include "data/augment.h"
 
@@ -17,6 +17,10 @@ char *patina_train_augment_describe(GSettings *settings, char **details);
 /* The "augment" key changed to json: the choice becomes the preset those parameters equal, or
  * "custom" (the user edited them to train with them). Unparsable json leaves it alone. */
 void patina_train_augment_follow(GSettings *settings, const char *json);
+/* For as long as row lives: its subtitle and tooltip say what the choice trains with, and a
+ * real change of the "augment" key (not a rewrite of the same parameters) is followed as
+ * patina_train_augment_follow says. */
+void patina_train_augment_watch(GSettings *settings, AdwComboRow *row);
 /* Carries the obsolete "train-augment" switch over once: on meant the Augment page's. */
 void patina_train_augment_migrate(GSettings *settings);
 

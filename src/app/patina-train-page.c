@@ -45,7 +45,6 @@ struct _PatinaTrainPage {
   GtkLabel *metrics_label;
 
   GSettings *settings;
-  char *augment_seen; /* the "augment" key as last seen, normalised; NULL when it did not parse */
   PatinaWorkspace *workspace;
   PatinaJob *job; /* the one whose signals we follow */
 };
@@ -151,38 +150,6 @@ static void update_dependent_rows(PatinaTrainPage *self)
 {
   gtk_widget_set_visible(self->momentum_row, adw_combo_row_get_selected(self->optimizer_row) == 1);
   gtk_widget_set_sensitive(self->val_row, gtk_spin_button_get_value_as_int(self->folds_spin) < 2);
-}
-
-static char *normalised_augment(GSettings *settings)
-{
-  PatinaAugment a;
-  if (!patina_settings_get_augment(settings, &a, NULL))
-    return NULL;
-  return patina_augment_to_json(&a);
-}
-
-static void update_augment_subtitle(PatinaTrainPage *self)
-{
-  g_autofree char *details = NULL;
-  g_autofree char *what = patina_train_augment_describe(self->settings, &details);
-  adw_action_row_set_subtitle(ADW_ACTION_ROW(self->augment_row), what);
-  const char *about = _("How training images are varied each epoch; Custom trains with the "
-                        "Augment page's parameters, and editing them there selects it");
-  g_autofree char *tooltip = details ? g_strdup_printf("%s\n%s", details, about)
-                                     : g_strdup(about);
-  gtk_widget_set_tooltip_text(GTK_WIDGET(self->augment_row), tooltip);
-}
-
-/* The Augment page edited its parameters: the user means to train with them. Compared
- * normalised, so a rewrite of the same parameters in another spelling changes nothing. */
-static void on_augment_key_changed(PatinaTrainPage *self)
-{
-  g_autofree char *now = normalised_augment(self->settings);
-  if (now && g_strcmp0(now, self->augment_seen) != 0)
-    patina_train_augment_follow(self->settings, now);
-  g_free(self->augment_seen);
-  self->augment_seen = g_steal_pointer(&now);
-  update_augment_subtitle(self);
 }
 
 /* ---- following the job ---- */
@@ -425,7 +392,6 @@ static void patina_train_page_dispose(GObject *object)
     gtk_widget_unparent(child);
   g_clear_object(&self->workspace);
   g_clear_object(&self->settings);
-  g_clear_pointer(&self->augment_seen, g_free);
   G_OBJECT_CLASS(patina_train_page_parent_class)->dispose(object);
 }
 
@@ -500,12 +466,7 @@ static void patina_train_page_init(PatinaTrainPage *self)
   bind_int(self, "train-threads", self->threads_spin);
   patina_train_augment_migrate(self->settings);
   bind_combo(self, "train-augment-preset", self->augment_row, augment_nicks);
-  self->augment_seen = normalised_augment(self->settings);
-  g_signal_connect_swapped(self->settings, "changed::augment",
-                           G_CALLBACK(on_augment_key_changed), self);
-  g_signal_connect_swapped(self->settings, "changed::train-augment-preset",
-                           G_CALLBACK(update_augment_subtitle), self);
-  update_augment_subtitle(self);
+  patina_train_augment_watch(self->settings, self->augment_row);
   g_settings_bind(self->settings, "train-lr", gtk_spin_button_get_adjustment(self->lr_spin),
                   "value", G_SETTINGS_BIND_DEFAULT);
   update_progress(self);
