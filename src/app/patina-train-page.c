@@ -180,6 +180,28 @@ static const PatinaEpochRecord *best_epoch(GArray *history)
   return best;
 }
 
+/* Where the run's models are, as far as it got: a stopped run has no best model before its
+ * first epoch ends, and a stopped cross-validation lacks the folds after the stop. */
+static char *saved_text(PatinaJob *job)
+{
+  int folds = patina_job_get_folds(job);
+  const char *output = patina_job_get_output(job);
+  if (patina_job_get_state(job) == PATINA_JOB_CANCELLED) {
+    if (folds) {
+      g_autofree char *dir = g_path_get_dirname(output);
+      return g_strdup_printf(_("Stopped in fold %d of %d; the folds' models so far are in %s"),
+                             MAX(patina_job_get_fold(job), 1), folds, dir);
+    }
+    if (patina_job_get_history(job)->len == 0)
+      return g_strdup(_("No trained model was kept: the first epoch had not ended"));
+  }
+  if (folds) {
+    g_autofree char *first = patina_fold_path(output, 1);
+    return g_strdup_printf(_("Models saved to %s and the other folds beside it"), first);
+  }
+  return g_strdup_printf(_("Model saved to %s"), output);
+}
+
 static void update_progress(PatinaTrainPage *self)
 {
   PatinaJob *job = self->job;
@@ -235,11 +257,7 @@ static void update_progress(PatinaTrainPage *self)
                                          patina_job_get_images_per_second(job), eta);
     gtk_label_set_label(self->speed_label, s);
   } else if (!patina_job_is_active(job)) {
-    int folds = patina_job_get_folds(job);
-    g_autofree char *first = folds ? patina_fold_path(patina_job_get_output(job), 1) : NULL;
-    g_autofree char *s =
-      folds ? g_strdup_printf(_("Models saved to %s and the other folds beside it"), first)
-            : g_strdup_printf(_("Model saved to %s"), patina_job_get_output(job));
+    g_autofree char *s = saved_text(job);
     gtk_label_set_label(self->speed_label, state == PATINA_JOB_FAILED ? "" : s);
     gtk_widget_set_tooltip_text(GTK_WIDGET(self->speed_label),
                                 state == PATINA_JOB_FAILED ? NULL : s);
@@ -358,6 +376,11 @@ PatinaConfusion *patina_train_page_get_confusion(PatinaTrainPage *self)
 const char *patina_train_page_get_status_text(PatinaTrainPage *self)
 {
   return gtk_label_get_label(self->status_label);
+}
+
+const char *patina_train_page_get_saved_text(PatinaTrainPage *self)
+{
+  return gtk_label_get_label(self->speed_label);
 }
 
 const char *patina_train_page_get_metrics_text(PatinaTrainPage *self)

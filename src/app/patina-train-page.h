@@ -24,6 +24,9 @@ AdwComboRow *patina_train_page_get_augment_row(PatinaTrainPage *self);
 PatinaConfusion *patina_train_page_get_confusion(PatinaTrainPage *self);
 /* The line above the progress bar (state, last and best validation accuracy). */
 const char *patina_train_page_get_status_text(PatinaTrainPage *self);
+/* The line under the progress bar: images/s and time left while a run runs, then where its
+ * models were saved. */
+const char *patina_train_page_get_saved_text(PatinaTrainPage *self);
 /* The metrics shown beside it (accuracy, per-class figures, folds' mean ± sd). */
 const char *patina_train_page_get_metrics_text(PatinaTrainPage *self);
 /* The misclassified validation images of the last finished run. */

@@ -105,6 +105,12 @@ static void test_choice_reaches_run(Fixture *f, gconstpointer user_data)
   adw_combo_row_set_selected(row, 3);
   settle();
   g_autofree char *dir = start_expecting(f, &custom);
+  /* stopped at once: the page does not point at a model that was never saved */
+  settle();
+  PatinaTrainPage *page = PATINA_TRAIN_PAGE(patina_window_get_page(f->window, "train"));
+  PatinaJob *job = patina_workspace_get_job(patina_window_get_workspace(f->window));
+  if (patina_job_get_history(job)->len == 0)
+    g_assert_nonnull(strstr(patina_train_page_get_saved_text(page), "No trained model"));
   g_autofree char *what = patina_augment_describe(&custom);
   g_assert_nonnull(strstr(gtk_widget_get_tooltip_text(GTK_WIDGET(row)), what));
   g_assert_cmpstr(adw_action_row_get_subtitle(ADW_ACTION_ROW(row)), ==,

@@ -454,6 +454,10 @@ static void test_fold_stopped_record(Fixture *f, gconstpointer user_data)
   wait_for(job_finished, ws, "the run to stop");
   g_assert_cmpint(patina_job_get_state(job), ==, PATINA_JOB_CANCELLED);
   g_assert_cmpint(patina_job_get_fold(job), ==, 1);
+  /* the page does not claim the second fold's model */
+  settle();
+  const char *saved = patina_train_page_get_saved_text(train_page(f));
+  g_assert_nonnull(strstr(saved, "Stopped in fold 1 of 2"));
   g_autofree char *dir = g_path_get_dirname(patina_job_get_output(job));
   guint epochs = 0;
   g_autofree char *state = record_state(dir, "run.fold1.json", &epochs);
