@@ -1,5 +1,6 @@
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "data/dataset.h"
@@ -182,6 +183,57 @@ static void test_error_unreadable(void)
     assert_open_fails_naming(root, b, "cannot read the folder");
   }
   g_chmod(b, 0755);
+  test_remove_tree(root);
+}
+
+/* What makes a folder unreadable when the tests run as root (as CI does), where chmod 000
+ * changes nothing: links that loop or point nowhere, and pipes or folders named like images.
+ * Each open must fail with the path at fault and what it is, not "no such folder" or a bare
+ * "no images". */
+static void test_error_unreadable_as_root(void)
+{
+  g_autofree char *root = make_root();
+
+  /* the data set folder itself is a link to itself, or to a folder that was moved */
+  g_autofree char *loop = g_build_filename(root, "loop", NULL);
+  g_assert_cmpint(symlink("loop", loop), ==, 0);
+  assert_open_fails(loop, "symbolic link loop");
+  g_autofree char *dangling = g_build_filename(root, "moved", NULL);
+  g_assert_cmpint(symlink("/nonexistent/patina-data", dangling), ==, 0);
+  assert_open_fails(dangling, "broken symbolic link");
+  assert_open_fails(dangling, "/nonexistent/patina-data");
+
+  /* one real class; the second "class folder" loops, the third points nowhere */
+  g_autofree char *set = g_build_filename(root, "set", NULL);
+  put_class(set, "a", 2, "png");
+  g_autofree char *b = g_build_filename(set, "b", NULL);
+  g_assert_cmpint(symlink("b", b), ==, 0);
+  assert_open_fails_naming(set, b, "is a symbolic link loop");
+  assert_open_fails_naming(set, b, "found 1");
+  g_assert_cmpint(g_unlink(b), ==, 0);
+  g_assert_cmpint(symlink("../gone", b), ==, 0);
+  assert_open_fails_naming(set, b, "is a broken symbolic link");
+
+  /* the class folder exists, but what is named like an image is a pipe or a folder (with a
+   * third class, so that b's own problem is the one reported) */
+  put_class(set, "c", 2, "png");
+  g_assert_cmpint(g_unlink(b), ==, 0);
+  g_assert_cmpint(g_mkdir(b, 0755), ==, 0);
+  g_autofree char *fifo = g_build_filename(b, "pipe.png", NULL);
+  g_assert_cmpint(mkfifo(fifo, 0644), ==, 0);
+  assert_open_fails_naming(set, b, "class folder has no images");
+  assert_open_fails_naming(set, fifo, "is a named pipe, not an image file");
+  g_assert_cmpint(g_unlink(fifo), ==, 0);
+  g_autofree char *folder = g_build_filename(b, "scan.tif", NULL);
+  g_assert_cmpint(g_mkdir(folder, 0755), ==, 0);
+  assert_open_fails_naming(set, folder, "is a folder, not an image file");
+
+  /* and once b holds an image, the same folder opens: the checks above were about b alone */
+  put_class(set, "b", 1, "png");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PatinaDataset) ds = patina_dataset_open(set, &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(ds->samples->len, ==, 5);
   test_remove_tree(root);
 }
 
@@ -394,6 +446,7 @@ int main(int argc, char **argv)
   g_test_add_func("/dataset/error/one-class", test_error_one_class);
   g_test_add_func("/dataset/error/class-without-images", test_error_class_without_images);
   g_test_add_func("/dataset/error/unreadable", test_error_unreadable);
+  g_test_add_func("/dataset/error/unreadable-as-root", test_error_unreadable_as_root);
   g_test_add_func("/dataset/split/stratified", test_split_stratified);
   g_test_add_func("/dataset/split/duplicates", test_split_duplicates);
   g_test_add_func("/dataset/split/deterministic", test_split_deterministic);

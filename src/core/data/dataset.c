@@ -39,12 +39,48 @@ static gboolean resolves_inside(const char *root_real, const char *path)
   return strncmp(real, root_real, n) == 0 && real[n] == '/' && real[n + 1] != '\0';
 }
 
+/* What path is when it cannot be resolved (stat failed with saved_errno): the words a user
+ * needs to fix a loop or a link whose target was moved, which strerror alone does not give. */
+static char *describe_unresolvable(const char *path, int saved_errno)
+{
+  if (saved_errno == ELOOP)
+    return g_strdup("a symbolic link loop");
+  g_autofree char *target = g_file_read_link(path, NULL);
+  if (saved_errno == ENOENT && target != NULL) {
+    g_autofree char *shown = g_filename_display_name(target);
+    return g_strdup_printf("a broken symbolic link (its target “%s” does not exist)", shown);
+  }
+  return g_strdup(g_strerror(saved_errno));
+}
+
+/* Why an entry that looks like a class folder (want_dir) or an image cannot be one, or NULL
+ * when it is simply something else (a plain file beside the class folders, a text file).
+ * Such entries are left out, as a scan must not stop on litter, but when leaving them out
+ * leaves a data set too small to open, the error says what they were: as root, loops, broken
+ * links and pipes are what make a folder "unreadable". */
+static char *describe_unusable(const char *path, gboolean want_dir)
+{
+  GStatBuf st;
+  if (g_stat(path, &st) != 0)
+    return describe_unresolvable(path, errno);
+  if (want_dir)
+    return NULL;
+  if (S_ISDIR(st.st_mode))
+    return g_strdup("a folder, not an image file");
+  if (S_ISFIFO(st.st_mode))
+    return g_strdup("a named pipe, not an image file");
+  if (!S_ISREG(st.st_mode))
+    return g_strdup("a device or socket, not an image file");
+  return NULL;
+}
+
 /* Names of the visible sub-folders (want_dirs) or image files of dir, sorted bytewise as
  * torchvision's ImageFolder sorts them. Hidden entries are skipped: they are editor, VCS or
  * macOS resource-fork litter, never samples. Folders are not followed further, so a symlink
- * loop below the class level cannot make this recurse. */
+ * loop below the class level cannot make this recurse. Entries left out for a reason a user
+ * should hear about are appended to unusable as "“path” is <reason>". */
 static GPtrArray *list_entries(const char *dir, gboolean want_dirs, const char *contain_in,
-                               GPtrArray *skipped, GError **error)
+                               GPtrArray *skipped, GPtrArray *unusable, GError **error)
 {
   g_autoptr(GError) local = NULL;
   g_autoptr(GDir) d = g_dir_open(dir, 0, &local);
@@ -63,8 +99,14 @@ static GPtrArray *list_entries(const char *dir, gboolean want_dirs, const char *
     if (!want_dirs && !has_image_extension(name))
       continue;
     g_autofree char *full = g_build_filename(dir, name, NULL);
-    if (!g_file_test(full, want_dirs ? G_FILE_TEST_IS_DIR : G_FILE_TEST_IS_REGULAR))
+    if (!g_file_test(full, want_dirs ? G_FILE_TEST_IS_DIR : G_FILE_TEST_IS_REGULAR)) {
+      g_autofree char *why = describe_unusable(full, want_dirs);
+      if (why != NULL) {
+        g_autofree char *shown = g_filename_display_name(full);
+        g_ptr_array_add(unusable, g_strdup_printf("“%s” is %s", shown, why));
+      }
       continue;
+    }
     if (contain_in != NULL && !resolves_inside(contain_in, full)) {
       if (skipped != NULL)
         g_ptr_array_add(skipped, g_strdup(full));
@@ -171,6 +213,26 @@ static gboolean assign_groups(PatinaDataset *ds, GError **error)
   return ok;
 }
 
+/* "; left out: “a” is …, “b” is …" for the entries that explain a failed open, or "". A few
+ * are enough to point at the problem; the rest are counted. */
+static char *left_out_note(GPtrArray *first, GPtrArray *second)
+{
+  GPtrArray *lists[] = {first, second};
+  g_autoptr(GString) note = g_string_new(NULL);
+  guint shown = 0, total = 0;
+  for (gsize l = 0; l < G_N_ELEMENTS(lists); l++) {
+    for (guint i = 0; lists[l] != NULL && i < lists[l]->len; i++, total++) {
+      if (shown == 3)
+        continue;
+      g_string_append(note, shown++ == 0 ? "; left out: " : ", ");
+      g_string_append(note, lists[l]->pdata[i]);
+    }
+  }
+  if (total > shown)
+    g_string_append_printf(note, " and %u more", total - shown);
+  return g_string_free(g_steal_pointer(&note), FALSE);
+}
+
 static void clear_sample(gpointer p)
 {
   g_free(((PatinaSample *) p)->path);
@@ -200,11 +262,19 @@ PatinaDataset *patina_dataset_open_full(const char *dir, PatinaDatasetOpenFlags 
   g_autofree char *root = g_canonicalize_filename(dir, NULL);
   g_autofree char *shown = g_filename_display_name(root);
 
-  if (!g_file_test(root, G_FILE_TEST_EXISTS)) {
-    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: no such folder", shown);
+  GStatBuf root_stat;
+  if (g_stat(root, &root_stat) != 0) {
+    int saved = errno;
+    if (saved == ENOENT && !g_file_test(root, G_FILE_TEST_IS_SYMLINK)) {
+      g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: no such folder", shown);
+    } else {
+      g_autofree char *why = describe_unresolvable(root, saved);
+      g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
+                  "%s: cannot open the folder: it is %s", shown, why);
+    }
     return NULL;
   }
-  if (!g_file_test(root, G_FILE_TEST_IS_DIR)) {
+  if (!S_ISDIR(root_stat.st_mode)) {
     g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR,
                 "%s: not a folder (a data set is a folder with one sub-folder per class)", shown);
     return NULL;
@@ -219,7 +289,8 @@ PatinaDataset *patina_dataset_open_full(const char *dir, PatinaDatasetOpenFlags 
       return NULL;
     }
   }
-  g_autoptr(GPtrArray) dirs = list_entries(root, TRUE, root_real, skipped, error);
+  g_autoptr(GPtrArray) unusable = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GPtrArray) dirs = list_entries(root, TRUE, root_real, skipped, unusable, error);
   if (dirs == NULL)
     return NULL;
 
@@ -231,13 +302,19 @@ PatinaDataset *patina_dataset_open_full(const char *dir, PatinaDatasetOpenFlags 
   /* Class folders without images are reported only once two good classes exist: with fewer,
    * "needs two classes" is the more useful message. */
   g_autoptr(GPtrArray) empty = g_ptr_array_new();
+  g_autoptr(GPtrArray) empty_unusable = g_ptr_array_new_with_free_func(g_free);
   for (guint c = 0; c < dirs->len; c++) {
     const char *name = dirs->pdata[c];
     g_autofree char *class_dir = g_build_filename(root, name, NULL);
-    g_autoptr(GPtrArray) files = list_entries(class_dir, FALSE, root_real, skipped, error);
+    g_autoptr(GPtrArray) class_unusable = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) files =
+        list_entries(class_dir, FALSE, root_real, skipped, class_unusable, error);
     if (files == NULL)
       return NULL;
     if (files->len == 0) {
+      /* only the first empty class is reported, so only its left-out entries are kept */
+      if (empty->len == 0)
+        g_ptr_array_extend_and_steal(empty_unusable, g_steal_pointer(&class_unusable));
       g_ptr_array_add(empty, (gpointer) name);
       continue;
     }
@@ -257,18 +334,20 @@ PatinaDataset *patina_dataset_open_full(const char *dir, PatinaDatasetOpenFlags 
     g_autoptr(GString) found = g_string_new(NULL);
     for (guint c = 0; c < ds->class_names->len; c++)
       g_string_append_printf(found, " (\"%s\")", (const char *) ds->class_names->pdata[c]);
+    g_autofree char *left_out = left_out_note(unusable, empty_unusable);
     g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                "%s: a data set needs at least two class folders with images; found %u%s", shown,
-                ds->class_names->len, found->str);
+                "%s: a data set needs at least two class folders with images; found %u%s%s",
+                shown, ds->class_names->len, found->str, left_out);
     return NULL;
   }
   if (empty->len > 0) {
     g_autofree char *class_dir = g_build_filename(root, empty->pdata[0], NULL);
     g_autofree char *class_shown = g_filename_display_name(class_dir);
+    g_autofree char *left_out = left_out_note(empty_unusable, NULL);
     g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                 "%s: class folder has no images (expected .png, .jpg, .jpeg, .bmp, .gif, .tif "
-                "or .tiff files)",
-                class_shown);
+                "or .tiff files)%s",
+                class_shown, left_out);
     return NULL;
   }
 

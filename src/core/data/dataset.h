@@ -27,8 +27,10 @@ typedef struct {
   int crop_rows;
 } PatinaDataset;
 
-/* Errors (naming the folder): not a folder, unreadable, fewer than two class folders, a class
- * folder without images. Opens with PATINA_DATASET_OPEN_CONTAINED: nothing that a symbolic
+/* Errors (naming the folder): not a folder, unreadable, a symbolic link loop or a broken link,
+ * fewer than two class folders, a class folder without images. Class folders and image names
+ * that cannot be used (loops, broken links, pipes or folders named like images) are left out;
+ * when that leaves too little, the error lists them. Opens with PATINA_DATASET_OPEN_CONTAINED: nothing that a symbolic
  * link places outside dir is read. */
 PatinaDataset *patina_dataset_open(const char *dir, GError **error);
 
