@@ -131,7 +131,9 @@ void patina_window_open_file(PatinaWindow *self, GFile *file)
     patina_window_toast(self, _("Only local folders can be opened"));
     return;
   }
-  if (!g_file_test(path, G_FILE_TEST_IS_DIR)) {
+  /* Only something that exists gets "not a folder": a symbolic link loop or a broken link
+   * goes on to the data set's own error, which says which of the two it is. */
+  if (g_file_test(path, G_FILE_TEST_EXISTS) && !g_file_test(path, G_FILE_TEST_IS_DIR)) {
     g_autofree char *base = g_path_get_basename(path);
     g_autofree char *msg =
       g_strdup_printf(_("“%s” is not a folder: drop a data set folder with one sub-folder per class"),

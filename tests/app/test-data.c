@@ -533,6 +533,30 @@ static void test_bad_drops(Fixture *f, gconstpointer user_data)
   } else {
     g_test_message("running as root: the unreadable-folder case is skipped");
   }
+  /* what makes a folder unreadable even for root: a link to itself, a link whose target was
+   * moved, and a class "folder" that is such a link; each toast names it and says what it is */
+  g_autofree char *loop = g_build_filename(f->tmp, "loop", NULL);
+  g_assert_cmpint(symlink("loop", loop), ==, 0);
+  t = open_expecting_toast(f, loop);
+  g_assert_nonnull(strstr(t, "Cannot open the data set"));
+  g_assert_nonnull(strstr(t, loop));
+  g_assert_nonnull(strstr(t, "symbolic link loop"));
+  g_autofree char *moved = g_build_filename(f->tmp, "moved", NULL);
+  g_assert_cmpint(symlink("/nonexistent/micrographs", moved), ==, 0);
+  t = open_expecting_toast(f, moved);
+  g_assert_nonnull(strstr(t, moved));
+  g_assert_nonnull(strstr(t, "broken symbolic link"));
+  g_autofree char *one_class = g_build_filename(f->tmp, "one-class", "AZ31B", "a.png", NULL);
+  g_autofree char *az31b = g_path_get_dirname(one_class);
+  g_assert_cmpint(g_mkdir_with_parents(az31b, 0755), ==, 0);
+  g_assert_true(g_file_set_contents(one_class, "opening reads names, not pixels", -1, NULL));
+  g_autofree char *set = g_build_filename(f->tmp, "one-class", NULL);
+  g_autofree char *gone_class = g_build_filename(set, "316L", NULL);
+  g_assert_cmpint(symlink("../elsewhere/316L", gone_class), ==, 0);
+  t = open_expecting_toast(f, set);
+  g_assert_nonnull(strstr(t, "two class folders"));
+  g_assert_nonnull(strstr(t, gone_class));
+  g_assert_nonnull(strstr(t, "broken symbolic link"));
   g_assert_null(patina_workspace_get_dataset(patina_window_get_workspace(f->window)));
 }
 
