@@ -265,6 +265,52 @@ static void test_figure_rows(void)
   patina_model_free(seven);
 }
 
+/* The most probable class per pixel agrees with the class maps and, counted at full size,
+ * gives the area fractions; its figure is drawn and saved. */
+static void test_best_class(void)
+{
+  PatinaModel *m = mean_model();
+  g_autoptr(PatinaGray) g = test_image(40, 30);
+  PatinaScanOptions o = { .stride = 3 };
+  PatinaScan s;
+  g_assert_true(patina_scan(m, g, "g", &o, NULL, NULL, NULL, &s, NULL));
+  g_autofree guint8 *best = patina_scan_best_class_map(&s, 40, 30);
+  g_autofree float *p0 = patina_scan_class_map(&s, 0, 40, 30);
+  g_autofree float *p1 = patina_scan_class_map(&s, 1, 40, 30);
+  int count[2] = {0, 0};
+  for (int i = 0; i < 40 * 30; i++) {
+    g_assert_cmpint(best[i], ==, p1[i] > p0[i] ? 1 : 0);
+    count[best[i]]++;
+  }
+  g_assert_cmpint(count[0], >, 0); /* the dark left third */
+  g_assert_cmpint(count[1], >, 0);
+  for (int k = 0; k < 2; k++)
+    g_assert_cmpfloat(fabs(count[k] / 1200.0 - s.area_fraction[k]), <, 1e-12);
+
+  guint8 rgb[3], again[3];
+  patina_scan_class_colour(0, rgb);
+  g_assert_cmpint(rgb[0] << 16 | rgb[1] << 8 | rgb[2], ==, 0xE69F00);
+  patina_scan_class_colour(8, again); /* the palette repeats after eight */
+  g_assert_cmpmem(rgb, 3, again, 3);
+
+  PatinaScanFigureOptions fo;
+  patina_scan_figure_options_init(&fo);
+  fo.most_probable = TRUE;
+  fo.dpi = 100;
+  g_autofree char *dir = g_dir_make_tmp("patina-scan-XXXXXX", NULL);
+  g_autofree char *png = g_build_filename(dir, "best.png", NULL);
+  g_autoptr(GError) error = NULL;
+  g_assert_true(patina_scan_figure_save(&s, g, &fo, png, &error));
+  g_assert_no_error(error);
+  int w = 0, h = 0;
+  g_assert_nonnull(gdk_pixbuf_get_file_info(png, &w, &h));
+  g_assert_cmpint(w, ==, 700);
+  g_assert_cmpint(h, >, 0);
+  test_remove_tree(dir);
+  patina_scan_clear(&s);
+  patina_model_free(m);
+}
+
 /* ------------------------------------------------------------------ patina-cli scan */
 static char *tmp;
 
@@ -359,6 +405,15 @@ static void test_cli_happy(void)
   g_assert_cmpint(gdk_pixbuf_get_height(single), >, 150);
   g_assert_cmpint(gdk_pixbuf_get_height(single), <, 400);
 
+  /* the most probable class: one panel like --class, with a legend instead of a colorbar */
+  g_autoptr(CliRun) best = cli_run(tmp, "scan", "model.safetensors", "surface.png",
+                                   "--most-probable", "--dpi", "72", "-o", "best.png", NULL);
+  g_assert_cmpint(best->status, ==, 0);
+  g_autoptr(GdkPixbuf) best_png = load_png("best.png");
+  g_assert_cmpint(gdk_pixbuf_get_width(best_png), ==, 504);
+  g_assert_cmpint(gdk_pixbuf_get_height(best_png), >, 150);
+  g_assert_cmpint(gdk_pixbuf_get_height(best_png), <, 400);
+
   g_autoptr(CliRun) pdf = cli_run(tmp, "scan", "model.safetensors", "surface.png", "-o",
                                   "map.pdf", NULL);
   g_assert_cmpint(pdf->status, ==, 0);
@@ -375,6 +430,8 @@ static void test_cli_bad_input(void)
     int code;
     const char *what;
   } cases[] = {
+    { { "model.safetensors", "surface.png", "--most-probable", "--class", "1", "-o", "o.png" },
+      2, "--most-probable draws every class; leave out --class" },
     { { "model.safetensors", "tiny.png", "-o", "o.png" }, 1,
       "tiny.png: the image is 40×40 pixels, smaller than one 46×46 tile (the model's input "
       "size)" },
@@ -418,6 +475,7 @@ int main(int argc, char **argv)
   g_test_add_func("/scan/progress-and-cancel", test_progress_and_cancel);
   g_test_add_func("/scan/refusals", test_refusals);
   g_test_add_func("/scan/figure-rows", test_figure_rows);
+  g_test_add_func("/scan/best-class", test_best_class);
   g_test_add_func("/scan/cli", test_cli_happy);
   g_test_add_func("/scan/cli-bad-input", test_cli_bad_input);
   cli_setup();

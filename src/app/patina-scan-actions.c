@@ -128,7 +128,9 @@ static void export_to(PatinaScanView *self, GFile *dest, gboolean csv)
   PatinaScanFigureOptions fo;
   patina_scan_figure_options_init(&fo);
   fo.class_names = patina_loaded_model_get_meta(r->model)->class_names;
-  fo.only_class = patina_scan_view_overlay(self); /* -1: every class's panel */
+  /* the figure shows what the screen shows: the most probable class, or one class's panel */
+  fo.most_probable = patina_scan_view_overlay(self) < 0;
+  fo.only_class = MAX(patina_scan_view_overlay(self), -1);
   fo.colormap = patina_scan_view_colormap(self);
   fo.opacity = gtk_range_get_value(GTK_RANGE(self->opacity_scale));
   fo.caption = caption;

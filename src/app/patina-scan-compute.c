@@ -77,11 +77,7 @@ static void prepare_display(PatinaScanResult *r)
     g_autofree float *map = patina_scan_class_map(&r->scan, k, w, h);
     memcpy(r->display_maps + n * k, map, sizeof(float) * n);
   }
-  r->display_best = g_new0(guint8, n);
-  for (gsize i = 0; i < n; i++)
-    for (int k = 1; k < classes; k++)
-      if (r->display_maps[n * k + i] > r->display_maps[n * r->display_best[i] + i])
-        r->display_best[i] = (guint8) k;
+  r->display_best = patina_scan_best_class_map(&r->scan, w, h);
 }
 
 static void scan_thread(GTask *task, gpointer source, gpointer task_data,

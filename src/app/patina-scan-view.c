@@ -12,14 +12,6 @@
 
 G_DEFINE_FINAL_TYPE(PatinaScanView, patina_scan_view, GTK_TYPE_WIDGET)
 
-/* Okabe and Ito's colour-blind-safe qualitative palette: the most probable class map needs
- * colours told apart by everyone, not an ordered ramp. */
-static const guint8 class_colours[][3] = {
-  {0xE6, 0x9F, 0x00}, {0x56, 0xB4, 0xE9}, {0x00, 0x9E, 0x73}, {0xF0, 0xE4, 0x42},
-  {0x00, 0x72, 0xB2}, {0xD5, 0x5E, 0x00}, {0xCC, 0x79, 0xA7}, {0x99, 0x99, 0x99},
-};
-#define N_COLOURS G_N_ELEMENTS(class_colours)
-
 void patina_scan_view_toast(PatinaScanView *self, const char *message)
 {
   GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
@@ -79,7 +71,8 @@ static GdkTexture *render_best_class(PatinaScanResult *r, double opacity)
   gsize n = (gsize) r->display_w * r->display_h;
   guint8 *rgb = g_malloc(n * 3);
   for (gsize i = 0; i < n; i++) {
-    const guint8 *c = class_colours[r->display_best[i] % N_COLOURS];
+    guint8 c[3];
+    patina_scan_class_colour(r->display_best[i], c);
     float g = CLAMP(r->display_gray[i], 0.0f, 1.0f) * 255.0f;
     for (int ch = 0; ch < 3; ch++)
       rgb[3 * i + ch] = (guint8) CLAMP((1.0 - opacity) * g + opacity * c[ch] + 0.5, 0, 255);
@@ -112,7 +105,9 @@ static void rebuild_areas(PatinaScanView *self)
   const PatinaScan *s = &self->result->scan;
   char *const *names = patina_loaded_model_get_meta(self->result->model)->class_names;
   for (int k = 0; k < s->classes; k++) {
-    GtkWidget *swatch = swatch_new(class_colours[k % N_COLOURS]);
+    guint8 colour[3];
+    patina_scan_class_colour(k, colour);
+    GtkWidget *swatch = swatch_new(colour);
     GtkWidget *name = gtk_label_new(names[k]);
     gtk_label_set_xalign(GTK_LABEL(name), 0);
     gtk_label_set_ellipsize(GTK_LABEL(name), PANGO_ELLIPSIZE_END);

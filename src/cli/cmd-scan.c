@@ -26,6 +26,7 @@ int cli_scan(int argc, char **argv)
   char *output = NULL, *csv_arg = NULL, *klass_arg = NULL, *colormap_arg = NULL,
        *crop_arg = NULL;
   int stride = 0, tile = 0, batch = 16, threads = 2;
+  gboolean most_probable = FALSE;
   double opacity = 0.55, dpi = 300;
   const GOptionEntry entries[] = {
     {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
@@ -40,6 +41,9 @@ int cli_scan(int argc, char **argv)
      "use the size of the training images to see each tile at their scale)", "N"},
     {"class", 'c', 0, G_OPTION_ARG_STRING, &klass_arg,
      "Draw this class's map alone, by index or name (default: one panel per class)", "C"},
+    {"most-probable", 0, 0, G_OPTION_ARG_NONE, &most_probable,
+     "Draw one panel of the most probable class in each place, with a legend of each class's "
+     "share (colour-blind-safe colours), instead of a probability panel per class", NULL},
     {"colormap", 0, 0, G_OPTION_ARG_STRING, &colormap_arg, "Colormap (default viridis)", "NAME"},
     {"opacity", 0, 0, G_OPTION_ARG_DOUBLE, &opacity,
      "Opacity of the map over the micrograph, 0 to 1 (default 0.55)", "A"},
@@ -68,6 +72,8 @@ int cli_scan(int argc, char **argv)
     return cli_usage_error("scan", "--dpi must be 30 to 2400, not %g", dpi);
   if (!(opacity >= 0.0 && opacity <= 1.0))
     return cli_usage_error("scan", "--opacity must be 0 to 1, not %g", opacity);
+  if (most_probable && klass_arg)
+    return cli_usage_error("scan", "--most-probable draws every class; leave out --class");
   g_autoptr(GError) error = NULL;
   PatinaFigureFormat format;
   if (!patina_figure_format_for_path(out, &format, &error))
@@ -123,6 +129,7 @@ int cli_scan(int argc, char **argv)
   patina_scan_figure_options_init(&fo);
   fo.class_names = meta.class_names;
   fo.only_class = klass;
+  fo.most_probable = most_probable;
   fo.colormap = cmap;
   fo.opacity = opacity;
   fo.caption = caption;

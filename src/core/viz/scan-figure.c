@@ -34,13 +34,63 @@ static void paint_surface(cairo_t *cr, cairo_surface_t *s, double x, double y, d
   cairo_restore(cr);
 }
 
+/* The micrograph with each place tinted in the colour of its most probable class. */
+static cairo_surface_t *render_most_probable(const PatinaScan *scan, const float *gray, int w,
+                                             int h, double opacity)
+{
+  g_autofree guint8 *best = patina_scan_best_class_map(scan, w, h);
+  cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+  if (!best || cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
+    cairo_surface_destroy(s);
+    return NULL;
+  }
+  opacity = CLAMP(opacity, 0.0, 1.0);
+  guint8 *data = cairo_image_surface_get_data(s);
+  int stride = cairo_image_surface_get_stride(s);
+  for (int y = 0; y < h; y++) {
+    guint32 *row = (guint32 *) (data + (gsize) y * stride);
+    for (int x = 0; x < w; x++) {
+      gsize i = (gsize) y * w + x;
+      guint8 rgb[3];
+      patina_scan_class_colour(best[i], rgb);
+      double g = CLAMP(gray[i], 0.0f, 1.0f) * 255.0;
+      guint32 px = 0xFF000000u;
+      for (int ch = 0; ch < 3; ch++)
+        px |= (guint32) lround((1.0 - opacity) * g + opacity * rgb[ch]) << (16 - 8 * ch);
+      row[x] = px;
+    }
+  }
+  cairo_surface_mark_dirty(s);
+  return s;
+}
+
+/* Each class's colour and share of the area, one line each, from (x, y); returns the height. */
+static double draw_legend(cairo_t *cr, const PatinaScan *scan, char **names, double x, double y,
+                          double width)
+{
+  double top = y;
+  for (int k = 0; k < scan->classes; k++) {
+    guint8 rgb[3];
+    patina_scan_class_colour(k, rgb);
+    cairo_rectangle(cr, x, y + 1, 8, 8);
+    cairo_set_source_rgb(cr, rgb[0] / 255.0, rgb[1] / 255.0, rgb[2] / 255.0);
+    cairo_fill(cr);
+    g_autofree char *name = names ? g_strdup(names[k]) : g_strdup_printf("class %d", k);
+    g_autofree char *line = g_strdup_printf("%s: %.1f %% of the area", name,
+                                            100.0 * scan->area_fraction[k]);
+    y += patina_figure_text(cr, line, x + 12, y, width - 12, CAPTION_SIZE, FALSE) + 4;
+  }
+  return y - top;
+}
+
 double patina_scan_figure_draw(cairo_t *cr, const PatinaScan *scan, const PatinaGray *img,
                                const PatinaScanFigureOptions *o)
 {
   const PatinaColormap *cmap = o->colormap ? o->colormap : patina_colormap_lookup("viridis", NULL);
   double width = o->width_pt > 0 ? o->width_pt : 504.0;
-  int first = o->only_class >= 0 ? o->only_class : 0;
-  int last = o->only_class >= 0 ? o->only_class : scan->classes - 1;
+  int only = o->most_probable ? 0 : o->only_class;
+  int first = only >= 0 ? only : 0;
+  int last = only >= 0 ? only : scan->classes - 1;
   int panels = last - first + 1, columns = MIN(panels, MAX_COLUMNS);
   /* one panel alone would fill the page: keep it at half the width */
   double pw = (width - 2 * MARGIN - COLORBAR_RESERVE - (MAX(columns, 2) - 1) * GAP) /
@@ -53,6 +103,19 @@ double patina_scan_figure_draw(cairo_t *cr, const PatinaScan *scan, const Patina
   patina_resize_for_display(img->pixels, img->width, img->height, gray, rw, rh);
 
   double y = MARGIN, row_top = y;
+  if (o->most_probable) {
+    double th = patina_figure_text(cr, "Most probable class", MARGIN, y, pw, TITLE_SIZE, TRUE);
+    double top = y + th + 3;
+    cairo_surface_t *panel = render_most_probable(scan, gray, rw, rh, o->opacity);
+    if (panel) {
+      paint_surface(cr, panel, MARGIN, top, pw, ph);
+      cairo_surface_destroy(panel);
+    }
+    double lx = MARGIN + pw + GAP + 4;
+    double legend = draw_legend(cr, scan, o->class_names, lx, top, width - MARGIN - lx);
+    row_top = top + MAX(ph, legend) + GAP;
+    first = last + 1; /* no probability panels */
+  }
   for (int k = first; k <= last; k++) {
     int col = (k - first) % columns;
     if (col == 0 && k != first)
@@ -85,11 +148,18 @@ double patina_scan_figure_draw(cairo_t *cr, const PatinaScan *scan, const Patina
   GString *cap = g_string_new(o->caption ? o->caption : "");
   if (cap->len)
     g_string_append_c(cap, ' ');
-  g_string_append_printf(cap, "%d tiles of %d×%d pixels at stride %d; each pixel shows the mean "
-                         "probability of the tiles that cover it, and a class's area is where "
-                         "it is the most probable. Colormap %s at opacity %.2g.",
-                         scan->n_tiles, scan->tile, scan->tile, scan->stride,
-                         patina_colormap_get_name(cmap), o->opacity);
+  if (o->most_probable)
+    g_string_append_printf(cap, "%d tiles of %d×%d pixels at stride %d; each pixel is coloured "
+                           "by the class with the highest mean probability over the tiles that "
+                           "cover it, which is how a class's area is counted. Colours after "
+                           "Okabe and Ito at opacity %.2g.",
+                           scan->n_tiles, scan->tile, scan->tile, scan->stride, o->opacity);
+  else
+    g_string_append_printf(cap, "%d tiles of %d×%d pixels at stride %d; each pixel shows the "
+                           "mean probability of the tiles that cover it, and a class's area is "
+                           "where it is the most probable. Colormap %s at opacity %.2g.",
+                           scan->n_tiles, scan->tile, scan->tile, scan->stride,
+                           patina_colormap_get_name(cmap), o->opacity);
   y += patina_figure_text(cr, cap->str, MARGIN, y, width - 2 * MARGIN, CAPTION_SIZE, FALSE);
   g_string_free(cap, TRUE);
   return y + MARGIN;

@@ -245,6 +245,37 @@ float *patina_scan_class_map(const PatinaScan *s, int klass, int out_w, int out_
   return map;
 }
 
+guint8 *patina_scan_best_class_map(const PatinaScan *s, int out_w, int out_h)
+{
+  g_return_val_if_fail(s->classes <= 256 && out_w > 0 && out_h > 0, NULL);
+  g_autofree int *cx = cells_along(s->col_edges, s->n_cols, s->width, out_w);
+  g_autofree int *cy = cells_along(s->row_edges, s->n_rows, s->height, out_h);
+  guint8 *map = g_try_new(guint8, (gsize) out_w * out_h);
+  if (!map)
+    return NULL;
+  for (int y = 0; y < out_h; y++)
+    for (int x = 0; x < out_w; x++) {
+      const float *p = s->cell_probs + ((gsize) cy[y] * s->n_cols + cx[x]) * s->classes;
+      int best = 0;
+      for (int k = 1; k < s->classes; k++)
+        if (p[k] > p[best])
+          best = k;
+      map[(gsize) y * out_w + x] = (guint8) best;
+    }
+  return map;
+}
+
+void patina_scan_class_colour(int klass, guint8 rgb[3])
+{
+  /* Okabe & Ito (2008), "Color Universal Design": orange, sky blue, bluish green, yellow, blue,
+   * vermillion, reddish purple; then a neutral gray */
+  static const guint8 palette[][3] = {
+    {0xE6, 0x9F, 0x00}, {0x56, 0xB4, 0xE9}, {0x00, 0x9E, 0x73}, {0xF0, 0xE4, 0x42},
+    {0x00, 0x72, 0xB2}, {0xD5, 0x5E, 0x00}, {0xCC, 0x79, 0xA7}, {0x99, 0x99, 0x99},
+  };
+  memcpy(rgb, palette[(guint) klass % G_N_ELEMENTS(palette)], 3);
+}
+
 char *patina_scan_to_csv(const PatinaScan *s, char *const *names)
 {
   GString *csv = g_string_new("x,y,size");

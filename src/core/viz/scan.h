@@ -55,6 +55,13 @@ void patina_scan_clear(PatinaScan *scan);
  * preview: each output pixel takes the cell under its centre). */
 float *patina_scan_class_map(const PatinaScan *scan, int klass, int out_w, int out_h);
 
+/* The most probable class per pixel at out_w × out_h, sampled as patina_scan_class_map does;
+ * ties go to the lower class, as in area_fraction. At most 256 classes. */
+guint8 *patina_scan_best_class_map(const PatinaScan *scan, int out_w, int out_h);
+/* A colour per class for a map of the most probable class: Okabe and Ito's palette, which
+ * people with any common colour-vision deficiency tell apart (beyond eight classes it repeats). */
+void patina_scan_class_colour(int klass, guint8 rgb[3]);
+
 /* Each tile's position, size and class probabilities as CSV (header x,y,size,p_NAME...; one
  * row per tile, numbers in the C locale). class_names: one per class. */
 char *patina_scan_to_csv(const PatinaScan *scan, char *const *class_names);
