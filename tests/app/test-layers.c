@@ -14,6 +14,7 @@
 #include "rng.h"
 #include "train/checkpoint.h"
 #include "viz/activations.h"
+#include "viz/gradcam-figure.h"
 #include "viz/gradcam.h"
 
 #define MODEL_SIZE 46
@@ -284,6 +285,101 @@ static gboolean cam_shown(gpointer data)
          patina_layers_page_get_cam_paintable(w->page, 0) != NULL;
 }
 
+/* The Grad-CAM picture the page shows, as cairo ARGB32 pixels. */
+static cairo_surface_t *shown_cam_pixels(PatinaLayersPage *page)
+{
+  GdkPaintable *paintable = patina_layers_page_get_cam_paintable(page, 0);
+  g_assert_true(GDK_IS_TEXTURE(paintable));
+  GdkTexture *texture = GDK_TEXTURE(paintable);
+  cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32,
+                                                  gdk_texture_get_width(texture),
+                                                  gdk_texture_get_height(texture));
+  gdk_texture_download(texture, cairo_image_surface_get_data(s), cairo_image_surface_get_stride(s));
+  cairo_surface_mark_dirty(s);
+  return s;
+}
+
+/* The core's Grad-CAM figure of what the page shows (its image, map and probabilities) with
+ * colormap cmap at opacity, on white paper at the shown picture's size: what the page must show
+ * if it passes its opacity on to the core's overlay. */
+static cairo_surface_t *core_cam_pixels(PatinaLayersPage *page, const Core *c, const char *cmap,
+                                        double opacity, int width, int height)
+{
+  const PatinaLayersImage *im = &patina_layers_page_get_result(page)->images[0];
+  g_autofree char *base = g_path_get_basename(im->path);
+  PatinaCamFigureOptions co;
+  patina_cam_figure_options_init(&co);
+  co.model_label = c->model->name;
+  co.image_label = base;
+  co.class_names = c->meta.class_names;
+  co.probs = im->acts->probabilities;
+  co.colormap = patina_colormap_lookup(cmap, NULL);
+  co.opacity = opacity;
+  /* recorded first, as the page and the export do, so text gets unhinted metrics */
+  cairo_surface_t *rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, NULL);
+  cairo_t *cr = cairo_create(rec);
+  double drawn = patina_cam_figure_draw(cr, c->model, im->gray, &im->cam, &co);
+  cairo_destroy(cr);
+  double scale = width / 504.0; /* the figure's default width in points */
+  g_assert_cmpint((int) ceil(drawn * scale), ==, height);
+  cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height);
+  cr = cairo_create(s);
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_paint(cr);
+  cairo_scale(cr, scale, scale);
+  cairo_set_source_surface(cr, rec, 0, 0);
+  cairo_paint(cr);
+  cairo_destroy(cr);
+  cairo_surface_destroy(rec);
+  cairo_surface_flush(s);
+  return s;
+}
+
+static guint32 pixel_at(cairo_surface_t *s, int x, int y)
+{
+  const guint8 *row = cairo_image_surface_get_data(s) + (gsize) y * cairo_image_surface_get_stride(s);
+  return ((const guint32 *) row)[x];
+}
+
+static gboolean is_gray(guint32 p)
+{
+  return ((p >> 16) & 0xff) == ((p >> 8) & 0xff) && ((p >> 8) & 0xff) == (p & 0xff);
+}
+
+/* The largest difference of any channel of any pixel between two surfaces of one size. */
+static int max_difference(cairo_surface_t *a, cairo_surface_t *b)
+{
+  int w = cairo_image_surface_get_width(a), h = cairo_image_surface_get_height(a);
+  g_assert_cmpint(cairo_image_surface_get_width(b), ==, w);
+  g_assert_cmpint(cairo_image_surface_get_height(b), ==, h);
+  int worst = 0;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      guint32 p = pixel_at(a, x, y), q = pixel_at(b, x, y);
+      for (int shift = 0; shift < 32; shift += 8)
+        worst = MAX(worst, abs((int) ((p >> shift) & 0xff) - (int) ((q >> shift) & 0xff)));
+    }
+  return worst;
+}
+
+/* Sets the opacity and checks the shown picture against the core's figure at that opacity. */
+static cairo_surface_t *shown_at_opacity(Fixture *f, const Core *c, double opacity)
+{
+  PatinaLayersPage *page = page_of(f);
+  page_action(f, "layers.cam-opacity", "d", opacity);
+  settle();
+  cairo_surface_t *shown = shown_cam_pixels(page);
+  cairo_surface_t *want = core_cam_pixels(page, c, "bronze", opacity,
+                                          cairo_image_surface_get_width(shown),
+                                          cairo_image_surface_get_height(shown));
+  int diff = max_difference(shown, want);
+  g_test_message("opacity %.2f: the shown figure differs from the core's by at most %d", opacity,
+                 diff);
+  g_assert_cmpint(diff, <=, 1);
+  cairo_surface_destroy(want);
+  return shown;
+}
+
 static void test_gradcam(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
@@ -321,9 +417,34 @@ static void test_gradcam(Fixture *f, gconstpointer user_data)
   wait_for(page_shows, page, "Grad-CAM++");
   g_assert_cmpint(patina_layers_page_get_result(page)->images[0].cam.method, ==,
                   PATINA_CAM_GRADCAM_PLUS_PLUS);
-  page_action(f, "layers.cam-opacity", "d", 0.6);
-  settle();
-  g_assert_nonnull(patina_layers_page_get_cam_paintable(page, 0));
+  /* The opacity reaches the overlay: the picture is the core's figure at each opacity; at 0
+   * the map's panel is the plain gray micrograph, at 0.6 and 1 it is tinted, differently. */
+  page_action(f, "layers.colormap", "s", "bronze");
+  cairo_surface_t *clear = shown_at_opacity(f, &c, 0.0);
+  cairo_surface_t *opaque = shown_at_opacity(f, &c, 1.0);
+  cairo_surface_t *shown = shown_at_opacity(f, &c, 0.6);
+  int w = cairo_image_surface_get_width(shown), h = cairo_image_surface_get_height(shown);
+  guint tinted = 0, changed_by_full = 0, colour_at_zero = 0;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      guint32 at0 = pixel_at(clear, x, y), at6 = pixel_at(shown, x, y);
+      if (at0 != at6) {
+        /* only the map panel and the caption's "opacity" number change, both gray at 0 */
+        colour_at_zero += !is_gray(at0);
+        tinted += !is_gray(at6);
+      }
+      changed_by_full += pixel_at(opaque, x, y) != at6;
+    }
+  g_test_message("%d×%d figure: %u pixels tinted at 0.6 and gray at 0, %u differ at 1", w, h,
+                 tinted, changed_by_full);
+  g_assert_cmpuint(colour_at_zero, ==, 0);
+  /* the map panel is about 2/5 of the figure's width, and square (the demo's micrographs) */
+  guint panel = (guint) (w / 5) * (guint) (w / 5);
+  g_assert_cmpuint(tinted, >, panel);
+  g_assert_cmpuint(changed_by_full, >, panel);
+  cairo_surface_destroy(clear);
+  cairo_surface_destroy(opaque);
+  cairo_surface_destroy(shown);
   save_screenshot(f, "layers", "layers-gradcam.png");
   core_clear(&c);
 }
