@@ -1,5 +1,7 @@
 /* Report figures: PNG at the asked DPI (its pixel size follows), SVG that parses back, PDF of one
- * page, the maps' colours in the pixels, the scale bar from SEM metadata, the caption, and bad
+ * page, the maps' colours in the pixels, the six-colormap figure's panels checked pixel by pixel
+ * where its layout says they are (maps through each colormap, channel numbers, colorbars from
+ * the first entry to the last), the scale bar from SEM metadata, the caption, and bad
  * input (an unknown extension, an unwritable path, flat layers, models without conv layers). */
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
@@ -118,6 +120,173 @@ static void test_png_colours(void)
   g_assert_true(has_colour(pb, top));
   g_assert_true(has_colour(pb, bottom));
   g_assert_false(has_colour(pb, other));
+}
+
+/* ---- the six-colormap figure, checked in its pixels at the places the layout reports ---- */
+
+static guint32 pixel_of(GdkPixbuf *pb, int x, int y)
+{
+  g_assert_cmpint(x, >=, 0);
+  g_assert_cmpint(y, >=, 0);
+  g_assert_cmpint(x, <, gdk_pixbuf_get_width(pb));
+  g_assert_cmpint(y, <, gdk_pixbuf_get_height(pb));
+  const guint8 *p = gdk_pixbuf_read_pixels(pb) + (gsize) y * gdk_pixbuf_get_rowstride(pb) +
+                    (gsize) x * gdk_pixbuf_get_n_channels(pb);
+  return 0xff000000u | (guint32) p[0] << 16 | (guint32) p[1] << 8 | p[2];
+}
+
+static guint32 entry_pixel(const PatinaColormap *cmap, int entry)
+{
+  return patina_colormap_pixel(cmap, CLAMP(entry, 0, 255) / 255.0f, FALSE);
+}
+
+/* The strip, sampled along its middle, is the colormap from its first entry to its last: every
+ * pixel column shows the entry under its centre (or, on a boundary, its neighbour). */
+static void check_colorbar(GdkPixbuf *pb, double scale, const PatinaFigurePanel *panel)
+{
+  const PatinaFigureRect *bar = &panel->colorbar;
+  int row = (int) ((bar->y + bar->height / 2) * scale);
+  /* the first and last whole pixels a pixel clear of the 0.4 pt outline's antialiasing */
+  int first = (int) ceil((bar->x + 0.2) * scale + 1);
+  int last = (int) floor((bar->x + bar->width - 0.2) * scale - 1) - 1;
+  int first_entry = -1, last_entry = -1;
+  for (int x = first; x <= last; x++) {
+    int entry = (int) floor(((x + 0.5) / scale - bar->x) / bar->width * 256);
+    guint32 got = pixel_of(pb, x, row);
+    if (got != entry_pixel(panel->colormap, entry) &&
+        got != entry_pixel(panel->colormap, entry - 1) &&
+        got != entry_pixel(panel->colormap, entry + 1))
+      g_error("%s colorbar at pixel %d: %06x is not entry %d (%06x)",
+              patina_colormap_get_name(panel->colormap), x, got & 0xffffff, entry,
+              entry_pixel(panel->colormap, entry) & 0xffffff);
+    if (x == first) {
+      first_entry = entry;
+      g_assert_cmphex(got, ==, entry_pixel(panel->colormap, 0));
+    }
+    if (x == last) {
+      last_entry = entry;
+      g_assert_cmphex(got, ==, entry_pixel(panel->colormap, 255));
+    }
+  }
+  g_assert_cmpint(first_entry, ==, 0);
+  g_assert_cmpint(last_entry, ==, 255);
+}
+
+/* Each map's cells, sampled at their centres, are the layer's values through the panel's
+ * colormap; the top left corner holds a light box with dark digits (the channel number). */
+static void check_maps(GdkPixbuf *pb, double scale, const PatinaFigurePanel *panel, int layer)
+{
+  const PatinaLayerInfo *info = &acts->layers[layer];
+  int hw = info->h * info->w;
+  g_assert_cmpint(panel->n_maps, ==, MIN(16, info->c));
+  g_assert_cmpfloat(panel->label_height, >, 0);
+  for (int i = 0; i < panel->n_maps; i++) {
+    double mx = panel->first_map.x + (i % panel->columns) * panel->map_pitch_x;
+    double my = panel->first_map.y + (i / panel->columns) * panel->map_pitch_y;
+    double cell_w = panel->first_map.width / info->w, cell_h = panel->first_map.height / info->h;
+    float lo, hi;
+    patina_channel_range(acts->outputs[layer], info->c, hw, i, PATINA_NORMALISE_CHANNEL, &lo, &hi);
+    int checked = 0;
+    for (int r = 0; r < info->h; r++)
+      for (int c = 0; c < info->w; c++) {
+        /* cells under the channel number's box are covered by it */
+        if ((c + 1) * cell_w < panel->label_height * 1.5 && (r + 1) * cell_h < panel->label_height + 1)
+          continue;
+        guint32 want;
+        patina_colormap_apply(panel->colormap, acts->outputs[layer] + (gsize) i * hw + r * info->w + c,
+                              1, lo, hi, FALSE, &want);
+        int px = (int) ((mx + (c + 0.5) * cell_w) * scale), py = (int) ((my + (r + 0.5) * cell_h) * scale);
+        g_assert_cmphex(pixel_of(pb, px, py), ==, want);
+        checked++;
+      }
+    g_assert_cmpint(checked, >, hw / 2);
+
+    int light = 0, dark = 0, all = 0;
+    for (int y = (int) (my * scale) + 1; y < (int) ((my + panel->label_height) * scale) - 1; y++)
+      for (int x = (int) (mx * scale) + 1; x < (int) ((mx + panel->label_height * 0.6) * scale); x++) {
+        guint32 p = pixel_of(pb, x, y);
+        guint8 ch[3] = {p >> 16 & 0xff, p >> 8 & 0xff, p & 0xff};
+        light += ch[0] >= 200 && ch[1] >= 200 && ch[2] >= 200;
+        dark += ch[0] <= 100 && ch[1] <= 100 && ch[2] <= 100;
+        all++;
+      }
+    if (!(light * 3 > all && dark >= 3))
+      g_error("%s map %d: no channel number in its corner (%d light, %d dark of %d pixels)",
+              patina_colormap_get_name(panel->colormap), i, light, dark, all);
+  }
+}
+
+/* The vertical colorbar of the layer figures, drawn where the test says at a place that is not
+ * on whole pixels: its top is the colormap's last entry, its bottom the first, each row between
+ * the entry under its centre. */
+static void test_colorbar_pixels(void)
+{
+  const PatinaColormap *cmap = patina_colormap_lookup("bronze", NULL);
+  const double x = 10.3, y = 20.6, w = 8.0, h = 3 * 256 + 0.45;
+  cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 120, 840);
+  cairo_t *cr = cairo_create(s);
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_paint(cr);
+  patina_figure_colorbar(cr, cmap, FALSE, 0.0, 1.0, "value", x, y, w, h);
+  cairo_destroy(cr);
+  cairo_surface_flush(s);
+  const guint8 *data = cairo_image_surface_get_data(s);
+  int stride = cairo_image_surface_get_stride(s), column = (int) (x + w / 2);
+  /* a pixel clear of the 0.5 pt outline at both ends */
+  int top = (int) ceil(y + 0.25 + 1), bottom = (int) floor(y + h - 0.25 - 1) - 1;
+  for (int row = top; row <= bottom; row++) {
+    int entry = 255 - (int) floor((row + 0.5 - y) / h * 256);
+    guint32 got = ((const guint32 *) (data + (gsize) row * stride))[column] | 0xff000000u;
+    if (row == top)
+      g_assert_cmphex(got, ==, entry_pixel(cmap, 255));
+    else if (row == bottom)
+      g_assert_cmphex(got, ==, entry_pixel(cmap, 0));
+    else if (got != entry_pixel(cmap, entry) && got != entry_pixel(cmap, entry - 1) &&
+             got != entry_pixel(cmap, entry + 1))
+      g_error("colorbar row %d: %06x is not entry %d", row, got & 0xffffff, entry);
+  }
+  cairo_surface_destroy(s);
+}
+
+static void test_six_colormaps_pixels(void)
+{
+  PatinaFigureOptions o;
+  options(&o);
+  o.dpi = 600; /* a colormap entry is 5 pixels wide: the bar's ends have room for a margin */
+  const int layer = 1; /* relu: 6 maps of 22×22 */
+  g_autofree char *path = tmp_path("six.png");
+  g_autoptr(GError) error = NULL;
+  g_assert_true(patina_figure_six_colormaps(model, acts, layer, &o, path, &error));
+  g_assert_no_error(error);
+  g_autoptr(GdkPixbuf) pb = gdk_pixbuf_new_from_file(path, &error);
+  g_assert_no_error(error);
+
+  /* the same drawing, reporting where it put things */
+  PatinaFigurePanel panels[6];
+  memset(panels, 0, sizeof panels);
+  cairo_surface_t *rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, NULL);
+  cairo_t *cr = cairo_create(rec);
+  double height = patina_figure_draw_six_colormaps_layout(cr, model, acts, layer, &o, panels);
+  cairo_destroy(cr);
+  cairo_surface_destroy(rec);
+  double scale = o.dpi / 72.0;
+  g_assert_cmpint(gdk_pixbuf_get_height(pb), ==, (int) lround(height * scale));
+
+  const char *const *paper = patina_colormap_paper_names();
+  for (int p = 0; p < 6; p++) {
+    g_assert_nonnull(paper[p]);
+    g_assert_true(panels[p].colormap == patina_colormap_lookup(paper[p], NULL));
+    /* six separate panels: no two colorbars share a place */
+    for (int q = 0; q < p; q++) {
+      const PatinaFigureRect *a = &panels[p].colorbar, *b = &panels[q].colorbar;
+      gboolean apart = a->x >= b->x + b->width || b->x >= a->x + a->width ||
+                       a->y >= b->y + b->height || b->y >= a->y + a->height;
+      g_assert_true(apart);
+    }
+    check_colorbar(pb, scale, &panels[p]);
+    check_maps(pb, scale, &panels[p], layer);
+  }
+  g_assert_null(paper[6]);
 }
 
 static int count(const char *haystack, gsize len, const char *needle)
@@ -324,6 +493,8 @@ int main(int argc, char **argv)
   g_test_add_func("/figure/png-dpi", test_png_dpi);
   g_test_add_func("/figure/png-colours", test_png_colours);
   g_test_add_func("/figure/svg-and-pdf", test_svg_and_pdf);
+  g_test_add_func("/figure/six-colormaps-pixels", test_six_colormaps_pixels);
+  g_test_add_func("/figure/colorbar-pixels", test_colorbar_pixels);
   g_test_add_func("/figure/caption", test_caption);
   g_test_add_func("/figure/scale-bar", test_scale_bar);
   g_test_add_func("/figure/bad-input", test_bad_input);

@@ -11,6 +11,7 @@
 #define CAPTION_SIZE 7.5
 #define TITLE_SIZE 9.0
 #define COLORBAR_RESERVE 62.0
+#define HBAR_H 5.0 /* the six-colormap figure's colorbar strips */
 
 static const PatinaColormap *colormap_or_default(const PatinaFigureOptions *o)
 {
@@ -148,13 +149,21 @@ static int columns_for(int n, double aspect_wanted)
   return best;
 }
 
+/* Where draw_grid put its maps: map i is at (x0 + (i % cols) * pitch_x,
+ * y0 + (i / cols) * pitch_y); label_h is the height of the channel number's box in the map's
+ * corner (0 when there is none there). */
+typedef struct {
+  double tile_w, tile_h, pitch_x, pitch_y, label_h;
+  int cols;
+} GridPlacement;
+
 /* Draws maps (each h×w in data at channels[i]) in a grid; returns its height. The channel
  * number sits in the map's corner, or under it for maps of a few cells (filters), where a
  * corner label would hide a whole cell. */
 static double draw_grid(cairo_t *cr, const float *data, int h, int w, const int *channels, int n,
                         const float *lo, const float *hi, const PatinaColormap *cmap,
                         gboolean reversed, double x0, double y0, double grid_w, int cols,
-                        double gap, gboolean labels, double *tile_w_out)
+                        double gap, gboolean labels, GridPlacement *placed)
 {
   int rows = (n + cols - 1) / cols;
   /* hundreds of maps on a narrow figure: the gaps shrink with the maps */
@@ -199,8 +208,11 @@ static double draw_grid(cairo_t *cr, const float *data, int h, int w, const int 
     }
     cairo_show_text(cr, text);
   }
-  if (tile_w_out)
-    *tile_w_out = tile_w;
+  if (placed)
+    *placed = (GridPlacement) {
+      .tile_w = tile_w, .tile_h = tile_h, .pitch_x = tile_w + gap, .pitch_y = row_h + gap,
+      .label_h = labels && !below && tile_w >= 14 ? size + 1.5 : 0.0, .cols = cols,
+    };
   return rows * row_h + (rows - 1) * gap;
 }
 
@@ -316,9 +328,9 @@ double patina_figure_draw_layer(cairo_t *cr, const PatinaModel *model,
     g_autofree float *lo = NULL, *hi = NULL;
     int n = pick_maps(out, info, o, maps_shown(info, o, FALSE), &channels, &lo, &hi);
     int cols = columns_for(n, 1.6 * info->h / info->w);
-    double tile_w;
+    GridPlacement placed;
     double grid_h = draw_grid(cr, out, info->h, info->w, channels, n, lo, hi, cmap, o->reversed,
-                              MARGIN, y, content_w, cols, GAP, TRUE, &tile_w);
+                              MARGIN, y, content_w, cols, GAP, TRUE, &placed);
     double bar_h = MIN(grid_h, 200);
     if (o->normalise == PATINA_NORMALISE_LAYER)
       patina_figure_colorbar(cr, cmap, o->reversed, lo[0], hi[0], "activation",
@@ -327,7 +339,7 @@ double patina_figure_draw_layer(cairo_t *cr, const PatinaModel *model,
       patina_figure_colorbar(cr, cmap, o->reversed, 0, 1, "fraction of each map's range",
                              MARGIN + content_w + 8, y, 8, bar_h);
     y += grid_h + 6;
-    double sb = patina_figure_scale_bar(cr, o->field_width_m, tile_w, MARGIN, y);
+    double sb = patina_figure_scale_bar(cr, o->field_width_m, placed.tile_w, MARGIN, y);
     y += sb ? sb + 4 : 0;
   }
   g_autofree char *caption = patina_figure_caption(model, acts, layer, o, FALSE);
@@ -356,18 +368,21 @@ static double draw_hbar(cairo_t *cr, const PatinaColormap *cmap, gboolean revers
     px[i] = patina_colormap_pixel(cmap, i / 255.0f, reversed);
   cairo_surface_mark_dirty(strip);
   cairo_save(cr);
-  cairo_rectangle(cr, x, y, w, 5);
+  cairo_rectangle(cr, x, y, w, HBAR_H);
   cairo_clip(cr);
   cairo_translate(cr, x, y);
-  cairo_scale(cr, w / 256.0, 5);
+  cairo_scale(cr, w / 256.0, HBAR_H);
   cairo_set_source_surface(cr, strip, 0, 0);
   cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
+  /* without padding, the strip's first column could show the paper through where the strip's
+   * edge falls between device pixels (a light line at 300 dpi); the clip keeps it in place */
+  cairo_pattern_set_extend(cairo_get_source(cr), CAIRO_EXTEND_PAD);
   cairo_paint(cr);
   cairo_restore(cr);
   cairo_surface_destroy(strip);
   cairo_set_source_rgb(cr, INK, INK, INK);
   cairo_set_line_width(cr, 0.4);
-  cairo_rectangle(cr, x, y, w, 5);
+  cairo_rectangle(cr, x, y, w, HBAR_H);
   cairo_stroke(cr);
   cairo_select_font_face(cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
   cairo_set_font_size(cr, 6);
@@ -383,6 +398,14 @@ static double draw_hbar(cairo_t *cr, const PatinaColormap *cmap, gboolean revers
 double patina_figure_draw_six_colormaps(cairo_t *cr, const PatinaModel *model,
                                         const PatinaActivations *acts, int layer,
                                         const PatinaFigureOptions *o)
+{
+  return patina_figure_draw_six_colormaps_layout(cr, model, acts, layer, o, NULL);
+}
+
+double patina_figure_draw_six_colormaps_layout(cairo_t *cr, const PatinaModel *model,
+                                               const PatinaActivations *acts, int layer,
+                                               const PatinaFigureOptions *o,
+                                               PatinaFigurePanel *panels)
 {
   const PatinaLayerInfo *info = &acts->layers[layer];
   if (info->h == 1 && info->w == 1)
@@ -407,7 +430,8 @@ double patina_figure_draw_six_colormaps(cairo_t *cr, const PatinaModel *model,
     g_strlcpy(right, "max", sizeof right);
   }
   const char *const *names = patina_colormap_paper_names();
-  double tile_w = 0, row_y = y, row_h = 0;
+  GridPlacement placed = {0};
+  double row_y = y, row_h = 0;
   for (int p = 0; names[p]; p++) {
     const PatinaColormap *cmap = patina_colormap_lookup(names[p], NULL);
     double px = MARGIN + (p % 3) * (panel_w + panel_gap);
@@ -417,13 +441,25 @@ double patina_figure_draw_six_colormaps(cairo_t *cr, const PatinaModel *model,
     g_autofree char *heading =
       g_strdup_printf("(%c) %s", 'a' + p, patina_colormap_get_label(cmap));
     py += patina_figure_text(cr, heading, px, py, panel_w, 8, TRUE) + 2;
+    double grid_y = py;
     py += draw_grid(cr, out, info->h, info->w, channels, n, lo, hi, cmap, o->reversed, px, py,
-                    panel_w, cols, 1.5, TRUE, &tile_w) + 4;
+                    panel_w, cols, 1.5, TRUE, &placed) + 4;
+    if (panels)
+      panels[p] = (PatinaFigurePanel) {
+        .colormap = cmap,
+        .colorbar = {px, py, panel_w, HBAR_H},
+        .first_map = {px, grid_y, placed.tile_w, placed.tile_h},
+        .map_pitch_x = placed.pitch_x,
+        .map_pitch_y = placed.pitch_y,
+        .columns = placed.cols,
+        .n_maps = n,
+        .label_height = placed.label_h,
+      };
     py += draw_hbar(cr, cmap, o->reversed, px, py, panel_w, left, right);
     row_h = py - row_y;
   }
   y = row_y + row_h + 6;
-  double sb = patina_figure_scale_bar(cr, o->field_width_m, tile_w, MARGIN, y);
+  double sb = patina_figure_scale_bar(cr, o->field_width_m, placed.tile_w, MARGIN, y);
   y += sb ? sb + 4 : 0;
   g_autofree char *caption = patina_figure_caption(model, acts, layer, o, TRUE);
   y += draw_caption(cr, caption, y, width);

@@ -61,6 +61,28 @@ double patina_figure_draw_layer(cairo_t *cr, const PatinaModel *model,
 double patina_figure_draw_six_colormaps(cairo_t *cr, const PatinaModel *model,
                                         const PatinaActivations *acts, int layer,
                                         const PatinaFigureOptions *options);
+/* Where the six-colormap figure put a panel's parts, in points from the figure's origin, for
+ * tests that check the drawn pixels (and tools that annotate the figure). */
+typedef struct {
+  double x, y, width, height;
+} PatinaFigureRect;
+
+typedef struct {
+  const PatinaColormap *colormap;
+  PatinaFigureRect colorbar;  /* the strip: the colormap's first entry at its left */
+  PatinaFigureRect first_map; /* map i is first_map moved by (i % columns) * map_pitch_x and
+                                 (i / columns) * map_pitch_y */
+  double map_pitch_x, map_pitch_y;
+  int columns, n_maps;
+  double label_height;        /* the channel number's box in each map's top left corner; 0 =
+                                 the maps are too small to carry one */
+} PatinaFigurePanel;
+
+/* patina_figure_draw_six_colormaps that also fills panels[6] (NULL: not) with the layout. */
+double patina_figure_draw_six_colormaps_layout(cairo_t *cr, const PatinaModel *model,
+                                               const PatinaActivations *acts, int layer,
+                                               const PatinaFigureOptions *options,
+                                               PatinaFigurePanel *panels);
 /* The caption patina_figure_layer (six: patina_figure_six_colormaps) writes under the figure,
  * for showing beside the maps on screen. */
 char *patina_figure_caption(const PatinaModel *model, const PatinaActivations *acts, int layer,
