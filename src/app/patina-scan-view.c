@@ -286,7 +286,8 @@ void patina_scan_view_set_image(PatinaScanView *self, const char *path, PatinaLo
   g_free(self->path);
   self->path = g_strdup(path);
   g_set_object(&self->model, model);
-  patina_scan_view_show_message(self, model ? NULL : _("Open a model to scan the surface with it."), FALSE);
+  patina_scan_view_show_message(self, model ? NULL : _("Open a model to scan the surface with it."),
+                                FALSE);
   gtk_widget_set_visible(GTK_WIDGET(self), path != NULL);
   if (!same_model && model) {
     self->syncing = TRUE;
@@ -313,13 +314,13 @@ void patina_scan_view_set_image(PatinaScanView *self, const char *path, PatinaLo
 static void on_tile_changed(PatinaScanView *self)
 {
   int tile = gtk_spin_button_get_value_as_int(self->tile_spin);
-  gboolean follows = self->stride_follows_tile;
+  gboolean follows = self->stride_follows_tile, was_syncing = self->syncing;
   self->syncing = TRUE;
   /* a stride beyond the tile would leave parts of the image unseen */
   gtk_spin_button_set_range(self->stride_spin, 1, tile);
   if (follows)
     gtk_spin_button_set_value(self->stride_spin, MAX(1, tile / 2));
-  self->syncing = FALSE;
+  self->syncing = was_syncing;
 }
 
 static void on_stride_changed(PatinaScanView *self)

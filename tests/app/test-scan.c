@@ -209,8 +209,14 @@ static void test_matches_core(Fixture *f, gconstpointer user_data)
   g_autofree char *model = make_model(f, "demo.safetensors", MODEL_SIZE, 3);
   open_model(f, model);
   show_image(f, surface);
-  /* a new model sets the CLI's defaults: its input as the tile, half of it as the stride */
+  /* a new model sets the CLI's defaults: its input as the tile, half of it as the stride; the
+   * stride follows the tile until it is set */
+  scan(f);
+  g_assert_cmpint(patina_scan_view_get_scan(view_of(f))->tile, ==, MODEL_SIZE);
+  g_assert_cmpint(patina_scan_view_get_scan(view_of(f))->stride, ==, MODEL_SIZE / 2);
   page_action(f, "predict.scan-tile", g_variant_new_int32(92));
+  scan(f);
+  g_assert_cmpint(patina_scan_view_get_scan(view_of(f))->stride, ==, 46);
   page_action(f, "predict.scan-stride", g_variant_new_int32(40));
   scan(f);
   g_assert_cmpstr(patina_scan_view_get_message(view_of(f)), ==, "");
