@@ -1,6 +1,7 @@
 /* The Data page and the window's data set commands under Xvfb: the image viewer (zoom, pan,
- * metadata, scale bar, data bar crop saved into the manifest), split filter and summary,
- * duplicates, recent data sets, preferences, a folder that vanishes, bad folders. */
+ * metadata, scale bar, data bar crop saved into the manifest), split filter and summary, class
+ * counts, duplicates and near-duplicates, recent data sets, preferences, a folder that
+ * vanishes, bad folders (symbolic link loops and broken links too, which fail even as root). */
 #include <adwaita.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -349,6 +350,84 @@ static void test_duplicates(Fixture *f, gconstpointer user_data)
   save_screenshot(f, "data", "data.png");
 }
 
+/* Image files in a class folder, counted on disk, independently of the data set code. */
+static int count_images_on_disk(const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+  g_assert_nonnull(d);
+  int n = 0;
+  for (const char *name; (name = g_dir_read_name(d));)
+    n += g_str_has_suffix(name, ".png");
+  return n;
+}
+
+/* The summary line gives each class's count as the folders hold it (made unequal here, so a
+ * swapped or shared count shows), and an image made by slightly altering another is flagged as
+ * a near-duplicate on both thumbnails and counted in the notes. */
+static void test_summary_counts(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  make_demo(f);
+  g_autofree char *gone = g_build_filename(f->demo, "AZ31B", "AZ31B_005.png", NULL);
+  g_assert_cmpint(g_unlink(gone), ==, 0);
+  g_autofree char *original = g_build_filename(f->demo, "316L", "316L_001.png", NULL);
+  g_autofree char *altered = g_build_filename(f->demo, "316L", "retouched_001.png", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkPixbuf) pb = gdk_pixbuf_new_from_file(original, &error);
+  g_assert_no_error(error);
+  /* a brightened 12×12 patch: other bytes, the same picture to the eye and to a pHash */
+  int n = gdk_pixbuf_get_n_channels(pb), stride = gdk_pixbuf_get_rowstride(pb);
+  guint8 *px = gdk_pixbuf_get_pixels(pb);
+  for (int y = 10; y < 22; y++)
+    for (int x = 10; x < 22; x++)
+      for (int c = 0; c < MIN(n, 3); c++) {
+        guint8 *v = px + y * stride + x * n + c;
+        *v = (guint8) MIN(255, *v + 12);
+      }
+  g_assert_true(gdk_pixbuf_save(pb, altered, "png", &error, NULL));
+  g_assert_no_error(error);
+
+  open_folder(f, f->demo);
+  PatinaDataPage *page = data_page(f);
+  const PatinaDataset *ds = patina_workspace_get_dataset(patina_window_get_workspace(f->window));
+  const char *summary = patina_data_page_get_summary(page);
+  g_test_message("summary: %s; notes: %s", summary, patina_data_page_get_notes(page));
+  int total = 0;
+  for (guint k = 0; k < ds->class_names->len; k++) {
+    const char *name = g_ptr_array_index(ds->class_names, k);
+    g_autofree char *dir = g_build_filename(f->demo, name, NULL);
+    int on_disk = count_images_on_disk(dir);
+    total += on_disk;
+    g_autofree char *entry = g_strdup_printf("%s %d", name, on_disk);
+    if (!strstr(summary, entry))
+      g_error("the summary \"%s\" does not give %s", summary, entry);
+  }
+  g_assert_cmpint(total, ==, 12); /* 316L 7, AZ31B 5 */
+  g_autofree char *images = g_strdup_printf("%d images", total);
+  g_assert_nonnull(strstr(summary, images));
+
+  GListModel *all = patina_data_page_get_thumbnails(page);
+  guint flagged = 0;
+  for (guint i = 0; i < g_list_model_get_n_items(all); i++) {
+    g_autoptr(PatinaThumbnail) t = g_list_model_get_item(all, i);
+    const char *note = patina_thumbnail_get_duplicate_note(t);
+    const char *path = patina_thumbnail_get_path(t);
+    if (g_str_equal(path, original) || g_str_equal(path, altered)) {
+      g_assert_nonnull(note);
+      g_assert_nonnull(strstr(note, "Nearly identical to"));
+      g_assert_null(strstr(note, "Byte-identical"));
+      g_assert_nonnull(strstr(note, g_str_equal(path, original) ? "retouched_001.png"
+                                                                 : "316L_001.png"));
+      flagged++;
+    } else if (note && *note) {
+      g_error("%s is flagged: %s", path, note);
+    }
+  }
+  g_assert_cmpuint(flagged, ==, 2);
+  g_assert_nonnull(strstr(patina_data_page_get_notes(page), "1 near-duplicate pair"));
+  g_assert_null(strstr(patina_data_page_get_notes(page), "byte-identical"));
+}
+
 static void test_recent(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
@@ -626,6 +705,7 @@ int main(int argc, char **argv)
   ADD("split-filter", test_split_filter);
   ADD("split-filter-without-manifest", test_split_filter_without_manifest);
   ADD("duplicates", test_duplicates);
+  ADD("summary-counts", test_summary_counts);
   ADD("recent", test_recent);
   ADD("recent-on-first-run", test_recent_on_first_run);
   ADD("preferences", test_preferences);
