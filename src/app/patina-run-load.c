@@ -375,12 +375,15 @@ static PatinaRun *load_record(const char *dir, const char *record)
     if (!check_checkpoint(model, &error))
       return damaged(self, g_strdup_printf(_("%s: %s"), model, error->message));
   }
+  /* the Settings column shows the dropout: it can be filtered by as well */
+  g_autofree char *dropout =
+    isfinite(self->dropout) ? g_strdup_printf("dropout %g", self->dropout) : g_strdup("");
   self->search_text = g_strdup_printf("%s %s %s %s %s lr %g batch %d size %d seed %" G_GINT64_FORMAT
-                                      " epochs %d %s %s",
+                                      " epochs %d %s %s %s",
                                       self->id, self->model, self->dataset, self->optimizer,
                                       self->augmentation, self->lr, self->batch, self->size,
                                       self->seed, self->epochs, self->state,
-                                      self->augmentation_json ? "augmented" : "");
+                                      self->augmentation_json ? "augmented" : "", dropout);
   return self;
 }
 

@@ -222,6 +222,12 @@ static void test_compare_runs(Fixture *f, gconstpointer user_data)
   g_assert_true(listed(page, 0) == run_a);
   page_action(page, "runs.filter", "paper5");
   g_assert_cmpuint(n_listed(page), ==, 0);
+  /* the dropout the Settings column shows filters too */
+  g_autofree char *dropout = g_strdup_printf("dropout %g", patina_run_get_dropout(run_a));
+  page_action(page, "runs.filter", dropout);
+  g_assert_cmpuint(n_listed(page), ==, 2);
+  page_action(page, "runs.filter", "dropout 0.123");
+  g_assert_cmpuint(n_listed(page), ==, 0);
   page_action(page, "runs.filter", "");
   g_assert_cmpuint(n_listed(page), ==, 2);
 
@@ -454,6 +460,7 @@ static void test_close_during_undo(Fixture *f, gconstpointer user_data)
 
 typedef struct {
   GApplication *app;
+  guint limit; /* the give_up timeout while it waits */
   gboolean asked;
   gboolean page_finalized; /* a deletion holds its page until it has ended */
 } QuitWatch;
@@ -480,9 +487,11 @@ static gboolean delete_then_quit(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static gboolean give_up(gpointer app)
+static gboolean give_up(gpointer data)
 {
-  g_application_quit(app); /* the test then fails on asked */
+  QuitWatch *w = data;
+  w->limit = 0;
+  g_application_quit(w->app); /* the test then fails on asked or on the folder */
   return G_SOURCE_REMOVE;
 }
 
@@ -501,12 +510,13 @@ static void test_quit_during_undo(void)
   g_autoptr(PatinaApplication) app = patina_application_new();
   g_application_set_flags(G_APPLICATION(app),
                           g_application_get_flags(G_APPLICATION(app)) | G_APPLICATION_NON_UNIQUE);
-  QuitWatch w = {G_APPLICATION(app), FALSE, FALSE};
+  QuitWatch w = {G_APPLICATION(app), 0, FALSE, FALSE};
   guint id = g_timeout_add(20, delete_then_quit, &w);
-  guint limit = g_timeout_add_seconds(60, give_up, app);
+  w.limit = g_timeout_add_seconds(120, give_up, &w);
   char *args[] = {"patina", NULL};
   int status = g_application_run(G_APPLICATION(app), 1, args);
-  g_source_remove(limit);
+  if (w.limit)
+    g_source_remove(w.limit);
   if (!w.asked)
     g_source_remove(id);
   g_assert_cmpint(status, ==, 0);
