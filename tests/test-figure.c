@@ -222,18 +222,27 @@ static void check_maps(GdkPixbuf *pb, double scale, const PatinaFigurePanel *pan
 static void test_colorbar_pixels(void)
 {
   const PatinaColormap *cmap = patina_colormap_lookup("bronze", NULL);
-  const double x = 10.3, y = 20.6, w = 8.0, h = 3 * 256 + 0.45;
-  cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 120, 840);
-  cairo_t *cr = cairo_create(s);
+  /* recorded in points and replayed at 300 dpi, as an exported PNG is */
+  const double scale = 300 / 72.0, x_pt = 10.3, y_pt = 20.6, w_pt = 8.0, h_pt = 200.0;
+  const double x = x_pt * scale, y = y_pt * scale, w = w_pt * scale, h = h_pt * scale;
+  cairo_surface_t *rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, NULL);
+  cairo_t *cr = cairo_create(rec);
+  patina_figure_colorbar(cr, cmap, FALSE, 0.0, 1.0, "value", x_pt, y_pt, w_pt, h_pt);
+  cairo_destroy(cr);
+  cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 400, 1000);
+  cr = cairo_create(s);
   cairo_set_source_rgb(cr, 1, 1, 1);
   cairo_paint(cr);
-  patina_figure_colorbar(cr, cmap, FALSE, 0.0, 1.0, "value", x, y, w, h);
+  cairo_scale(cr, scale, scale);
+  cairo_set_source_surface(cr, rec, 0, 0);
+  cairo_paint(cr);
   cairo_destroy(cr);
+  cairo_surface_destroy(rec);
   cairo_surface_flush(s);
   const guint8 *data = cairo_image_surface_get_data(s);
   int stride = cairo_image_surface_get_stride(s), column = (int) (x + w / 2);
   /* a pixel clear of the 0.5 pt outline at both ends */
-  int top = (int) ceil(y + 0.25 + 1), bottom = (int) floor(y + h - 0.25 - 1) - 1;
+  int top = (int) ceil(y + 0.25 * scale + 1), bottom = (int) floor(y + h - 0.25 * scale - 1) - 1;
   for (int row = top; row <= bottom; row++) {
     int entry = 255 - (int) floor((row + 0.5 - y) / h * 256);
     guint32 got = ((const guint32 *) (data + (gsize) row * stride))[column] | 0xff000000u;
