@@ -375,6 +375,12 @@ GdkPaintable *patina_scan_view_get_map(PatinaScanView *self)
   return gtk_picture_get_paintable(self->picture);
 }
 
+const char *patina_scan_view_get_progress(PatinaScanView *self)
+{
+  return gtk_widget_get_visible(self->progress_box) ? gtk_progress_bar_get_text(self->progress)
+                                                    : NULL;
+}
+
 /* ---- lifecycle ---- */
 
 static void patina_scan_view_dispose(GObject *object)

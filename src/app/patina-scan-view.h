@@ -41,5 +41,7 @@ const PatinaScan *patina_scan_view_get_scan(PatinaScanView *self);
 double patina_scan_view_get_shown_fraction(PatinaScanView *self, int klass);
 const char *patina_scan_view_get_message(PatinaScanView *self);
 GdkPaintable *patina_scan_view_get_map(PatinaScanView *self);
+/* The progress bar's text while a scan runs (NULL when hidden). */
+const char *patina_scan_view_get_progress(PatinaScanView *self);
 
 G_END_DECLS

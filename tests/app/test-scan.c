@@ -405,6 +405,12 @@ static gboolean has_scan(gpointer view)
   return !patina_scan_view_is_running(view) && patina_scan_view_get_scan(view) != NULL;
 }
 
+static gboolean progress_counts_tiles(gpointer view)
+{
+  const char *text = patina_scan_view_get_progress(view);
+  return !patina_scan_view_is_running(view) || (text && g_str_has_prefix(text, "Scanned"));
+}
+
 static void test_latest_wins(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
@@ -422,10 +428,14 @@ static void test_latest_wins(Fixture *f, gconstpointer user_data)
   page_action(f, "predict.scan", NULL);
   wait_for(has_scan, view, "the second scan");
   g_assert_cmpint(patina_scan_view_get_scan(view)->stride, ==, 23);
-  /* another model drops the shown scan and stops a running one */
+  /* another model drops the shown scan and stops a running one; meanwhile its progress shows */
   page_action(f, "predict.scan-stride", g_variant_new_int32(4));
   page_action(f, "predict.scan", NULL);
   g_assert_true(patina_scan_view_is_running(view));
+  wait_for(progress_counts_tiles, view, "the scan's progress");
+  g_assert_true(patina_scan_view_is_running(view)); /* 12,600 tiles take seconds */
+  g_test_message("%s", patina_scan_view_get_progress(view));
+  g_assert_nonnull(strstr(patina_scan_view_get_progress(view), "of 12600 tiles"));
   open_model(f, other);
   g_assert_false(patina_scan_view_is_running(view));
   g_assert_null(patina_scan_view_get_scan(view));
