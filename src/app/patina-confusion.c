@@ -152,3 +152,12 @@ int patina_confusion_get_total(PatinaConfusion *self)
     total += self->cells[i];
   return total;
 }
+
+int patina_confusion_get_n_classes(PatinaConfusion *self) { return self->n; }
+
+int patina_confusion_get_cell(PatinaConfusion *self, int true_class, int predicted)
+{
+  if (true_class < 0 || predicted < 0 || true_class >= self->n || predicted >= self->n)
+    return -1;
+  return self->cells[true_class * self->n + predicted];
+}

@@ -13,5 +13,9 @@ GtkWidget *patina_confusion_new(void);
 void patina_confusion_set(PatinaConfusion *self, int n_classes, const int *confusion,
                           const char *const *class_names);
 int patina_confusion_get_total(PatinaConfusion *self); /* sum of the cells */
+int patina_confusion_get_n_classes(PatinaConfusion *self);
+/* The count shown for images of class true_class predicted as predicted; -1 outside the
+ * matrix. */
+int patina_confusion_get_cell(PatinaConfusion *self, int true_class, int predicted);
 
 G_END_DECLS
