@@ -74,11 +74,18 @@ static void test_settings_reach_run(Fixture *f, gconstpointer user_data)
   g_settings_set_double(s, "train-dropout", 0.3);
   g_settings_set_double(s, "train-val-fraction", 0.25);
   g_settings_set_boolean(s, "train-class-weighting", TRUE);
+  /* paper5 at its smallest size: a stride-2 conv and four pools need at least 153 px */
+  g_settings_set_enum(s, "train-model", 1);
+  g_settings_set_int(s, "train-size", 160);
+  g_settings_set_int(s, "train-threads", 1);
   settle();
 
   PatinaTrainConfig cfg;
   PatinaAugment augment;
   g_assert_true(patina_train_config_from_settings(s, &cfg, &augment, NULL));
+  g_assert_cmpstr(cfg.model, ==, "paper5");
+  g_assert_cmpint(cfg.size, ==, 160);
+  g_assert_cmpint(cfg.threads, ==, 1);
   g_assert_cmpint(cfg.optimizer, ==, PATINA_OPTIMIZER_SGD);
   g_assert_cmpfloat_with_epsilon(cfg.momentum, 0.8, 1e-6);
   g_assert_cmpfloat_with_epsilon(cfg.dropout, 0.3, 1e-9);
@@ -99,18 +106,45 @@ static void test_settings_reach_run(Fixture *f, gconstpointer user_data)
   g_assert_cmpfloat_with_epsilon(json_object_get_double_member(hp, "dropout"), 0.3, 1e-9);
   g_assert_cmpfloat_with_epsilon(json_object_get_double_member(hp, "val_fraction"), 0.25, 1e-9);
   g_assert_true(json_object_get_boolean_member(hp, "class_weighting"));
+  g_assert_cmpstr(json_object_get_string_member(hp, "model"), ==, "paper5");
+  g_assert_cmpint(json_object_get_int_member(hp, "threads"), ==, 1);
   g_object_unref(parser);
   /* the dropout is in the model's spec too, not only in the record */
   PatinaModel *m = patina_checkpoint_load(patina_job_get_output(job), NULL, NULL);
   g_assert_nonnull(m);
-  int dropouts = 0;
-  for (int i = 0; i < m->n_layers; i++)
+  int dropouts = 0, convs = 0, batchnorms = 0;
+  for (int i = 0; i < m->n_layers; i++) {
     if (m->layers[i].type == PATINA_LAYER_DROPOUT) {
       g_assert_cmpfloat_with_epsilon(m->layers[i].p, 0.3, 1e-6);
       dropouts++;
     }
-  g_assert_cmpint(dropouts, >, 0);
+    /* paper5: each of its 5 convs is followed by BatchNorm */
+    if (m->layers[i].type == PATINA_LAYER_CONV2D) {
+      g_assert_cmpint(i + 1, <, m->n_layers);
+      g_assert_cmpint(m->layers[i + 1].type, ==, PATINA_LAYER_BATCHNORM2D);
+      convs++;
+    }
+    batchnorms += m->layers[i].type == PATINA_LAYER_BATCHNORM2D;
+  }
+  g_assert_cmpint(dropouts, ==, 3);
+  g_assert_cmpint(convs, ==, 5);
+  g_assert_cmpint(batchnorms, ==, 5);
+  g_assert_cmpint(m->layers[0].in_h, ==, 160);
+  g_assert_cmpint(m->layers[0].in_w, ==, 160);
   patina_model_free(m);
+
+  /* the run's record has them as well */
+  g_autofree char *dir = g_path_get_dirname(patina_job_get_output(job));
+  g_autofree char *record = g_build_filename(dir, "run.json", NULL);
+  g_autoptr(JsonParser) run_parser = json_parser_new();
+  g_autoptr(GError) error = NULL;
+  g_assert_true(json_parser_load_from_file(run_parser, record, &error));
+  g_assert_no_error(error);
+  JsonObject *run = json_node_get_object(json_parser_get_root(run_parser));
+  g_assert_cmpstr(json_object_get_string_member(run, "model"), ==, "paper5");
+  g_assert_cmpint(json_object_get_int_member(run, "size"), ==, 160);
+  g_assert_cmpint(json_object_get_int_member(run, "threads"), ==, 1);
+  g_settings_reset(s, "train-threads");
 }
 
 static char *record_state(const char *dir, const char *name, guint *epochs)
