@@ -624,6 +624,14 @@ static void patina_window_class_init(PatinaWindowClass *klass)
                                       "win.train-start", NULL);
   gtk_widget_class_add_binding_action(widget_class, GDK_KEY_period, GDK_CONTROL_MASK,
                                       "win.train-stop", NULL);
+  /* one key for both: a shortcut whose action is disabled lets the next one with the same
+   * trigger run, so Ctrl+P pauses a running training and resumes a paused one */
+  gtk_widget_class_add_binding_action(widget_class, GDK_KEY_p, GDK_CONTROL_MASK,
+                                      "win.train-pause", NULL);
+  gtk_widget_class_add_binding_action(widget_class, GDK_KEY_p, GDK_CONTROL_MASK,
+                                      "win.train-resume", NULL);
+  gtk_widget_class_add_binding_action(widget_class, GDK_KEY_s, GDK_CONTROL_MASK,
+                                      "win.save-model", NULL);
   gtk_widget_class_add_binding_action(widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-page",
                                       "s", "data");
   gtk_widget_class_add_binding_action(widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.show-page",
