@@ -648,6 +648,8 @@ static void patina_augment_page_class_init(PatinaAugmentPageClass *klass)
   gtk_widget_class_install_action(widget_class, "augment.next-image", NULL, next_image_action);
   gtk_widget_class_install_action(widget_class, "augment.previous-image", NULL,
                                   previous_image_action);
+  gtk_widget_class_add_binding_action(widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                      "augment.open-image", NULL);
   gtk_widget_class_add_binding_action(widget_class, GDK_KEY_r, GDK_CONTROL_MASK,
                                       "augment.new-seed", NULL);
   gtk_widget_class_add_binding_action(widget_class, GDK_KEY_e, GDK_CONTROL_MASK,

@@ -234,6 +234,33 @@ static void patina_chart_view_class_init(PatinaChartViewClass *klass)
   gtk_widget_class_set_layout_manager_type(widget_class, GTK_TYPE_BOX_LAYOUT);
 }
 
+static GtkWidget *find_chart_view(GtkWidget *widget)
+{
+  if (PATINA_IS_CHART_VIEW(widget))
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child(widget); c; c = gtk_widget_get_next_sibling(c)) {
+    GtkWidget *found = find_chart_view(c);
+    if (found)
+      return found;
+  }
+  return NULL;
+}
+
+static void page_export_action(GtkWidget *page, const char *name, GVariant *param)
+{
+  (void) name;
+  (void) param;
+  GtkWidget *view = find_chart_view(page);
+  if (view)
+    gtk_widget_activate_action(view, "chart.export", NULL);
+}
+
+void patina_chart_view_install_page_export(GtkWidgetClass *page_class, const char *action)
+{
+  gtk_widget_class_install_action(page_class, action, NULL, page_export_action);
+  gtk_widget_class_add_binding_action(page_class, GDK_KEY_e, GDK_CONTROL_MASK, action, NULL);
+}
+
 static void patina_chart_view_init(PatinaChartView *self)
 {
   gtk_widget_init_template(GTK_WIDGET(self));

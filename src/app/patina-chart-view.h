@@ -15,5 +15,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(PatinaChartView, patina_chart_view, PATINA, CHART_VIEW, GtkWidget)
 
 PatinaChart *patina_chart_view_get_chart(PatinaChartView *self);
+/* Installs action (e.g. "train.export-chart") on a page class that holds one chart view, bound
+ * to Ctrl+E: the chart's export then works from anywhere on the page, not only with the focus
+ * inside the chart's header row. */
+void patina_chart_view_install_page_export(GtkWidgetClass *page_class, const char *action);
 
 G_END_DECLS

@@ -496,6 +496,7 @@ static void patina_runs_page_class_init(PatinaRunsPageClass *klass)
   gtk_widget_class_add_binding_action(widget_class, GDK_KEY_F5, 0, "runs.refresh", NULL);
   gtk_widget_class_add_binding_action(widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
                                       "runs.focus-search", NULL);
+  patina_chart_view_install_page_export(widget_class, "runs.export-chart");
 }
 
 static void patina_runs_page_init(PatinaRunsPage *self)

@@ -3,6 +3,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "patina-chart-view.h"
 #include "patina-confusion.h"
 #include "patina-misclassified-gallery.h"
 #include "patina-settings.h"
@@ -456,6 +457,10 @@ static void patina_train_page_class_init(PatinaTrainPageClass *klass)
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, confusion);
   gtk_widget_class_bind_template_child(widget_class, PatinaTrainPage, metrics_label);
   gtk_widget_class_set_layout_manager_type(widget_class, GTK_TYPE_BIN_LAYOUT);
+  /* the page's own exports: on another page Ctrl+E and Ctrl+Shift+E export what that shows */
+  patina_chart_view_install_page_export(widget_class, "train.export-chart");
+  gtk_widget_class_add_binding_action(widget_class, GDK_KEY_e, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                      "win.export-history", NULL);
 }
 
 static void patina_train_page_init(PatinaTrainPage *self)
