@@ -234,6 +234,49 @@ static void test_pause_resume_key(Fixture *f, gconstpointer user_data)
   wait_for(job_finished, ws, "the training to stop");
 }
 
+static GtkWindow *toplevel_titled(const char *title)
+{
+  GListModel *toplevels = gtk_window_get_toplevels();
+  for (guint i = 0; i < g_list_model_get_n_items(toplevels); i++) {
+    g_autoptr(GtkWindow) w = g_list_model_get_item(toplevels, i);
+    if (gtk_widget_get_visible(GTK_WIDGET(w)) && g_strcmp0(gtk_window_get_title(w), title) == 0)
+      return w;
+  }
+  return NULL;
+}
+
+static GtkWidget *find_actionable(GtkWidget *root, const char *action_name)
+{
+  if (GTK_IS_ACTIONABLE(root) &&
+      g_strcmp0(gtk_actionable_get_action_name(GTK_ACTIONABLE(root)), action_name) == 0)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child(root); c; c = gtk_widget_get_next_sibling(c)) {
+    GtkWidget *found = find_actionable(c, action_name);
+    if (found)
+      return found;
+  }
+  return NULL;
+}
+
+/* Ctrl+E with the focus on the Train page exports that page's chart (its chart view's file
+ * chooser opens), not what another page's Ctrl+E exports. */
+static void test_train_page_chart_key(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  open_demo(f);
+  activate(f, "win.show-page", g_variant_new_string("train"));
+  settle();
+  GtkWidget *start = find_actionable(patina_window_get_page(f->window, "train"), "win.train-start");
+  g_assert_nonnull(start);
+  g_assert_true(gtk_widget_grab_focus(start));
+  g_assert_null(toplevel_titled("Export Chart"));
+  g_assert_true(press(f->window, "<Control>e"));
+  settle();
+  GtkWindow *chooser = toplevel_titled("Export Chart");
+  g_assert_nonnull(chooser);
+  g_assert_true(gtk_window_get_transient_for(chooser) == GTK_WINDOW(f->window));
+}
+
 /* ---- menu and About ---- */
 
 /* The item an open menu shows for a label: GtkPopoverMenu's private GtkModelButton, whose
@@ -383,6 +426,8 @@ int main(int argc, char **argv)
              test_help_overlay_bindings, fixture_tear_down);
   g_test_add("/window/pause-resume-key", Fixture, NULL, app_fixture_set_up,
              test_pause_resume_key, fixture_tear_down);
+  g_test_add("/window/train-page-chart-key", Fixture, NULL, app_fixture_set_up,
+             test_train_page_chart_key, fixture_tear_down);
   g_test_add("/window/primary-menu", Fixture, NULL, app_fixture_set_up, test_primary_menu,
              fixture_tear_down);
   g_test_add("/window/about", Fixture, NULL, app_fixture_set_up, test_about, fixture_tear_down);
