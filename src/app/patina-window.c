@@ -646,6 +646,22 @@ static void patina_window_class_init(PatinaWindowClass *klass)
                                       "s", "layers");
 }
 
+/* A page's own shortcuts (Ctrl+E, Ctrl+R, Esc...) are bindings of its class, which GTK runs only
+ * for a key pressed while the focus is inside the page: after a click on the view switcher, or
+ * with the focus on a page that was just hidden, they did nothing. Managed by the window instead,
+ * they run wherever the focus is in it, and GTK skips them while the page is unmapped, so only
+ * the visible page's shortcuts answer. */
+static void page_shortcuts_follow_visibility(GtkWidget *page)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers(page);
+  for (guint i = 0; i < g_list_model_get_n_items(controllers); i++) {
+    g_autoptr(GtkEventController) c = g_list_model_get_item(controllers, i);
+    if (GTK_IS_SHORTCUT_CONTROLLER(c) &&
+        g_strcmp0(gtk_event_controller_get_name(c), "gtk-widget-class-shortcuts") == 0)
+      gtk_shortcut_controller_set_scope(GTK_SHORTCUT_CONTROLLER(c), GTK_SHORTCUT_SCOPE_MANAGED);
+  }
+}
+
 static void patina_window_init(PatinaWindow *self)
 {
   gtk_widget_init_template(GTK_WIDGET(self));
@@ -668,6 +684,11 @@ static void patina_window_init(PatinaWindow *self)
   patina_runs_page_set_workspace(self->runs_page, self->workspace);
   patina_predict_page_set_workspace(self->predict_page, self->workspace);
   patina_layers_page_set_workspace(self->layers_page, self->workspace);
+  GtkWidget *pages[] = {GTK_WIDGET(self->data_page),    GTK_WIDGET(self->augment_page),
+                        GTK_WIDGET(self->train_page),   GTK_WIDGET(self->runs_page),
+                        GTK_WIDGET(self->predict_page), GTK_WIDGET(self->layers_page)};
+  for (guint i = 0; i < G_N_ELEMENTS(pages); i++)
+    page_shortcuts_follow_visibility(pages[i]);
   g_signal_connect_object(self->workspace, "notify::job", G_CALLBACK(on_workspace_job), self,
                           G_CONNECT_SWAPPED);
   g_signal_connect_object(self->workspace, "notify::dataset", G_CALLBACK(update_actions), self,
