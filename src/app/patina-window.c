@@ -686,7 +686,9 @@ static void patina_window_init(PatinaWindow *self)
   patina_layers_page_set_workspace(self->layers_page, self->workspace);
   GtkWidget *pages[] = {GTK_WIDGET(self->data_page),    GTK_WIDGET(self->augment_page),
                         GTK_WIDGET(self->train_page),   GTK_WIDGET(self->runs_page),
-                        GTK_WIDGET(self->predict_page), GTK_WIDGET(self->layers_page)};
+                        GTK_WIDGET(self->predict_page), GTK_WIDGET(self->layers_page),
+                        /* its zoom keys, while the Data page shows an image */
+                        GTK_WIDGET(patina_data_page_get_viewer(self->data_page))};
   for (guint i = 0; i < G_N_ELEMENTS(pages); i++)
     page_shortcuts_follow_visibility(pages[i]);
   g_signal_connect_object(self->workspace, "notify::job", G_CALLBACK(on_workspace_job), self,

@@ -8,6 +8,7 @@
 #include "app-test.h"
 
 #include "patina-application.h"
+#include "patina-data-page.h"
 #include "patina-job.h"
 #include "patina-settings.h"
 
@@ -331,6 +332,38 @@ static void test_train_page_chart_key(Fixture *f, gconstpointer user_data)
   g_assert_nonnull(toplevel_titled("Export Chart"));
 }
 
+static gboolean viewer_loaded(gpointer viewer)
+{
+  return patina_image_viewer_is_loaded(viewer);
+}
+
+/* The image viewer's zoom keys work with the focus anywhere while it shows an image, and do
+ * nothing once Esc has closed it. */
+static void test_viewer_keys(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  open_demo(f);
+  PatinaDataPage *data = PATINA_DATA_PAGE(patina_window_get_page(f->window, "data"));
+  const PatinaDataset *ds = patina_workspace_get_dataset(patina_window_get_workspace(f->window));
+  const char *path = g_array_index(ds->samples, PatinaSample, 0).path;
+  activate(f, "win.show-image", g_variant_new_string(path));
+  PatinaImageViewer *viewer = patina_data_page_get_viewer(data);
+  wait_for(viewer_loaded, viewer, "the image to be decoded");
+  settle();
+  gtk_window_set_focus(GTK_WINDOW(f->window), NULL);
+  double zoom = patina_image_viewer_get_zoom(viewer);
+  g_assert_true(press(f->window, "<Control>plus"));
+  settle();
+  g_assert_cmpfloat(patina_image_viewer_get_zoom(viewer), >, zoom);
+  g_assert_true(press(f->window, "<Control>1"));
+  settle();
+  g_assert_cmpfloat(patina_image_viewer_get_zoom(viewer), ==, 1.0);
+  g_assert_true(press(f->window, "Escape"));
+  settle();
+  g_assert_false(patina_data_page_get_viewer_visible(data));
+  g_assert_false(press(f->window, "<Control>plus"));
+}
+
 /* ---- menu and About ---- */
 
 /* The item an open menu shows for a label: GtkPopoverMenu's private GtkModelButton, whose
@@ -482,6 +515,8 @@ int main(int argc, char **argv)
              test_pause_resume_key, fixture_tear_down);
   g_test_add("/window/train-page-chart-key", Fixture, NULL, app_fixture_set_up,
              test_train_page_chart_key, fixture_tear_down);
+  g_test_add("/window/viewer-keys", Fixture, NULL, app_fixture_set_up, test_viewer_keys,
+             fixture_tear_down);
   g_test_add("/window/primary-menu", Fixture, NULL, app_fixture_set_up, test_primary_menu,
              fixture_tear_down);
   g_test_add("/window/about", Fixture, NULL, app_fixture_set_up, test_about, fixture_tear_down);
