@@ -1,7 +1,7 @@
 #include "patina-augment-page.h"
+#include "patina-file-chooser.h"
 
 #include <glib/gi18n.h>
-#include <string.h>
 
 #include "patina-augment-controls.h"
 #include "patina-augment-render.h"
@@ -403,15 +403,10 @@ static void open_image_path_action(GtkWidget *widget, const char *name, GVariant
   show_file(PATINA_AUGMENT_PAGE(widget), file);
 }
 
-static void image_chosen(GtkNativeDialog *dialog, int response, gpointer user_data)
+static void image_chosen(GtkWidget *owner, GListModel *files)
 {
-  PatinaAugmentPage *self = user_data;
-  if (response == GTK_RESPONSE_ACCEPT) {
-    g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
-    if (file)
-      show_file(self, file);
-  }
-  g_clear_object(&self->chooser);
+  g_autoptr(GFile) file = g_list_model_get_item(files, 0);
+  show_file(PATINA_AUGMENT_PAGE(owner), file);
 }
 
 static void open_image_action(GtkWidget *widget, const char *name, GVariant *param)
@@ -419,21 +414,13 @@ static void open_image_action(GtkWidget *widget, const char *name, GVariant *par
   (void) name;
   (void) param;
   PatinaAugmentPage *self = PATINA_AUGMENT_PAGE(widget);
-  if (self->chooser)
+  GtkFileChooserNative *chooser = patina_file_chooser_new(
+    widget, &self->chooser, _("Pick an Image"), GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"),
+    image_chosen);
+  if (!chooser)
     return;
-  GtkRoot *root = gtk_widget_get_root(widget);
-  self->chooser = gtk_file_chooser_native_new(_("Pick an Image"), GTK_IS_WINDOW(root) ?
-                                              GTK_WINDOW(root) : NULL,
-                                              GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"),
-                                              _("_Cancel"));
-  gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(self->chooser), TRUE);
-  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new();
-  gtk_file_filter_set_name(filter, _("Images"));
-  gtk_file_filter_add_pixbuf_formats(filter);
-  gtk_file_filter_add_mime_type(filter, "image/tiff");
-  gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(self->chooser), filter);
-  g_signal_connect(self->chooser, "response", G_CALLBACK(image_chosen), self);
-  gtk_native_dialog_show(GTK_NATIVE_DIALOG(self->chooser));
+  patina_file_chooser_add_image_filter(chooser);
+  gtk_native_dialog_show(GTK_NATIVE_DIALOG(chooser));
 }
 
 void patina_augment_page_open_file(PatinaAugmentPage *self, GFile *file)
@@ -499,15 +486,10 @@ static void export_path_action(GtkWidget *widget, const char *name, GVariant *pa
   export_to(PATINA_AUGMENT_PAGE(widget), file);
 }
 
-static void export_chosen(GtkNativeDialog *dialog, int response, gpointer user_data)
+static void export_chosen(GtkWidget *owner, GListModel *files)
 {
-  PatinaAugmentPage *self = user_data;
-  if (response == GTK_RESPONSE_ACCEPT) {
-    g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
-    if (file)
-      export_to(self, file);
-  }
-  g_clear_object(&self->chooser);
+  g_autoptr(GFile) file = g_list_model_get_item(files, 0);
+  export_to(PATINA_AUGMENT_PAGE(owner), file);
 }
 
 static void export_action(GtkWidget *widget, const char *name, GVariant *param)
@@ -515,22 +497,14 @@ static void export_action(GtkWidget *widget, const char *name, GVariant *param)
   (void) name;
   (void) param;
   PatinaAugmentPage *self = PATINA_AUGMENT_PAGE(widget);
-  if (self->chooser)
+  GtkFileChooserNative *chooser = patina_file_chooser_new(
+    widget, &self->chooser, _("Export Augmentation Grid"), GTK_FILE_CHOOSER_ACTION_SAVE,
+    _("_Save"), export_chosen);
+  if (!chooser)
     return;
-  GtkRoot *root = gtk_widget_get_root(widget);
-  self->chooser = gtk_file_chooser_native_new(_("Export Augmentation Grid"),
-                                              GTK_IS_WINDOW(root) ? GTK_WINDOW(root) : NULL,
-                                              GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"),
-                                              _("_Cancel"));
-  gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(self->chooser), TRUE);
-  g_autofree char *base = self->shown_path ? g_path_get_basename(self->shown_path) : NULL;
-  char *dot = base ? strrchr(base, '.') : NULL;
-  if (dot)
-    *dot = '\0';
-  g_autofree char *suggested = g_strdup_printf("%s-augmented.png", base ? base : "grid");
-  gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(self->chooser), suggested);
-  g_signal_connect(self->chooser, "response", G_CALLBACK(export_chosen), self);
-  gtk_native_dialog_show(GTK_NATIVE_DIALOG(self->chooser));
+  patina_file_chooser_suggest(chooser, self->shown_path ? self->shown_path : "grid",
+                              "-augmented.png");
+  gtk_native_dialog_show(GTK_NATIVE_DIALOG(chooser));
 }
 
 /* ---- public ---- */
@@ -588,9 +562,7 @@ static void patina_augment_page_dispose(GObject *object)
     g_cancellable_cancel(self->render_cancellable);
   g_clear_object(&self->render_cancellable);
   g_clear_handle_id(&self->render_idle, g_source_remove);
-  if (self->chooser)
-    gtk_native_dialog_destroy(GTK_NATIVE_DIALOG(self->chooser));
-  g_clear_object(&self->chooser);
+  patina_file_chooser_close(&self->chooser);
   if (self->settings)
     g_signal_handlers_disconnect_by_data(self->settings, self);
   gtk_widget_dispose_template(GTK_WIDGET(self), PATINA_TYPE_AUGMENT_PAGE);

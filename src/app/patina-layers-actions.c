@@ -1,8 +1,8 @@
 /* The Layers page's actions (layers.*, listed in patina-layers-page.h): each sets the control
  * a user would, so the page reacts the same way to both; and the figure export. */
 #include <glib/gi18n.h>
-#include <string.h>
 
+#include "patina-file-chooser.h"
 #include "patina-layers-private.h"
 
 #define PAGE(w) PATINA_LAYERS_PAGE(w)
@@ -149,43 +149,23 @@ static void open_image_path_action(GtkWidget *widget, const char *name, GVariant
   patina_layers_page_show_file(PAGE(widget), file);
 }
 
-static void image_chosen(GtkNativeDialog *dialog, int response, gpointer user_data)
+static void image_chosen(GtkWidget *owner, GListModel *files)
 {
-  PatinaLayersPage *self = user_data;
-  if (response == GTK_RESPONSE_ACCEPT) {
-    g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
-    if (file)
-      patina_layers_page_show_file(self, file);
-  }
-  g_clear_object(&self->chooser);
-}
-
-static GtkFileChooserNative *new_chooser(GtkWidget *widget, const char *title,
-                                         GtkFileChooserAction action, const char *accept)
-{
-  GtkRoot *root = gtk_widget_get_root(widget);
-  GtkFileChooserNative *chooser = gtk_file_chooser_native_new(
-    title, GTK_IS_WINDOW(root) ? GTK_WINDOW(root) : NULL, action, accept, _("_Cancel"));
-  gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(chooser), TRUE);
-  return chooser;
+  g_autoptr(GFile) file = g_list_model_get_item(files, 0);
+  patina_layers_page_show_file(PAGE(owner), file);
 }
 
 static void open_image_action(GtkWidget *widget, const char *name, GVariant *param)
 {
   (void) name;
   (void) param;
-  PatinaLayersPage *self = PAGE(widget);
-  if (self->chooser)
+  GtkFileChooserNative *chooser =
+    patina_file_chooser_new(widget, &PAGE(widget)->chooser, _("Pick an Image"),
+                            GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), image_chosen);
+  if (!chooser)
     return;
-  self->chooser = new_chooser(widget, _("Pick an Image"), GTK_FILE_CHOOSER_ACTION_OPEN,
-                              _("_Open"));
-  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new();
-  gtk_file_filter_set_name(filter, _("Images"));
-  gtk_file_filter_add_pixbuf_formats(filter);
-  gtk_file_filter_add_mime_type(filter, "image/tiff");
-  gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(self->chooser), filter);
-  g_signal_connect(self->chooser, "response", G_CALLBACK(image_chosen), self);
-  gtk_native_dialog_show(GTK_NATIVE_DIALOG(self->chooser));
+  patina_file_chooser_add_image_filter(chooser);
+  gtk_native_dialog_show(GTK_NATIVE_DIALOG(chooser));
 }
 
 /* ---- export ---- */
@@ -261,15 +241,10 @@ static void export_path_action(GtkWidget *widget, const char *name, GVariant *pa
   export_to(PAGE(widget), file);
 }
 
-static void export_chosen(GtkNativeDialog *dialog, int response, gpointer user_data)
+static void export_chosen(GtkWidget *owner, GListModel *files)
 {
-  PatinaLayersPage *self = user_data;
-  if (response == GTK_RESPONSE_ACCEPT) {
-    g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
-    if (file)
-      export_to(self, file);
-  }
-  g_clear_object(&self->chooser);
+  g_autoptr(GFile) file = g_list_model_get_item(files, 0);
+  export_to(PAGE(owner), file);
 }
 
 static void export_action(GtkWidget *widget, const char *name, GVariant *param)
@@ -277,20 +252,18 @@ static void export_action(GtkWidget *widget, const char *name, GVariant *param)
   (void) name;
   (void) param;
   PatinaLayersPage *self = PAGE(widget);
-  if (self->chooser || !self->result)
+  if (!self->result)
     return;
-  self->chooser = new_chooser(widget, _("Export Figure"), GTK_FILE_CHOOSER_ACTION_SAVE,
-                              _("_Save"));
-  g_autofree char *base = g_path_get_basename(self->result->images[0].path);
-  char *dot = strrchr(base, '.');
-  if (dot)
-    *dot = '\0';
+  GtkFileChooserNative *chooser =
+    patina_file_chooser_new(widget, &self->chooser, _("Export Figure"),
+                            GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), export_chosen);
+  if (!chooser)
+    return;
   int layer = patina_layers_view_layer(self);
-  g_autofree char *suggested = g_strdup_printf("%s-%s.pdf", base,
-                                               layer < 0 ? "filters" : self->infos[layer].name);
-  gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(self->chooser), suggested);
-  g_signal_connect(self->chooser, "response", G_CALLBACK(export_chosen), self);
-  gtk_native_dialog_show(GTK_NATIVE_DIALOG(self->chooser));
+  g_autofree char *suffix =
+    g_strdup_printf("-%s.pdf", layer < 0 ? "filters" : self->infos[layer].name);
+  patina_file_chooser_suggest(chooser, self->result->images[0].path, suffix);
+  gtk_native_dialog_show(GTK_NATIVE_DIALOG(chooser));
 }
 
 void patina_layers_actions_install(GtkWidgetClass *klass)

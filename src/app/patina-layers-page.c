@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "patina-colormap-combo.h"
+#include "patina-file-chooser.h"
 #include "patina-layers-private.h"
 #include "patina-settings.h"
 #include "patina-window.h"
@@ -356,9 +357,7 @@ static void patina_layers_page_dispose(GObject *object)
     g_cancellable_cancel(self->compute_cancellable);
   g_clear_object(&self->compute_cancellable);
   g_clear_handle_id(&self->compute_idle, g_source_remove);
-  if (self->chooser)
-    gtk_native_dialog_destroy(GTK_NATIVE_DIALOG(self->chooser));
-  g_clear_object(&self->chooser);
+  patina_file_chooser_close(&self->chooser);
   gtk_widget_dispose_template(GTK_WIDGET(self), PATINA_TYPE_LAYERS_PAGE);
   GtkWidget *child;
   while ((child = gtk_widget_get_first_child(GTK_WIDGET(self))))

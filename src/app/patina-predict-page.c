@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "patina-file-chooser.h"
 #include "patina-folder-images.h"
 #include "patina-predict-columns.h"
 #include "patina-predict-detail.h"
@@ -325,37 +326,23 @@ void patina_predict_page_add_files(PatinaPredictPage *self, GListModel *files)
   add_paths(self, (const char *const *) paths->pdata);
 }
 
-static void chooser_response(GtkNativeDialog *dialog, int response, gpointer user_data)
+static void images_chosen(GtkWidget *owner, GListModel *files)
 {
-  PatinaPredictPage *self = user_data;
-  if (response == GTK_RESPONSE_ACCEPT) {
-    g_autoptr(GListModel) files = gtk_file_chooser_get_files(GTK_FILE_CHOOSER(dialog));
-    patina_predict_page_add_files(self, files);
-  }
-  g_clear_object(&self->chooser);
+  patina_predict_page_add_files(PATINA_PREDICT_PAGE(owner), files);
 }
 
 static void add_images_action(GtkWidget *widget, const char *name, GVariant *param)
 {
   (void) name;
   (void) param;
-  PatinaPredictPage *self = PATINA_PREDICT_PAGE(widget);
-  if (self->chooser)
+  GtkFileChooserNative *chooser =
+    patina_file_chooser_new(widget, &PATINA_PREDICT_PAGE(widget)->chooser, _("Add Images"),
+                            GTK_FILE_CHOOSER_ACTION_OPEN, _("_Add"), images_chosen);
+  if (!chooser)
     return;
-  GtkRoot *root = gtk_widget_get_root(widget);
-  self->chooser = gtk_file_chooser_native_new(_("Add Images"),
-                                              GTK_IS_WINDOW(root) ? GTK_WINDOW(root) : NULL,
-                                              GTK_FILE_CHOOSER_ACTION_OPEN, _("_Add"),
-                                              _("_Cancel"));
-  gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(self->chooser), TRUE);
-  gtk_file_chooser_set_select_multiple(GTK_FILE_CHOOSER(self->chooser), TRUE);
-  g_autoptr(GtkFileFilter) images = gtk_file_filter_new();
-  gtk_file_filter_set_name(images, _("Images"));
-  gtk_file_filter_add_pixbuf_formats(images);
-  gtk_file_filter_add_mime_type(images, "image/tiff");
-  gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(self->chooser), images);
-  g_signal_connect(self->chooser, "response", G_CALLBACK(chooser_response), self);
-  gtk_native_dialog_show(GTK_NATIVE_DIALOG(self->chooser));
+  gtk_file_chooser_set_select_multiple(GTK_FILE_CHOOSER(chooser), TRUE);
+  patina_file_chooser_add_image_filter(chooser);
+  gtk_native_dialog_show(GTK_NATIVE_DIALOG(chooser));
 }
 
 static gboolean on_drop(GtkDropTarget *target, const GValue *value, double x, double y,
@@ -432,33 +419,24 @@ static void export_path_action(GtkWidget *widget, const char *name, GVariant *pa
   export_csv_to(PATINA_PREDICT_PAGE(widget), file);
 }
 
-static void export_chooser_response(GtkNativeDialog *dialog, int response, gpointer user_data)
+static void export_chosen(GtkWidget *owner, GListModel *files)
 {
-  PatinaPredictPage *self = user_data;
-  if (response == GTK_RESPONSE_ACCEPT) {
-    g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
-    if (file)
-      export_csv_to(self, file);
-  }
-  g_clear_object(&self->chooser);
+  g_autoptr(GFile) file = g_list_model_get_item(files, 0);
+  export_csv_to(PATINA_PREDICT_PAGE(owner), file);
 }
 
 static void export_action(GtkWidget *widget, const char *name, GVariant *param)
 {
   (void) name;
   (void) param;
-  PatinaPredictPage *self = PATINA_PREDICT_PAGE(widget);
-  if (self->chooser)
+  GtkFileChooserNative *chooser =
+    patina_file_chooser_new(widget, &PATINA_PREDICT_PAGE(widget)->chooser,
+                            _("Export Predictions"), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"),
+                            export_chosen);
+  if (!chooser)
     return;
-  GtkRoot *root = gtk_widget_get_root(widget);
-  self->chooser = gtk_file_chooser_native_new(_("Export Predictions"),
-                                              GTK_IS_WINDOW(root) ? GTK_WINDOW(root) : NULL,
-                                              GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"),
-                                              _("_Cancel"));
-  gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(self->chooser), TRUE);
-  gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(self->chooser), "predictions.csv");
-  g_signal_connect(self->chooser, "response", G_CALLBACK(export_chooser_response), self);
-  gtk_native_dialog_show(GTK_NATIVE_DIALOG(self->chooser));
+  gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(chooser), "predictions.csv");
+  gtk_native_dialog_show(GTK_NATIVE_DIALOG(chooser));
 }
 
 /* ---- accessors for tests ---- */
@@ -518,9 +496,7 @@ static void patina_predict_page_dispose(GObject *object)
   g_clear_pointer(&self->queue, patina_predict_queue_free);
   g_cancellable_cancel(self->adding);
   g_clear_object(&self->adding);
-  if (self->chooser)
-    gtk_native_dialog_destroy(GTK_NATIVE_DIALOG(self->chooser));
-  g_clear_object(&self->chooser);
+  patina_file_chooser_close(&self->chooser);
   gtk_widget_dispose_template(GTK_WIDGET(self), PATINA_TYPE_PREDICT_PAGE);
   GtkWidget *child;
   while ((child = gtk_widget_get_first_child(GTK_WIDGET(self))))

@@ -1,8 +1,8 @@
 /* The predict.scan* actions (listed in patina-scan-view.h): installed on the Predict page's
  * class, acting on its scan view; the figure and CSV export. */
 #include <glib/gi18n.h>
-#include <string.h>
 
+#include "patina-file-chooser.h"
 #include "patina-predict-page.h"
 #include "patina-scan-private.h"
 #include "viz/figure.h"
@@ -144,16 +144,16 @@ static void export_path_action(GtkWidget *page, const char *name, GVariant *para
   export_to(view_of(page), file, g_str_has_suffix(name, "-csv-path"));
 }
 
-static void export_chosen(GtkNativeDialog *dialog, int response, gpointer user_data)
+static void figure_chosen(GtkWidget *owner, GListModel *files)
 {
-  PatinaScanView *self = user_data;
-  gboolean csv = GPOINTER_TO_INT(g_object_get_data(G_OBJECT(dialog), "csv"));
-  if (response == GTK_RESPONSE_ACCEPT) {
-    g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
-    if (file)
-      export_to(self, file, csv);
-  }
-  g_clear_object(&self->chooser);
+  g_autoptr(GFile) file = g_list_model_get_item(files, 0);
+  export_to(PATINA_SCAN_VIEW(owner), file, FALSE);
+}
+
+static void tiles_chosen(GtkWidget *owner, GListModel *files)
+{
+  g_autoptr(GFile) file = g_list_model_get_item(files, 0);
+  export_to(PATINA_SCAN_VIEW(owner), file, TRUE);
 }
 
 static void export_action(GtkWidget *page, const char *name, GVariant *param)
@@ -167,21 +167,11 @@ static void export_action(GtkWidget *page, const char *name, GVariant *param)
     patina_scan_view_toast(self, _("There is no scan to export yet"));
     return;
   }
-  GtkRoot *root = gtk_widget_get_root(page);
-  self->chooser = gtk_file_chooser_native_new(
-    csv ? _("Export Tiles") : _("Export Scan Figure"),
-    GTK_IS_WINDOW(root) ? GTK_WINDOW(root) : NULL, GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"),
-    _("_Cancel"));
-  gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(self->chooser), TRUE);
-  g_object_set_data(G_OBJECT(self->chooser), "csv", GINT_TO_POINTER(csv));
-  g_autofree char *base = g_path_get_basename(self->result->path);
-  char *dot = strrchr(base, '.');
-  if (dot)
-    *dot = '\0';
-  g_autofree char *suggested = g_strdup_printf(csv ? "%s-tiles.csv" : "%s-scan.pdf", base);
-  gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(self->chooser), suggested);
-  g_signal_connect(self->chooser, "response", G_CALLBACK(export_chosen), self);
-  gtk_native_dialog_show(GTK_NATIVE_DIALOG(self->chooser));
+  GtkFileChooserNative *chooser = patina_file_chooser_new(
+    GTK_WIDGET(self), &self->chooser, csv ? _("Export Tiles") : _("Export Scan Figure"),
+    GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), csv ? tiles_chosen : figure_chosen);
+  patina_file_chooser_suggest(chooser, self->result->path, csv ? "-tiles.csv" : "-scan.pdf");
+  gtk_native_dialog_show(GTK_NATIVE_DIALOG(chooser));
 }
 
 void patina_scan_view_install_actions(GtkWidgetClass *klass)

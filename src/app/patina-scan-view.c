@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "patina-colormap-combo.h"
+#include "patina-file-chooser.h"
 #include "patina-scan-private.h"
 #include "patina-settings.h"
 #include "patina-window.h"
@@ -388,9 +389,7 @@ static void patina_scan_view_dispose(GObject *object)
   PatinaScanView *self = PATINA_SCAN_VIEW(object);
   patina_scan_view_cancel(self);
   g_clear_pointer(&self->result, patina_scan_result_unref);
-  if (self->chooser)
-    gtk_native_dialog_destroy(GTK_NATIVE_DIALOG(self->chooser));
-  g_clear_object(&self->chooser);
+  patina_file_chooser_close(&self->chooser);
   g_clear_object(&self->model);
   if (self->settings)
     g_signal_handlers_disconnect_by_data(self->settings, self);
