@@ -2,6 +2,7 @@
 
 #include <glib/gi18n.h>
 
+#include "patina-file-chooser.h"
 #include "patina-settings.h"
 #include "patina-window.h"
 
@@ -92,18 +93,14 @@ static void export_path_action(GtkWidget *widget, const char *name, GVariant *pa
   export_to(PATINA_CHART_VIEW(widget), g_variant_get_string(param, NULL));
 }
 
-static void chooser_response(GtkNativeDialog *dialog, int response, gpointer user_data)
+static void chart_file_chosen(GtkWidget *owner, GListModel *files)
 {
-  PatinaChartView *self = user_data;
-  if (response == GTK_RESPONSE_ACCEPT) {
-    g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
-    g_autofree char *path = file ? g_file_get_path(file) : NULL;
-    if (path)
-      export_to(self, path);
-    else
-      toast(self, _("The chart can only be exported to a local file"));
-  }
-  g_clear_object(&self->chooser);
+  g_autoptr(GFile) file = g_list_model_get_item(files, 0);
+  g_autofree char *path = g_file_get_path(file);
+  if (path)
+    export_to(PATINA_CHART_VIEW(owner), path);
+  else
+    toast(PATINA_CHART_VIEW(owner), _("The chart can only be exported to a local file"));
 }
 
 static void add_filter(GtkFileChooser *chooser, const char *name, const char *pattern)
@@ -118,24 +115,18 @@ static void export_action(GtkWidget *widget, const char *name, GVariant *param)
 {
   (void) name;
   (void) param;
-  PatinaChartView *self = PATINA_CHART_VIEW(widget);
-  if (self->chooser)
+  GtkFileChooserNative *native =
+    patina_file_chooser_new(widget, &PATINA_CHART_VIEW(widget)->chooser, _("Export Chart"),
+                            GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), chart_file_chosen);
+  if (!native)
     return;
-  GtkRoot *root = gtk_widget_get_root(widget);
-  self->chooser = gtk_file_chooser_native_new(_("Export Chart"), GTK_IS_WINDOW(root)
-                                                                   ? GTK_WINDOW(root)
-                                                                   : NULL,
-                                              GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"),
-                                              _("_Cancel"));
-  gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(self->chooser), TRUE);
-  GtkFileChooser *chooser = GTK_FILE_CHOOSER(self->chooser);
+  GtkFileChooser *chooser = GTK_FILE_CHOOSER(native);
   gtk_file_chooser_set_current_name(chooser, "chart.png");
   add_filter(chooser, _("PNG, SVG or PDF"), "*.[pPsS][nNvVdD][gGfF]");
   add_filter(chooser, _("PNG image"), "*.png");
   add_filter(chooser, _("SVG drawing"), "*.svg");
   add_filter(chooser, _("PDF document"), "*.pdf");
-  g_signal_connect(self->chooser, "response", G_CALLBACK(chooser_response), self);
-  gtk_native_dialog_show(GTK_NATIVE_DIALOG(self->chooser));
+  gtk_native_dialog_show(GTK_NATIVE_DIALOG(native));
 }
 
 /* ---- the chart ---- */
@@ -195,9 +186,7 @@ static void patina_chart_view_constructed(GObject *object)
 static void patina_chart_view_dispose(GObject *object)
 {
   PatinaChartView *self = PATINA_CHART_VIEW(object);
-  if (self->chooser)
-    gtk_native_dialog_destroy(GTK_NATIVE_DIALOG(self->chooser));
-  g_clear_object(&self->chooser);
+  patina_file_chooser_close(&self->chooser);
   if (self->settings) {
     g_settings_unbind(self->smoothing_adjustment, "value");
     g_settings_unbind(self->log_check, "active");

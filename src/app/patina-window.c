@@ -1,41 +1,15 @@
-#include "patina-window.h"
+#include "patina-window-private.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
 
 #include "data/demo.h"
-#include "patina-augment-page.h"
-#include "patina-data-page.h"
-#include "patina-predict-page.h"
-#include "patina-layers-page.h"
 #include "patina-chart-view.h"
-#include "patina-runs-page.h"
+#include "patina-file-chooser.h"
 #include "patina-settings.h"
 #include "patina-window-data.h"
-#include "patina-train-page.h"
 
-struct _PatinaWindow {
-  AdwApplicationWindow parent_instance;
-
-  AdwToastOverlay *toast_overlay;
-  AdwViewStack *view_stack;
-  PatinaDataPage *data_page;
-  PatinaAugmentPage *augment_page;
-  PatinaTrainPage *train_page;
-  PatinaRunsPage *runs_page;
-  PatinaPredictPage *predict_page;
-  PatinaLayersPage *layers_page;
-
-  GSettings *settings;
-  PatinaWorkspace *workspace;
-  PatinaJob *job; /* followed for action states and toasts */
-  GtkFileChooserNative *chooser;
-  char *last_toast;
-  guint n_toasts;
-  AdwToast *toast; /* weak: the one showing */
-  int demo_per_class;
-};
 
 G_DEFINE_FINAL_TYPE(PatinaWindow, patina_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -163,18 +137,14 @@ static void open_dataset_path_action(GtkWidget *widget, const char *name, GVaria
   open_path(PATINA_WINDOW(widget), g_variant_get_string(param, NULL));
 }
 
-static void chooser_response(GtkNativeDialog *dialog, int response, gpointer user_data)
+static void folder_chosen(GtkWidget *owner, GListModel *files)
 {
-  PatinaWindow *self = user_data;
-  if (response == GTK_RESPONSE_ACCEPT) {
-    g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
-    g_autofree char *path = file ? g_file_get_path(file) : NULL;
-    if (path)
-      open_path(self, path);
-    else
-      patina_window_toast(self, _("Only local folders can be opened"));
-  }
-  g_clear_object(&self->chooser);
+  g_autoptr(GFile) file = g_list_model_get_item(files, 0);
+  g_autofree char *path = g_file_get_path(file);
+  if (path)
+    open_path(PATINA_WINDOW(owner), path);
+  else
+    patina_window_toast(PATINA_WINDOW(owner), _("Only local folders can be opened"));
 }
 
 static void open_dataset_action(GtkWidget *widget, const char *name, GVariant *param)
@@ -182,20 +152,18 @@ static void open_dataset_action(GtkWidget *widget, const char *name, GVariant *p
   (void) name;
   (void) param;
   PatinaWindow *self = PATINA_WINDOW(widget);
-  if (self->chooser)
+  GtkFileChooserNative *chooser =
+    patina_file_chooser_new(widget, &self->chooser, _("Open Data Set"),
+                            GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Open"), folder_chosen);
+  if (!chooser)
     return;
-  self->chooser = gtk_file_chooser_native_new(_("Open Data Set"), GTK_WINDOW(self),
-                                              GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Open"),
-                                              _("_Cancel"));
-  gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(self->chooser), TRUE);
   g_autofree char *last = g_settings_get_string(self->settings, "last-folder");
   if (*last) {
     g_autofree char *parent = g_path_get_dirname(last);
     g_autoptr(GFile) folder = g_file_new_for_path(parent);
-    gtk_file_chooser_set_current_folder(GTK_FILE_CHOOSER(self->chooser), folder, NULL);
+    gtk_file_chooser_set_current_folder(GTK_FILE_CHOOSER(chooser), folder, NULL);
   }
-  g_signal_connect(self->chooser, "response", G_CALLBACK(chooser_response), self);
-  gtk_native_dialog_show(GTK_NATIVE_DIALOG(self->chooser));
+  gtk_native_dialog_show(GTK_NATIVE_DIALOG(chooser));
 }
 
 static void open_demo_action(GtkWidget *widget, const char *name, GVariant *param)
@@ -245,18 +213,14 @@ static void open_model_path_action(GtkWidget *widget, const char *name, GVariant
   open_model_path(PATINA_WINDOW(widget), g_variant_get_string(param, NULL));
 }
 
-static void model_chooser_response(GtkNativeDialog *dialog, int response, gpointer user_data)
+static void model_chosen(GtkWidget *owner, GListModel *files)
 {
-  PatinaWindow *self = user_data;
-  if (response == GTK_RESPONSE_ACCEPT) {
-    g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
-    g_autofree char *path = file ? g_file_get_path(file) : NULL;
-    if (path)
-      open_model_path(self, path);
-    else
-      patina_window_toast(self, _("Only local files can be opened"));
-  }
-  g_clear_object(&self->chooser);
+  g_autoptr(GFile) file = g_list_model_get_item(files, 0);
+  g_autofree char *path = g_file_get_path(file);
+  if (path)
+    open_model_path(PATINA_WINDOW(owner), path);
+  else
+    patina_window_toast(PATINA_WINDOW(owner), _("Only local files can be opened"));
 }
 
 static void open_model_action(GtkWidget *widget, const char *name, GVariant *param)
@@ -264,23 +228,21 @@ static void open_model_action(GtkWidget *widget, const char *name, GVariant *par
   (void) name;
   (void) param;
   PatinaWindow *self = PATINA_WINDOW(widget);
-  if (self->chooser)
+  GtkFileChooserNative *chooser =
+    patina_file_chooser_new(widget, &self->chooser, _("Open Model"),
+                            GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), model_chosen);
+  if (!chooser)
     return;
-  self->chooser = gtk_file_chooser_native_new(_("Open Model"), GTK_WINDOW(self),
-                                              GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"),
-                                              _("_Cancel"));
-  gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(self->chooser), TRUE);
   g_autoptr(GtkFileFilter) filter = gtk_file_filter_new();
   gtk_file_filter_set_name(filter, _("Model checkpoints (.safetensors)"));
   gtk_file_filter_add_suffix(filter, "safetensors");
-  gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(self->chooser), filter);
+  gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(chooser), filter);
   g_autofree char *last = g_settings_get_string(self->settings, "last-model-folder");
   if (*last) {
     g_autoptr(GFile) folder = g_file_new_for_path(last);
-    gtk_file_chooser_set_current_folder(GTK_FILE_CHOOSER(self->chooser), folder, NULL);
+    gtk_file_chooser_set_current_folder(GTK_FILE_CHOOSER(chooser), folder, NULL);
   }
-  g_signal_connect(self->chooser, "response", G_CALLBACK(model_chooser_response), self);
-  gtk_native_dialog_show(GTK_NATIVE_DIALOG(self->chooser));
+  gtk_native_dialog_show(GTK_NATIVE_DIALOG(chooser));
 }
 
 /* ---- training ---- */
@@ -372,152 +334,6 @@ static void train_resume_action(GtkWidget *widget, const char *name, GVariant *p
     patina_job_resume(job);
 }
 
-/* ---- saving what a run made ---- */
-
-typedef struct {
-  PatinaWindow *window; /* ref */
-  GFile *dest;
-} SaveData;
-
-static void save_data_free(SaveData *d)
-{
-  g_object_unref(d->window);
-  g_object_unref(d->dest);
-  g_free(d);
-}
-
-static void save_written(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  SaveData *d = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *name = g_file_get_parse_name(d->dest);
-  g_autofree char *msg = NULL;
-  if (g_file_replace_contents_finish(G_FILE(source), res, NULL, &error))
-    msg = g_strdup_printf(_("Saved %s"), name);
-  else
-    msg = g_strdup_printf(_("Cannot save %s: %s"), name, error->message);
-  patina_window_toast(d->window, msg);
-  save_data_free(d);
-}
-
-/* Writes bytes to dest through a temporary file and a rename (g_file_replace), on GIO's
- * workers; a toast says how it went. */
-static void save_bytes(PatinaWindow *self, GFile *dest, GBytes *bytes)
-{
-  SaveData *d = g_new0(SaveData, 1);
-  d->window = g_object_ref(self);
-  d->dest = g_object_ref(dest);
-  g_file_replace_contents_bytes_async(dest, bytes, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
-                                      NULL, save_written, d);
-}
-
-static void model_loaded(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  SaveData *d = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = g_file_load_bytes_finish(G_FILE(source), res, NULL, &error);
-  if (!bytes) {
-    g_autofree char *msg = g_strdup_printf(_("Cannot read the trained model: %s"), error->message);
-    patina_window_toast(d->window, msg);
-  } else {
-    save_bytes(d->window, d->dest, bytes);
-  }
-  save_data_free(d);
-}
-
-static void save_model_to(PatinaWindow *self, GFile *dest)
-{
-  if (!self->job)
-    return;
-  const char *output = patina_job_get_output(self->job);
-  if (patina_job_get_folds(self->job)) {
-    g_autofree char *first = patina_fold_path(output, 1);
-    g_autofree char *msg =
-      g_strdup_printf(_("Cross-validation keeps one model per fold (%s and the others beside "
-                        "it); train without folds to get one model to save"),
-                      first);
-    patina_window_toast(self, msg);
-    return;
-  }
-  if (!g_file_test(output, G_FILE_TEST_IS_REGULAR)) {
-    patina_window_toast(self, _("This run has no saved model yet: it stopped before the first "
-                                "epoch ended"));
-    return;
-  }
-  SaveData *d = g_new0(SaveData, 1);
-  d->window = g_object_ref(self);
-  d->dest = g_object_ref(dest);
-  g_autoptr(GFile) src = g_file_new_for_path(output);
-  g_file_load_bytes_async(src, NULL, model_loaded, d);
-}
-
-static void export_history_to(PatinaWindow *self, GFile *dest)
-{
-  if (!self->job)
-    return;
-  char *csv = patina_history_to_csv(patina_job_get_history(self->job));
-  g_autoptr(GBytes) bytes = g_bytes_new_take(csv, strlen(csv));
-  save_bytes(self, dest, bytes);
-}
-
-typedef void (*SaveFunc)(PatinaWindow *self, GFile *dest);
-
-static void save_chooser_response(GtkNativeDialog *dialog, int response, gpointer user_data)
-{
-  PatinaWindow *self = user_data;
-  SaveFunc func = g_object_get_data(G_OBJECT(dialog), "patina-save-func");
-  if (response == GTK_RESPONSE_ACCEPT) {
-    g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
-    if (file)
-      func(self, file);
-  }
-  g_clear_object(&self->chooser);
-}
-
-static void choose_save_file(PatinaWindow *self, const char *title, const char *name,
-                             SaveFunc func)
-{
-  if (self->chooser)
-    return;
-  self->chooser = gtk_file_chooser_native_new(title, GTK_WINDOW(self),
-                                              GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"),
-                                              _("_Cancel"));
-  gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(self->chooser), TRUE);
-  gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(self->chooser), name);
-  g_object_set_data(G_OBJECT(self->chooser), "patina-save-func", func);
-  g_signal_connect(self->chooser, "response", G_CALLBACK(save_chooser_response), self);
-  gtk_native_dialog_show(GTK_NATIVE_DIALOG(self->chooser));
-}
-
-static void save_model_action(GtkWidget *widget, const char *name, GVariant *param)
-{
-  (void) name;
-  (void) param;
-  choose_save_file(PATINA_WINDOW(widget), _("Save Model"), "model.safetensors", save_model_to);
-}
-
-static void save_model_path_action(GtkWidget *widget, const char *name, GVariant *param)
-{
-  (void) name;
-  g_autoptr(GFile) file = g_file_new_for_path(g_variant_get_string(param, NULL));
-  save_model_to(PATINA_WINDOW(widget), file);
-}
-
-static void export_history_action(GtkWidget *widget, const char *name, GVariant *param)
-{
-  (void) name;
-  (void) param;
-  choose_save_file(PATINA_WINDOW(widget), _("Export Training History"), "history.csv",
-                   export_history_to);
-}
-
-static void export_history_path_action(GtkWidget *widget, const char *name, GVariant *param)
-{
-  (void) name;
-  g_autoptr(GFile) file = g_file_new_for_path(g_variant_get_string(param, NULL));
-  export_history_to(PATINA_WINDOW(widget), file);
-}
-
 static void show_page_action(GtkWidget *widget, const char *name, GVariant *param)
 {
   (void) name;
@@ -553,9 +369,7 @@ static void patina_window_dispose(GObject *object)
   if (self->job)
     g_signal_handlers_disconnect_by_data(self->job, self);
   g_clear_object(&self->job);
-  if (self->chooser)
-    gtk_native_dialog_destroy(GTK_NATIVE_DIALOG(self->chooser));
-  g_clear_object(&self->chooser);
+  patina_file_chooser_close(&self->chooser);
   gtk_widget_dispose_template(GTK_WIDGET(self), PATINA_TYPE_WINDOW);
   g_clear_object(&self->workspace);
   g_clear_object(&self->settings);
@@ -607,13 +421,7 @@ static void patina_window_class_init(PatinaWindowClass *klass)
   gtk_widget_class_install_action(widget_class, "win.train-stop", NULL, train_stop_action);
   gtk_widget_class_install_action(widget_class, "win.train-pause", NULL, train_pause_action);
   gtk_widget_class_install_action(widget_class, "win.train-resume", NULL, train_resume_action);
-  gtk_widget_class_install_action(widget_class, "win.save-model", NULL, save_model_action);
-  gtk_widget_class_install_action(widget_class, "win.save-model-path", "s",
-                                  save_model_path_action);
-  gtk_widget_class_install_action(widget_class, "win.export-history", NULL,
-                                  export_history_action);
-  gtk_widget_class_install_action(widget_class, "win.export-history-path", "s",
-                                  export_history_path_action);
+  patina_window_save_install_actions(widget_class);
   gtk_widget_class_install_action(widget_class, "win.show-page", "s", show_page_action);
 
   gtk_widget_class_add_binding_action(widget_class, GDK_KEY_o, GDK_CONTROL_MASK,

@@ -27,6 +27,11 @@ static void answer(GFile *file)
       g_assert_true(gtk_file_chooser_set_current_folder(GTK_FILE_CHOOSER(chooser), parent, &error));
       gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(chooser), name);
       wait_for(chooser_has_file, chooser, "the chooser's file name");
+    } else if (gtk_file_chooser_get_action(GTK_FILE_CHOOSER(chooser)) ==
+               GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER) {
+      /* a folder chooser answers with the folder it shows when nothing in it is selected */
+      g_assert_true(gtk_file_chooser_set_current_folder(GTK_FILE_CHOOSER(chooser), file, &error));
+      wait_for(chooser_has_file, chooser, "the chooser's folder");
     } else {
       g_assert_true(gtk_file_chooser_set_file(GTK_FILE_CHOOSER(chooser), file, &error));
       /* the chooser selects the file once it has listed the file's folder */
@@ -116,12 +121,33 @@ static void test_export_and_add(Fixture *f, gconstpointer user_data)
 
 }
 
+static gboolean dataset_is(gpointer data)
+{
+  gpointer *args = data;
+  const char *open = patina_workspace_get_dataset_path(args[0]);
+  return open && g_str_equal(open, args[1]);
+}
+
+/* Open Data Set... (the window's folder chooser) opens the folder picked. */
+static void test_open_dataset(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  make_demo(f);
+  activate(f, "win.open-dataset", NULL);
+  g_autoptr(GFile) folder = g_file_new_for_path(f->demo);
+  answer(folder);
+  gpointer args[] = {patina_window_get_workspace(f->window), f->demo};
+  wait_for(dataset_is, args, "the picked data set");
+}
+
 int main(int argc, char **argv)
 {
   app_test_init(&argc, &argv);
   g_test_add("/choosers/augment-open", Fixture, NULL, fixture_set_up, test_augment_open,
              fixture_tear_down);
   g_test_add("/choosers/export-and-add", Fixture, NULL, fixture_set_up, test_export_and_add,
+             fixture_tear_down);
+  g_test_add("/choosers/open-dataset", Fixture, NULL, fixture_set_up, test_open_dataset,
              fixture_tear_down);
   return app_test_run();
 }
