@@ -5,7 +5,7 @@
 # 75 pixels; median ms of the repeats, the speed ratio, peak RSS, and how far the answers differ.
 # usage: bench/viz.sh [BUILD_DIR]   (env: THREADS=2 REPEATS=20 SCAN_REPEATS=3)
 # bench-viz writes the checkpoint, inputs and its answers; bench/torch_viz.py (Debian's
-# python3-torch) loads them and does the same work. About 2 minutes on 2 cores.
+# python3-torch) loads them and does the same work. About a minute on 2 cores, mostly the scans.
 set -eu
 cd "$(dirname "$0")/.."
 build=${1:-build}
