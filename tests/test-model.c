@@ -178,6 +178,40 @@ static void test_deterministic_step(void)
   g_free(results[1]);
 }
 
+/* With input_grad_only the input gradient is the full backward's and no parameter gradient
+ * is touched (saliency relies on both). */
+static void test_input_grad_only(void)
+{
+  PatinaModel *m = model_or_fail(patina_spec_paper5(2, 160, 3));
+  patina_model_set_threads(m, 2);
+  PatinaRng rng;
+  patina_rng_init(&rng, 5);
+  patina_model_init(m, &rng);
+  enum { N = 2, LEN = 3 * 160 * 160 };
+  float *x = g_new(float, N * LEN), dl[N] = {1.0f, -0.5f};
+  random_fill(&rng, x, N * LEN);
+  for (int train = 0; train <= 1; train++) {
+    patina_model_forward(m, x, N, train, &rng, NULL);
+    patina_model_zero_grad(m);
+    m->input_grad_only = FALSE;
+    patina_model_backward(m, x, dl, N, TRUE);
+    g_autofree float *full = g_memdup2(m->dinput, sizeof(float) * N * LEN);
+    gboolean any = FALSE;
+    for (gsize i = 0; i < m->n_params && !any; i++)
+      any = m->grads[i] != 0.0f;
+    g_assert_true(any); /* so the check below can fail */
+
+    patina_model_zero_grad(m);
+    m->input_grad_only = TRUE;
+    patina_model_backward(m, x, dl, N, TRUE);
+    g_assert_cmpmem(m->dinput, sizeof(float) * N * LEN, full, sizeof(float) * N * LEN);
+    for (gsize i = 0; i < m->n_params; i++)
+      g_assert_cmpfloat(m->grads[i], ==, 0.0f);
+  }
+  g_free(x);
+  patina_model_free(m);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -186,5 +220,6 @@ int main(int argc, char **argv)
   g_test_add_func("/model/spec-errors", test_spec_errors);
   g_test_add_func("/model/thread-split", test_thread_split);
   g_test_add_func("/model/deterministic-step", test_deterministic_step);
+  g_test_add_func("/model/input-grad-only", test_input_grad_only);
   return g_test_run();
 }

@@ -667,7 +667,8 @@ static void backward_chunk(int worker, int n_workers, gpointer data)
   float *dx = j->dx ? j->dx + lo * in_len(l) : NULL;
   if (dx)
     memset(dx, 0, sizeof(float) * cnt * in_len(l));
-  float *dw = thread_grad(m, worker, l->dweight), *db = thread_grad(m, worker, l->dbias);
+  float *dw = m->input_grad_only ? NULL : thread_grad(m, worker, l->dweight);
+  float *db = m->input_grad_only ? NULL : thread_grad(m, worker, l->dbias);
   switch (l->type) {
   case PATINA_LAYER_CONV2D:
     patina_conv2d_backward(&l->conv, cnt, x, l->weight, dy, dw, db, dx, m->thread_col[worker]);
@@ -789,7 +790,8 @@ void patina_model_backward(PatinaModel *m, const float *x, const float *dlogits,
       if (m->last_train)
         patina_batchnorm2d_backward(n, l->in_c, l->in_h * l->in_w, input, l->weight,
                                     l->save_mean, l->save_invstd, cur, need_dx ? other : NULL,
-                                    l->dweight, l->dbias);
+                                    m->input_grad_only ? NULL : l->dweight,
+                                    m->input_grad_only ? NULL : l->dbias);
       else if (need_dx)
         batchnorm_eval_backward(l, n, cur, other);
       if (need_dx) {
@@ -815,7 +817,7 @@ void patina_model_backward(PatinaModel *m, const float *x, const float *dlogits,
       patina_pool_run(m->pool, inplace_chunk, &job);
     }
   }
-  if (m->threads > 1)
+  if (m->threads > 1 && !m->input_grad_only)
     patina_pool_run(m->pool, reduce_chunk, m);
   if (want_dinput)
     memcpy(m->dinput, cur, sizeof(float) * n * m->in_c * m->in_h * m->in_w);

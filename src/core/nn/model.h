@@ -85,6 +85,9 @@ typedef struct {
   float *dinput;             /* gradient w.r.t. the input, when asked for */
   float *backward_a, *backward_b; /* ping-pong gradient buffers for backward */
   gboolean last_train;       /* the mode of the last forward, which backward follows */
+  /* Saliency wants only the input gradient: backward then leaves the parameter gradients
+   * alone (the dense weights' share alone was half of a Grad-CAM's time). */
+  gboolean input_grad_only;
 } PatinaModel;
 
 /* The paper's Table 6 CNN for `classes` classes at size×size×channels input. */

@@ -226,6 +226,7 @@ gboolean patina_cam_compute(PatinaModel *m, const float *x, int layer, int klass
     patina_model_free(tail);
     goto fail;
   }
+  tail->input_grad_only = TRUE;
   patina_model_backward(tail, act, dlogits, 1, TRUE);
   cam->weights = g_new(float, c);
   compute_weights(method, act, tail->dinput, c, hw, cam->weights);
