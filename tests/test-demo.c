@@ -159,6 +159,63 @@ static void test_generate_unwritable(void)
   test_remove_tree(tmp);
 }
 
+typedef struct {
+  GArray *reports; /* the done counts in the order they came */
+  int total;
+  GCancellable *cancel_at_third; /* NULL: let it finish */
+} ProgressLog;
+
+static void log_progress(int done, int total, gpointer user_data)
+{
+  ProgressLog *log = user_data;
+  g_array_append_val(log->reports, done);
+  log->total = total;
+  if (log->cancel_at_third && done == 3)
+    g_cancellable_cancel(log->cancel_at_third);
+}
+
+static int count_pngs(const char *dir)
+{
+  int n = 0;
+  const char *classes[] = {"316L", "AZ31B"};
+  for (guint c = 0; c < G_N_ELEMENTS(classes); c++) {
+    g_autofree char *sub = g_build_filename(dir, classes[c], NULL);
+    g_autoptr(GDir) d = g_dir_open(sub, 0, NULL);
+    for (const char *name; d && (name = g_dir_read_name(d));)
+      n += g_str_has_suffix(name, ".png");
+  }
+  return n;
+}
+
+/* Every written image is reported once, counting up to 2 × per_class; a cancel stops between
+ * images with G_IO_ERROR_CANCELLED and keeps what was written. */
+static void test_generate_progress(void)
+{
+  g_autofree char *tmp = g_dir_make_tmp("patina-test-demo-XXXXXX", NULL);
+  g_autofree char *dir = g_build_filename(tmp, "demo", NULL);
+  g_autoptr(GError) error = NULL;
+  ProgressLog log = {g_array_new(FALSE, FALSE, sizeof(int)), 0, NULL};
+  g_assert_true(patina_demo_generate_full(dir, 3, 7, log_progress, &log, NULL, &error));
+  g_assert_no_error(error);
+  g_assert_cmpint(log.total, ==, 6);
+  g_assert_cmpuint(log.reports->len, ==, 6);
+  for (guint i = 0; i < log.reports->len; i++)
+    g_assert_cmpint(g_array_index(log.reports, int, i), ==, (int) i + 1);
+  g_assert_cmpint(count_pngs(dir), ==, 6);
+
+  g_autofree char *stopped = g_build_filename(tmp, "stopped", NULL);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new();
+  g_array_set_size(log.reports, 0);
+  log.cancel_at_third = cancellable;
+  g_assert_false(
+    patina_demo_generate_full(stopped, 4, 7, log_progress, &log, cancellable, &error));
+  g_assert_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint(log.reports->len, ==, 3);
+  g_assert_cmpint(count_pngs(stopped), ==, 3);
+  g_array_unref(log.reports);
+  test_remove_tree(tmp);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -167,5 +224,6 @@ int main(int argc, char **argv)
   g_test_add_func("/demo/class-statistics", test_class_statistics);
   g_test_add_func("/demo/generate", test_generate);
   g_test_add_func("/demo/generate-unwritable", test_generate_unwritable);
+  g_test_add_func("/demo/generate-progress", test_generate_progress);
   return g_test_run();
 }

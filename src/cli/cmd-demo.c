@@ -1,7 +1,18 @@
 #include <stdio.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "data/demo.h"
+
+/* A terminal sees the count rise in place; a pipe or log gets only the final line. */
+static void print_progress(int done, int total, gpointer user_data)
+{
+  (void) user_data;
+  fprintf(stderr, "\rdrawing image %d of %d", done, total);
+  if (done == total)
+    fputc('\n', stderr);
+  fflush(stderr);
+}
 
 int cli_demo_data(int argc, char **argv)
 {
@@ -23,7 +34,9 @@ int cli_demo_data(int argc, char **argv)
   if (per_class < 1 || per_class > 100000)
     return cli_usage_error("demo-data", "--per-class must be 1 to 100000");
   g_autoptr(GError) error = NULL;
-  if (!patina_demo_generate(argv[1], per_class, (guint64) seed, &error))
+  PatinaDemoProgress progress = isatty(STDERR_FILENO) ? print_progress : NULL;
+  if (!patina_demo_generate_full(argv[1], per_class, (guint64) seed, progress, NULL, NULL,
+                                 &error))
     return cli_fail(error);
   printf("wrote %d images per class to %s\n", per_class, argv[1]);
   return CLI_OK;

@@ -462,7 +462,15 @@ static gboolean save_gray_png(const float *img, int size, const char *path, GErr
 
 gboolean patina_demo_generate(const char *dir, int per_class, guint64 seed, GError **error)
 {
+  return patina_demo_generate_full(dir, per_class, seed, NULL, NULL, NULL, error);
+}
+
+gboolean patina_demo_generate_full(const char *dir, int per_class, guint64 seed,
+                                   PatinaDemoProgress progress, gpointer user_data,
+                                   GCancellable *cancellable, GError **error)
+{
   g_return_val_if_fail(dir != NULL, FALSE);
+  const int total = 2 * MAX(per_class, 0);
   g_autofree float *img = g_new(float, PATINA_DEMO_SIZE * PATINA_DEMO_SIZE);
   /* At least three digits, more when needed, so names sort in drawing order. */
   int digits = 3;
@@ -478,11 +486,15 @@ gboolean patina_demo_generate(const char *dir, int per_class, guint64 seed, GErr
       return FALSE;
     }
     for (int i = 0; i < per_class; i++) {
+      if (g_cancellable_set_error_if_cancelled(cancellable, error))
+        return FALSE;
       g_autofree char *name = g_strdup_printf("%s_%0*d.png", class_names[klass], digits, i);
       g_autofree char *path = g_build_filename(class_dir, name, NULL);
       patina_demo_draw(klass, image_seed(seed, klass, i), PATINA_DEMO_SIZE, img);
       if (!save_gray_png(img, PATINA_DEMO_SIZE, path, error))
         return FALSE;
+      if (progress)
+        progress(klass * per_class + i + 1, total, user_data);
     }
   }
   return TRUE;

@@ -3,7 +3,7 @@
  * twins, small dark pits, polishing scratches). "AZ31B": corroded magnesium (mud-cracked
  * oxide, filiform and cloudy corrosion product). */
 #pragma once
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -14,5 +14,13 @@ G_BEGIN_DECLS
 void patina_demo_draw(int klass, guint64 seed, int size, float *out);
 /* Writes dir/316L/316L_000.png ... and dir/AZ31B/..., per_class each. Creates dir. */
 gboolean patina_demo_generate(const char *dir, int per_class, guint64 seed, GError **error);
+
+/* Called on the generating thread after each image is written: done of total (2 × per_class). */
+typedef void (*PatinaDemoProgress)(int done, int total, gpointer user_data);
+/* patina_demo_generate that reports progress (progress may be NULL) and stops between images
+ * with G_IO_ERROR_CANCELLED when cancellable is cancelled; the images already written stay. */
+gboolean patina_demo_generate_full(const char *dir, int per_class, guint64 seed,
+                                   PatinaDemoProgress progress, gpointer user_data,
+                                   GCancellable *cancellable, GError **error);
 
 G_END_DECLS
