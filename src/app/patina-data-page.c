@@ -17,6 +17,8 @@ struct _PatinaDataPage {
   GtkLabel *summary_label;
   GtkLabel *notes_label;
   GtkProgressBar *progress;
+  GtkSpinner *loading_spinner;
+  GtkProgressBar *demo_progress; /* images drawn while the demo data set is generated */
   GtkGridView *grid;
   GtkDropDown *class_dropdown;
   GtkDropDown *split_dropdown;
@@ -432,6 +434,22 @@ static void on_dataset_changed(PatinaDataPage *self)
   update_progress(self);
 }
 
+/* A count replaces the spinner once the worker has drawn the first demo image. */
+static void on_demo_progress(PatinaDataPage *self)
+{
+  int drawn = patina_workspace_get_demo_drawn(self->workspace);
+  int total = patina_workspace_get_demo_total(self->workspace);
+  gboolean counting = total > 0;
+  gtk_widget_set_visible(GTK_WIDGET(self->demo_progress), counting);
+  gtk_widget_set_visible(GTK_WIDGET(self->loading_spinner), !counting);
+  if (!counting)
+    return;
+  /* Text first: whoever watches the fraction reads the count that goes with it. */
+  g_autofree char *text = g_strdup_printf(_("Drawing demo images: %d of %d"), drawn, total);
+  gtk_progress_bar_set_text(self->demo_progress, text);
+  gtk_progress_bar_set_fraction(self->demo_progress, (double) drawn / total);
+}
+
 static void on_loading_changed(PatinaDataPage *self)
 {
   if (patina_workspace_get_loading(self->workspace) && !patina_workspace_get_dataset(self->workspace))
@@ -448,6 +466,10 @@ void patina_data_page_set_workspace(PatinaDataPage *self, PatinaWorkspace *works
   g_signal_connect_object(workspace, "notify::dataset", G_CALLBACK(on_dataset_changed), self,
                           G_CONNECT_SWAPPED);
   g_signal_connect_object(workspace, "notify::loading", G_CALLBACK(on_loading_changed), self,
+                          G_CONNECT_SWAPPED);
+  g_signal_connect_object(workspace, "notify::demo-drawn", G_CALLBACK(on_demo_progress), self,
+                          G_CONNECT_SWAPPED);
+  g_signal_connect_object(workspace, "notify::demo-total", G_CALLBACK(on_demo_progress), self,
                           G_CONNECT_SWAPPED);
   on_dataset_changed(self);
 }
@@ -479,6 +501,11 @@ const char *patina_data_page_get_summary(PatinaDataPage *self)
 const char *patina_data_page_get_notes(PatinaDataPage *self)
 {
   return gtk_label_get_label(self->notes_label);
+}
+
+GtkProgressBar *patina_data_page_get_demo_progress(PatinaDataPage *self)
+{
+  return self->demo_progress;
 }
 
 const char *patina_data_page_get_banner(PatinaDataPage *self)
@@ -539,6 +566,8 @@ static void patina_data_page_class_init(PatinaDataPageClass *klass)
   BIND(summary_label);
   BIND(notes_label);
   BIND(progress);
+  BIND(loading_spinner);
+  BIND(demo_progress);
   BIND(grid);
   BIND(class_dropdown);
   BIND(split_dropdown);

@@ -30,6 +30,8 @@ const char *patina_data_page_get_summary(PatinaDataPage *self);
 const char *patina_data_page_get_notes(PatinaDataPage *self);
 /* The message shown when the data set folder vanished, or NULL. */
 const char *patina_data_page_get_banner(PatinaDataPage *self);
+/* The loading page's bar of demo images drawn (hidden unless the demo is being generated). */
+GtkProgressBar *patina_data_page_get_demo_progress(PatinaDataPage *self);
 /* Opens path in the page's image viewer (what data.open-image and win.show-image do). */
 void patina_data_page_show_image(PatinaDataPage *self, const char *path);
 PatinaImageViewer *patina_data_page_get_viewer(PatinaDataPage *self);

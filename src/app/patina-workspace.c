@@ -13,6 +13,13 @@ struct _PatinaWorkspace {
   PatinaJob *job;
   int loading; /* open/generate requests in flight */
   guint open_serial; /* the latest open request wins */
+  /* Demo generation progress: the worker writes drawn_by_worker under the lock after every
+   * image; one timeout on the main loop copies it into demo_drawn, so a burst of images costs
+   * one notify per tick rather than an idle per image. */
+  GMutex demo_lock;
+  int drawn_by_worker, total_by_worker;
+  int demo_drawn, demo_total;
+  guint demo_poll_id;
   PatinaLoadedModel *model;
   int model_loading;       /* model loads in flight */
   guint model_serial;      /* the latest model request wins */
@@ -28,6 +35,8 @@ enum {
   PROP_LOADING,
   PROP_MODEL,
   PROP_MODEL_LOADING,
+  PROP_DEMO_DRAWN,
+  PROP_DEMO_TOTAL,
   N_PROPS
 };
 static GParamSpec *props[N_PROPS];
@@ -38,6 +47,7 @@ static void patina_workspace_dispose(GObject *object)
   if (self->job)
     patina_job_cancel(self->job);
   g_clear_object(&self->job);
+  g_clear_handle_id(&self->demo_poll_id, g_source_remove);
   g_clear_object(&self->model);
   G_OBJECT_CLASS(patina_workspace_parent_class)->dispose(object);
 }
@@ -47,6 +57,7 @@ static void patina_workspace_finalize(GObject *object)
   PatinaWorkspace *self = PATINA_WORKSPACE(object);
   g_clear_pointer(&self->dataset, patina_dataset_free);
   g_free(self->dataset_path);
+  g_mutex_clear(&self->demo_lock);
   G_OBJECT_CLASS(patina_workspace_parent_class)->finalize(object);
 }
 
@@ -61,6 +72,8 @@ static void patina_workspace_get_property(GObject *object, guint prop_id, GValue
   case PROP_LOADING: g_value_set_boolean(value, self->loading > 0); break;
   case PROP_MODEL: g_value_set_object(value, self->model); break;
   case PROP_MODEL_LOADING: g_value_set_boolean(value, self->model_loading > 0); break;
+  case PROP_DEMO_DRAWN: g_value_set_int(value, self->demo_drawn); break;
+  case PROP_DEMO_TOTAL: g_value_set_int(value, self->demo_total); break;
   default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
   }
 }
@@ -78,10 +91,12 @@ static void patina_workspace_class_init(PatinaWorkspaceClass *klass)
   props[PROP_LOADING] = g_param_spec_boolean("loading", NULL, NULL, FALSE, f);
   props[PROP_MODEL] = g_param_spec_object("model", NULL, NULL, PATINA_TYPE_LOADED_MODEL, f);
   props[PROP_MODEL_LOADING] = g_param_spec_boolean("model-loading", NULL, NULL, FALSE, f);
+  props[PROP_DEMO_DRAWN] = g_param_spec_int("demo-drawn", NULL, NULL, 0, G_MAXINT, 0, f);
+  props[PROP_DEMO_TOTAL] = g_param_spec_int("demo-total", NULL, NULL, 0, G_MAXINT, 0, f);
   g_object_class_install_properties(object_class, N_PROPS, props);
 }
 
-static void patina_workspace_init(PatinaWorkspace *self) { (void) self; }
+static void patina_workspace_init(PatinaWorkspace *self) { g_mutex_init(&self->demo_lock); }
 
 PatinaWorkspace *patina_workspace_new(void)
 {
@@ -94,6 +109,8 @@ const char *patina_workspace_get_dataset_path(PatinaWorkspace *self)
   return self->dataset_path;
 }
 gboolean patina_workspace_get_loading(PatinaWorkspace *self) { return self->loading > 0; }
+int patina_workspace_get_demo_drawn(PatinaWorkspace *self) { return self->demo_drawn; }
+int patina_workspace_get_demo_total(PatinaWorkspace *self) { return self->demo_total; }
 PatinaJob *patina_workspace_get_job(PatinaWorkspace *self) { return self->job; }
 
 static void loading_changed(PatinaWorkspace *self, int delta)
@@ -116,6 +133,44 @@ static void set_dataset(PatinaWorkspace *self, PatinaDataset *ds)
 
 /* ---- opening ---- */
 
+static void set_demo_progress(PatinaWorkspace *self, int drawn, int total)
+{
+  g_object_freeze_notify(G_OBJECT(self));
+  if (self->demo_total != total) {
+    self->demo_total = total;
+    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_DEMO_TOTAL]);
+  }
+  if (self->demo_drawn != drawn) {
+    self->demo_drawn = drawn;
+    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_DEMO_DRAWN]);
+  }
+  g_object_thaw_notify(G_OBJECT(self));
+}
+
+static void publish_demo_progress(PatinaWorkspace *self)
+{
+  g_mutex_lock(&self->demo_lock);
+  int drawn = self->drawn_by_worker, total = self->total_by_worker;
+  g_mutex_unlock(&self->demo_lock);
+  set_demo_progress(self, drawn, total);
+}
+
+static gboolean demo_poll_tick(gpointer user_data)
+{
+  publish_demo_progress(user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Runs on the worker. */
+static void demo_image_written(int done, int total, gpointer user_data)
+{
+  PatinaWorkspace *self = user_data;
+  g_mutex_lock(&self->demo_lock);
+  self->drawn_by_worker = done;
+  self->total_by_worker = total;
+  g_mutex_unlock(&self->demo_lock);
+}
+
 typedef struct {
   char *path;
   int per_class; /* > 0: generate the demo data set first when path is missing */
@@ -132,8 +187,6 @@ static void open_data_free(gpointer p)
 static void open_worker(GTask *task, gpointer source, gpointer task_data,
                         GCancellable *cancellable)
 {
-  (void) source;
-  (void) cancellable;
   OpenData *d = task_data;
   GError *error = NULL;
   if (d->per_class > 0 && !g_file_test(d->path, G_FILE_TEST_EXISTS)) {
@@ -142,7 +195,8 @@ static void open_worker(GTask *task, gpointer source, gpointer task_data,
     g_autofree char *parent = g_path_get_dirname(d->path);
     g_mkdir_with_parents(parent, 0755);
     /* Leftovers of an interrupted generation are overwritten file by file. */
-    if (!patina_demo_generate(tmp, d->per_class, 0, &error)) {
+    if (!patina_demo_generate_full(tmp, d->per_class, 0, demo_image_written, source,
+                                   cancellable, &error)) {
       g_task_return_error(task, error);
       return;
     }
@@ -168,6 +222,11 @@ static void open_done(GObject *source, GAsyncResult *res, gpointer user_data)
   OpenData *d = g_task_get_task_data(G_TASK(res));
   GError *error = NULL;
   PatinaDataset *ds = g_task_propagate_pointer(G_TASK(res), &error);
+  if (d->per_class > 0 && d->serial == self->open_serial) {
+    /* The last images may have landed after the last tick. */
+    g_clear_handle_id(&self->demo_poll_id, g_source_remove);
+    publish_demo_progress(self);
+  }
   loading_changed(self, -1);
   if (!ds) {
     g_task_return_error(outer, error);
@@ -192,6 +251,14 @@ static void start_open(PatinaWorkspace *self, const char *path, int per_class,
   d->path = g_canonicalize_filename(path, NULL);
   d->per_class = per_class;
   d->serial = ++self->open_serial;
+  /* A new request starts from nothing drawn; only a demo request polls the worker. */
+  g_mutex_lock(&self->demo_lock);
+  self->drawn_by_worker = self->total_by_worker = 0;
+  g_mutex_unlock(&self->demo_lock);
+  set_demo_progress(self, 0, 0);
+  g_clear_handle_id(&self->demo_poll_id, g_source_remove);
+  if (per_class > 0)
+    self->demo_poll_id = g_timeout_add(100, demo_poll_tick, self);
   loading_changed(self, +1);
   g_autoptr(GTask) task = g_task_new(self, cancellable, open_done, outer);
   g_task_set_task_data(task, d, open_data_free);

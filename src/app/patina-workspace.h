@@ -1,6 +1,6 @@
 /* What is open: the data set, the running (or last) job, the current model. Pages observe its
- * properties ("dataset", "dataset-path", "job", "loading", "model", "model-loading") and never
- * talk to each other. */
+ * properties ("dataset", "dataset-path", "job", "loading", "demo-drawn", "demo-total",
+ * "model", "model-loading") and never talk to each other. */
 #pragma once
 #include <gio/gio.h>
 
@@ -20,6 +20,11 @@ const PatinaDataset *patina_workspace_get_dataset(PatinaWorkspace *self);
 const char *patina_workspace_get_dataset_path(PatinaWorkspace *self);
 /* TRUE while a data set is being opened or generated. */
 gboolean patina_workspace_get_loading(PatinaWorkspace *self);
+/* While the demo data set is generated: images drawn so far of the total ("demo-drawn",
+ * "demo-total", updated about ten times a second). Both 0 when nothing is being drawn; after
+ * a generation they keep its final count until the next open request. */
+int patina_workspace_get_demo_drawn(PatinaWorkspace *self);
+int patina_workspace_get_demo_total(PatinaWorkspace *self);
 
 /* Opens the class-folder data set at path on a worker; on success it replaces the open one.
  * Errors say what is wrong with the folder. */

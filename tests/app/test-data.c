@@ -695,6 +695,71 @@ static void test_demo_on_start(void)
   test_remove_tree(demo);
 }
 
+/* What the loading page's bar showed while the demo data set was drawn. */
+typedef struct {
+  double highest;       /* the highest fraction shown */
+  gboolean fell;        /* a fraction lower than one shown before it */
+  gboolean hidden_while_counting; /* a fraction set on a bar the user could not see */
+  char *text_at_full;   /* the bar's text when the fraction reached 1 */
+} BarLog;
+
+static void on_fraction(GtkProgressBar *bar, GParamSpec *pspec, BarLog *log)
+{
+  (void) pspec;
+  double fraction = gtk_progress_bar_get_fraction(bar);
+  if (fraction < log->highest)
+    log->fell = TRUE;
+  log->highest = MAX(log->highest, fraction);
+  if (!gtk_widget_get_visible(GTK_WIDGET(bar)))
+    log->hidden_while_counting = TRUE;
+  if (fraction >= 1.0 && !log->text_at_full)
+    log->text_at_full = g_strdup(gtk_progress_bar_get_text(bar));
+}
+
+static gboolean some_drawn(gpointer bar)
+{
+  return gtk_progress_bar_get_fraction(bar) > 0;
+}
+
+/* win.open-demo shows a bar that counts the demo images up to the total while they are
+ * drawn, instead of a spinner alone. */
+static void test_demo_progress(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  PatinaWorkspace *ws = patina_window_get_workspace(f->window);
+  g_autofree char *dir = patina_workspace_demo_dir();
+  test_remove_tree(dir); /* another case may have generated it; this one must draw */
+  GtkProgressBar *bar = patina_data_page_get_demo_progress(data_page(f));
+  g_assert_false(gtk_widget_get_visible(GTK_WIDGET(bar)));
+  BarLog log = {0};
+  g_signal_connect(bar, "notify::fraction", G_CALLBACK(on_fraction), &log);
+
+  patina_window_set_demo_per_class(f->window, 6);
+  activate(f, "win.open-demo", NULL);
+  wait_for(some_drawn, bar, "the first demo images to be counted");
+  settle();
+  g_assert_true(gtk_widget_get_mapped(GTK_WIDGET(bar))); /* on the loading page, on screen */
+  save_screenshot(f, "data", "data-demo-progress.png");
+  wait_for(dataset_open, ws, "the demo data set to be generated and opened");
+  g_signal_handlers_disconnect_by_func(bar, on_fraction, &log);
+
+  g_assert_cmpfloat_with_epsilon(log.highest, 1.0, 1e-9);
+  g_assert_false(log.fell);
+  g_assert_false(log.hidden_while_counting);
+  g_assert_cmpstr(log.text_at_full, ==, "Drawing demo images: 12 of 12");
+  g_assert_cmpint(patina_workspace_get_demo_drawn(ws), ==, 12);
+  g_assert_cmpuint(patina_workspace_get_dataset(ws)->samples->len, ==, 12);
+  g_free(log.text_at_full);
+
+  /* Opening a folder that exists draws nothing: no stale count on the next loading page. */
+  activate(f, "win.open-dataset-path", g_variant_new_string(dir));
+  g_assert_cmpint(patina_workspace_get_demo_total(ws), ==, 0);
+  g_assert_false(gtk_widget_get_visible(GTK_WIDGET(bar)));
+  wait_for(dataset_open, ws, "the demo data set to open again");
+  wait_for(page_scanned, data_page(f), "thumbnails, duplicates and the manifest");
+  test_remove_tree(dir);
+}
+
 int main(int argc, char **argv)
 {
   app_test_init(&argc, &argv);
@@ -711,6 +776,7 @@ int main(int argc, char **argv)
   ADD("preferences", test_preferences);
   ADD("folder-vanishes", test_folder_vanishes);
   ADD("bad-drops", test_bad_drops);
+  ADD("demo-progress", test_demo_progress);
 #undef ADD
   g_test_add_func("/data/demo-on-start", test_demo_on_start);
   return app_test_run();
