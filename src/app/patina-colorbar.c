@@ -157,6 +157,8 @@ static void patina_colorbar_class_init(PatinaColorbarClass *klass)
 
 static void patina_colorbar_init(PatinaColorbar *self)
 {
+  /* the numbers are a key to the maps, quieter than the image's title above them */
+  gtk_widget_add_css_class(GTK_WIDGET(self), "caption");
   self->low_text = g_strdup("");
   self->high_text = g_strdup("");
 }

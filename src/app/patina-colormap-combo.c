@@ -1,4 +1,6 @@
-/* The colormap chooser: each map's name beside a swatch of it (low values on the left). */
+/* The colormap chooser: each map's name beside a swatch of it (low values on the left, or on
+ * the right when the maps are drawn reversed, so the swatch shows what the maps will look
+ * like). */
 #include "patina-colormap-combo.h"
 
 #include <glib/gi18n.h>
@@ -7,6 +9,7 @@
 
 #define SWATCH_W 64
 #define SWATCH_H 14
+#define REVERSED_KEY "patina-colormap-combo-reversed"
 
 static const char *colormap_label(const char *name)
 {
@@ -39,14 +42,14 @@ static void swatch_setup(GtkSignalListItemFactory *factory, GtkListItem *item, g
 static void swatch_bind(GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
 {
   (void) factory;
-  (void) data;
+  gboolean reversed = patina_colormap_combo_get_reversed(ADW_COMBO_ROW(data));
   GtkWidget *box = gtk_list_item_get_child(item);
   const char *name = gtk_string_object_get_string(gtk_list_item_get_item(item));
   const PatinaColormap *cmap = patina_colormap_lookup(name, NULL);
   gtk_label_set_label(GTK_LABEL(gtk_widget_get_last_child(box)), colormap_label(name));
   if (!cmap)
     return;
-  cairo_surface_t *s = patina_colormap_swatch(cmap, SWATCH_W, SWATCH_H, FALSE);
+  cairo_surface_t *s = patina_colormap_swatch(cmap, SWATCH_W, SWATCH_H, reversed);
   if (!s)
     return;
   cairo_surface_flush(s);
@@ -60,13 +63,33 @@ static void swatch_bind(GtkSignalListItemFactory *factory, GtkListItem *item, gp
                             GDK_PAINTABLE(texture));
 }
 
-void patina_colormap_combo_setup(AdwComboRow *row, const char *selected)
+/* A fresh factory makes the row and its popover bind every swatch again; the row owns the
+ * factory, so handing it the row as plain data cannot outlive it. */
+static void install_factory(AdwComboRow *row)
 {
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new();
   g_signal_connect(factory, "setup", G_CALLBACK(swatch_setup), NULL);
-  g_signal_connect(factory, "bind", G_CALLBACK(swatch_bind), NULL);
+  g_signal_connect(factory, "bind", G_CALLBACK(swatch_bind), row);
   adw_combo_row_set_factory(row, factory);
   g_object_unref(factory);
+}
+
+void patina_colormap_combo_set_reversed(AdwComboRow *row, gboolean reversed)
+{
+  if (patina_colormap_combo_get_reversed(row) == !!reversed)
+    return;
+  g_object_set_data(G_OBJECT(row), REVERSED_KEY, GINT_TO_POINTER(!!reversed));
+  install_factory(row);
+}
+
+gboolean patina_colormap_combo_get_reversed(AdwComboRow *row)
+{
+  return GPOINTER_TO_INT(g_object_get_data(G_OBJECT(row), REVERSED_KEY));
+}
+
+void patina_colormap_combo_setup(AdwComboRow *row, const char *selected)
+{
+  install_factory(row);
   const char *const *names = patina_colormap_names();
   g_autoptr(GtkStringList) list = gtk_string_list_new(names);
   adw_combo_row_set_model(row, G_LIST_MODEL(list));

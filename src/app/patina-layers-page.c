@@ -308,6 +308,13 @@ static void on_view_changed(PatinaLayersPage *self)
     patina_layers_view_update(self);
 }
 
+static void on_reversed_changed(PatinaLayersPage *self)
+{
+  patina_colormap_combo_set_reversed(self->colormap_row,
+                                     gtk_switch_get_active(self->reversed_switch));
+  on_view_changed(self);
+}
+
 static void on_layer_selected(PatinaLayersPage *self)
 {
   if (self->syncing)
@@ -386,6 +393,7 @@ static void patina_layers_page_class_init(PatinaLayersPageClass *klass)
   object_class->dispose = patina_layers_page_dispose;
 
   g_type_ensure(PATINA_TYPE_CHANNEL_GRID);
+  g_type_ensure(PATINA_TYPE_COLORBAR);
   gtk_widget_class_set_template_from_resource(widget_class,
                                               "/org/patina/Patina/ui/patina-layers-page.ui");
   BIND(stack);
@@ -418,6 +426,8 @@ static void patina_layers_page_class_init(PatinaLayersPageClass *klass)
   BIND(grid_b);
   BIND(enlarged_a);
   BIND(enlarged_b);
+  BIND(colorbar_a);
+  BIND(colorbar_b);
   BIND(cam_a);
   BIND(cam_b);
   patina_layers_actions_install(widget_class);
@@ -476,8 +486,8 @@ static void patina_layers_page_init(PatinaLayersPage *self)
                            self);
   g_signal_connect_swapped(self->colormap_row, "notify::selected", G_CALLBACK(on_view_changed),
                            self);
-  g_signal_connect_swapped(self->reversed_switch, "notify::active", G_CALLBACK(on_view_changed),
-                           self);
+  g_signal_connect_swapped(self->reversed_switch, "notify::active",
+                           G_CALLBACK(on_reversed_changed), self);
   g_signal_connect_swapped(self->opacity_scale, "value-changed", G_CALLBACK(on_view_changed),
                            self);
   g_signal_connect_swapped(self->cam_row, "notify::enable-expansion", G_CALLBACK(on_cam_changed),

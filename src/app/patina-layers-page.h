@@ -19,6 +19,7 @@
 #include <adwaita.h>
 
 #include "patina-channel-grid.h"
+#include "patina-colorbar.h"
 #include "patina-layers-compute.h"
 #include "patina-workspace.h"
 
@@ -40,6 +41,9 @@ PatinaLayersResult *patina_layers_page_get_result(PatinaLayersPage *self);
 int patina_layers_page_get_layer(PatinaLayersPage *self);
 PatinaChannelGrid *patina_layers_page_get_grid(PatinaLayersPage *self, int image);
 PatinaChannelGrid *patina_layers_page_get_enlarged(PatinaLayersPage *self, int image);
+/* Image's colorbar, NULL while hidden (Grad-CAM, an error). */
+PatinaColorbar *patina_layers_page_get_colorbar(PatinaLayersPage *self, int image);
+AdwComboRow *patina_layers_page_get_colormap_row(PatinaLayersPage *self);
 const char *patina_layers_page_get_caption(PatinaLayersPage *self);
 const char *patina_layers_page_get_stats_text(PatinaLayersPage *self);
 const char *patina_layers_page_get_message(PatinaLayersPage *self); /* NULL when hidden */

@@ -1,6 +1,7 @@
 /* The Layers page's state, shared by patina-layers-page.c (controls, requests, actions) and
  * patina-layers-view.c (what a result looks like on screen). */
 #pragma once
+#include "patina-colorbar.h"
 #include "patina-layers-page.h"
 
 G_BEGIN_DECLS
@@ -21,6 +22,7 @@ struct _PatinaLayersPage {
   GtkLabel *title_a, *title_b, *error_a, *error_b;
   GtkStack *view_a, *view_b;
   PatinaChannelGrid *grid_a, *grid_b, *enlarged_a, *enlarged_b;
+  PatinaColorbar *colorbar_a, *colorbar_b; /* the key to each image's maps */
   GtkPicture *cam_a, *cam_b;
 
   PatinaWorkspace *workspace;

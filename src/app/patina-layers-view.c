@@ -110,7 +110,8 @@ static char *probabilities_text(PatinaLayersPage *self, const PatinaActivations 
 /* Shows one image's planes in grid and its chosen channel enlarged; appends the channel's
  * statistics to stats. */
 static void show_maps(PatinaLayersPage *self, PatinaLayersImage *im, Planes *p,
-                      PatinaChannelGrid *grid, PatinaChannelGrid *enlarged, GString *stats)
+                      PatinaChannelGrid *grid, PatinaChannelGrid *enlarged,
+                      PatinaColorbar *colorbar, GString *stats)
 {
   int hw = p->h * p->w;
   gboolean bars = hw == 1;
@@ -129,6 +130,10 @@ static void show_maps(PatinaLayersPage *self, PatinaLayersImage *im, Planes *p,
   gboolean reversed = gtk_switch_get_active(self->reversed_switch);
   patina_channel_grid_set_maps(grid, p->planes, p->c, p->h, p->w, order, p->c, lo, hi, cmap,
                                reversed);
+  /* a shared range is the same for every channel: channel 0's is the layer's */
+  patina_colorbar_set(colorbar, cmap, reversed, normalise == PATINA_NORMALISE_CHANNEL, lo[0],
+                      hi[0]);
+  gtk_widget_set_visible(GTK_WIDGET(colorbar), TRUE);
   int ch = self->selected_channel >= 0 && self->selected_channel < p->c ? self->selected_channel
                                                                         : order[0];
   patina_channel_grid_set_selected(grid, ch);
@@ -196,6 +201,9 @@ static void show_image(PatinaLayersPage *self, int i, GString *stats, GString *n
   GtkStack *view = i ? self->view_b : self->view_a;
   PatinaChannelGrid *grid = i ? self->grid_b : self->grid_a;
   PatinaChannelGrid *enlarged = i ? self->enlarged_b : self->enlarged_a;
+  PatinaColorbar *colorbar = i ? self->colorbar_b : self->colorbar_a;
+  /* Grad-CAM's figure has its own colorbar, an error message has no colours */
+  gtk_widget_set_visible(GTK_WIDGET(colorbar), FALSE);
   g_autofree char *base = g_path_get_basename(im->path);
   gtk_widget_set_tooltip_text(GTK_WIDGET(title), im->path);
   if (im->error || !im->acts) {
@@ -226,7 +234,7 @@ static void show_image(PatinaLayersPage *self, int i, GString *stats, GString *n
     gtk_stack_set_visible_child_name(view, "error");
     return;
   }
-  show_maps(self, im, &p, grid, enlarged, stats);
+  show_maps(self, im, &p, grid, enlarged, colorbar, stats);
   g_free(p.owned);
   gtk_stack_set_visible_child_name(view, "maps");
 }
@@ -308,6 +316,17 @@ PatinaChannelGrid *patina_layers_page_get_grid(PatinaLayersPage *self, int image
 PatinaChannelGrid *patina_layers_page_get_enlarged(PatinaLayersPage *self, int image)
 {
   return image ? self->enlarged_b : self->enlarged_a;
+}
+
+PatinaColorbar *patina_layers_page_get_colorbar(PatinaLayersPage *self, int image)
+{
+  PatinaColorbar *colorbar = image ? self->colorbar_b : self->colorbar_a;
+  return gtk_widget_get_visible(GTK_WIDGET(colorbar)) ? colorbar : NULL;
+}
+
+AdwComboRow *patina_layers_page_get_colormap_row(PatinaLayersPage *self)
+{
+  return self->colormap_row;
 }
 
 const char *patina_layers_page_get_caption(PatinaLayersPage *self)
