@@ -2,7 +2,8 @@
  * (of the open data set, a file picked or dropped) and optionally a second one to compare, a
  * layer (listed with its output shape; the first conv's filters last), a colormap, a
  * normalisation and an order; every channel map is shown with its index (a dense layer as a
- * bar strip) and a click enlarges one with its statistics. Grad-CAM / Grad-CAM++ of a class
+ * bar strip) under a colorbar of the range it maps, and a click enlarges one with its
+ * statistics. Grad-CAM / Grad-CAM++ of a class
  * overlays the micrograph. Activations come from the core (viz/activations.h) on a worker,
  * the latest request wins; figures are exported through viz/figure.h.
  *
