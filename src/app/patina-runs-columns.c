@@ -330,6 +330,25 @@ char *patina_runs_columns_cell_text(const char *key, PatinaRun *run)
   g_return_val_if_reached(NULL);
 }
 
+/* GTK 4.8 redraws the sort arrow only in the headers of the columns a sort change adds, so
+ * the columns sorted by before keep theirs and the table looks sorted by several at once.
+ * Setting a title is the public way to make a header ask the view's sorter again (only the
+ * primary column keeps its arrow); the same title would be ignored, hence the detour. */
+static void refresh_sort_arrows(GtkSorter *sorter, GtkSorterChange change, GtkColumnView *view)
+{
+  (void) sorter;
+  (void) change;
+  GListModel *columns = gtk_column_view_get_columns(view);
+  for (guint i = 0; i < g_list_model_get_n_items(columns); i++) {
+    g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item(columns, i);
+    if (!gtk_column_view_column_get_sorter(c))
+      continue;
+    g_autofree char *title = g_strdup(gtk_column_view_column_get_title(c));
+    gtk_column_view_column_set_title(c, NULL);
+    gtk_column_view_column_set_title(c, title);
+  }
+}
+
 static GtkSorter *sorter_for(const char *key, gboolean numeric)
 {
   GtkExpression *e = gtk_property_expression_new(PATINA_TYPE_RUN, NULL, key);
@@ -369,6 +388,8 @@ void patina_runs_columns_add(GtkColumnView *view)
     gtk_column_view_column_set_resizable(c, TRUE);
   }
   set_header_tooltips(view);
+  g_signal_connect_object(gtk_column_view_get_sorter(view), "changed",
+                          G_CALLBACK(refresh_sort_arrows), view, 0);
 }
 
 GtkColumnViewColumn *patina_runs_columns_find(GtkColumnView *view, const char *key)

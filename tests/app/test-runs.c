@@ -9,6 +9,8 @@
 #include "../testutil.h"
 #include "app-test.h"
 
+#include "data/demo.h"
+
 #include "patina-application.h"
 #include "patina-chart-view.h"
 #include "patina-chart.h"
@@ -253,9 +255,6 @@ static void test_compare_runs(Fixture *f, gconstpointer user_data)
   g_assert_nonnull(strstr(readout, a));
   g_assert_nonnull(strstr(readout, b));
   patina_chart_set_hover(chart, -1, -1);
-  patina_chart_set_smoothing(chart, 0.3);
-  save_screenshot(f, "runs", "runs.png");
-  patina_chart_set_smoothing(chart, 0);
 
   /* Restore writes run A's settings back and shows the Train page. */
   g_autofree char *optimizer_b = g_settings_get_string(s, "train-optimizer");
@@ -745,6 +744,91 @@ static void test_chart_export(Fixture *f, gconstpointer user_data)
   g_assert_false(g_file_test(bad, G_FILE_TEST_EXISTS));
 }
 
+/* The screenshot's runs (data/screenshots/runs.png, in the metainfo): three learning rates on
+ * enough images and epochs that the curves part, at the Train page screenshot's settings. */
+static const double screenshot_lrs[] = {0.0007, 0.002, 0.0002};
+#define SCREENSHOT_EPOCHS 7
+
+static char *train_for_screenshot(Fixture *f, double lr)
+{
+  set_train_settings(SCREENSHOT_EPOCHS);
+  g_autoptr(GSettings) s = patina_settings_new();
+  g_settings_set_int(s, "train-size", 64);
+  g_settings_set_int(s, "train-batch", 8);
+  g_settings_set_int(s, "train-seed", 1);
+  g_settings_set_double(s, "train-val-fraction", 0.3);
+  g_settings_set_double(s, "train-lr", lr);
+  PatinaWorkspace *ws = patina_window_get_workspace(f->window);
+  ScanWait w = {runs_page(f), patina_runs_page_get_n_scans(runs_page(f))};
+  activate(f, "win.train-start", NULL);
+  wait_for(job_finished, ws, "a screenshot run to finish");
+  PatinaJob *job = patina_workspace_get_job(ws);
+  g_assert_cmpint(patina_job_get_state(job), ==, PATINA_JOB_DONE);
+  wait_for(scanned_since, &w, "the runs page to rescan after the run");
+  g_autofree char *dir = g_path_get_dirname(patina_job_get_output(job));
+  return g_path_get_basename(dir);
+}
+
+/* Sort arrows the header row shows: GTK 4.8's titles draw one as a "sort-indicator" node
+ * with an "ascending" or "descending" class. */
+static guint count_sort_arrows(GtkWidget *widget)
+{
+  guint n = 0;
+  if (g_str_equal(gtk_widget_get_css_name(widget), "sort-indicator") &&
+      gtk_widget_get_visible(widget) &&
+      (gtk_widget_has_css_class(widget, "ascending") ||
+       gtk_widget_has_css_class(widget, "descending")))
+    n++;
+  for (GtkWidget *c = gtk_widget_get_first_child(widget); c; c = gtk_widget_get_next_sibling(c))
+    n += count_sort_arrows(c);
+  return n;
+}
+
+static void test_runs_screenshot(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  clear_runs();
+  g_autofree char *demo = g_build_filename(f->tmp, "demo-40", NULL);
+  g_autoptr(GError) error = NULL;
+  g_assert_true(patina_demo_generate(demo, 40, 0, &error));
+  g_assert_no_error(error);
+  PatinaWorkspace *ws = patina_window_get_workspace(f->window);
+  activate(f, "win.open-dataset-path", g_variant_new_string(demo));
+  wait_for(dataset_open, ws, "the 80-image demo data set to open");
+
+  PatinaRunsPage *page = runs_page(f);
+  char *ids[G_N_ELEMENTS(screenshot_lrs)];
+  for (guint i = 0; i < G_N_ELEMENTS(screenshot_lrs); i++)
+    ids[i] = train_for_screenshot(f, screenshot_lrs[i]);
+  g_assert_cmpuint(n_listed(page), ==, G_N_ELEMENTS(screenshot_lrs));
+
+  /* Best first, as an analyst reads the table, after sorting by other columns: the header
+   * shows one arrow, on the column that sorts. */
+  patina_runs_page_sort_by(page, "lr", GTK_SORT_ASCENDING);
+  patina_runs_page_sort_by(page, "epochs", GTK_SORT_DESCENDING);
+  patina_runs_page_sort_by(page, "best-val-acc", GTK_SORT_DESCENDING);
+  GtkWidget *header = gtk_widget_get_first_child(GTK_WIDGET(patina_runs_page_get_column_view(page)));
+  g_assert_cmpuint(count_sort_arrows(header), ==, 1);
+  PatinaChart *chart = patina_runs_page_get_chart(page);
+  for (guint i = 0; i < G_N_ELEMENTS(ids); i++)
+    page_action(page, "runs.toggle", ids[i]);
+  g_assert_cmpuint(patina_chart_get_n_series(chart), ==, G_N_ELEMENTS(ids));
+  g_assert_cmpuint(patina_chart_get_n_points(chart), ==,
+                   G_N_ELEMENTS(ids) * SCREENSHOT_EPOCHS);
+  /* Worth showing: the best run learned (the tiny runs of /runs/compare stay near chance). */
+  double best = patina_run_get_best_val_acc(listed(page, 0));
+  g_test_message("best validation accuracy of the screenshot runs: %.3f", best);
+  g_assert_cmpfloat(best, >, 0.6);
+
+  activate(f, "win.show-page", g_variant_new_string("runs"));
+  patina_chart_set_hover(chart, -1, -1);
+  settle();
+  save_screenshot(f, "runs", "runs.png");
+  for (guint i = 0; i < G_N_ELEMENTS(ids); i++)
+    g_free(ids[i]);
+  g_autoptr(GSettings) s = patina_settings_new();
+  g_settings_reset(s, "train-val-fraction");
+}
 
 int main(int argc, char **argv)
 {
@@ -762,6 +846,8 @@ int main(int argc, char **argv)
   g_test_add("/runs/chart-log-scale", Fixture, NULL, fixture_set_up, test_chart_log_scale,
              fixture_tear_down);
   g_test_add("/runs/chart-export", Fixture, NULL, fixture_set_up, test_chart_export,
+             fixture_tear_down);
+  g_test_add("/runs/screenshot", Fixture, NULL, fixture_set_up, test_runs_screenshot,
              fixture_tear_down);
   return app_test_run();
 }
