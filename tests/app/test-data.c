@@ -1,7 +1,8 @@
 /* The Data page and the window's data set commands under Xvfb: the image viewer (zoom, pan,
  * metadata, scale bar, data bar crop saved into the manifest), split filter and summary, class
  * counts, duplicates and near-duplicates, recent data sets, preferences, a folder that
- * vanishes, bad folders (symbolic link loops and broken links too, which fail even as root). */
+ * vanishes, bad folders (symbolic link loops and broken links too, which fail even as root),
+ * the count of demo images drawn while the demo data set is generated. */
 #include <adwaita.h>
 #include <glib/gstdio.h>
 #include <string.h>
