@@ -434,7 +434,9 @@ static void on_dataset_changed(PatinaDataPage *self)
   update_progress(self);
 }
 
-/* A count replaces the spinner once the worker has drawn the first demo image. */
+/* A count replaces the spinner once the worker has drawn the first demo image. Drawing takes
+ * long enough that the count shows even over a data set already open (it comes back if the
+ * generation fails). */
 static void on_demo_progress(PatinaDataPage *self)
 {
   int drawn = patina_workspace_get_demo_drawn(self->workspace);
@@ -444,6 +446,8 @@ static void on_demo_progress(PatinaDataPage *self)
   gtk_widget_set_visible(GTK_WIDGET(self->loading_spinner), !counting);
   if (!counting)
     return;
+  if (patina_workspace_get_loading(self->workspace))
+    gtk_stack_set_visible_child_name(self->stack, "loading");
   /* Text first: whoever watches the fraction reads the count that goes with it. */
   g_autofree char *text = g_strdup_printf(_("Drawing demo images: %d of %d"), drawn, total);
   gtk_progress_bar_set_text(self->demo_progress, text);
@@ -456,6 +460,9 @@ static void on_loading_changed(PatinaDataPage *self)
     gtk_stack_set_visible_child_name(self->stack, "loading");
   else if (!patina_workspace_get_dataset(self->workspace))
     gtk_stack_set_visible_child_name(self->stack, "empty");
+  else if (!patina_workspace_get_loading(self->workspace) &&
+           g_str_equal(gtk_stack_get_visible_child_name(self->stack), "loading"))
+    gtk_stack_set_visible_child_name(self->stack, "dataset");
 }
 
 void patina_data_page_set_workspace(PatinaDataPage *self, PatinaWorkspace *workspace)

@@ -717,9 +717,9 @@ static void on_fraction(GtkProgressBar *bar, GParamSpec *pspec, BarLog *log)
     log->text_at_full = g_strdup(gtk_progress_bar_get_text(bar));
 }
 
-static gboolean some_drawn(gpointer bar)
+static gboolean some_drawn(gpointer workspace)
 {
-  return gtk_progress_bar_get_fraction(bar) > 0;
+  return patina_workspace_get_demo_drawn(workspace) > 0;
 }
 
 /* win.open-demo shows a bar that counts the demo images up to the total while they are
@@ -735,9 +735,31 @@ static void test_demo_progress(Fixture *f, gconstpointer user_data)
   BarLog log = {0};
   g_signal_connect(bar, "notify::fraction", G_CALLBACK(on_fraction), &log);
 
+  /* Over a data set already open: drawing 200 images takes long enough to need a count. */
+  make_demo(f);
+  open_folder(f, f->demo);
   patina_window_set_demo_per_class(f->window, 6);
+  GtkWidget *grid = find_widget(GTK_WIDGET(data_page(f)), GTK_TYPE_GRID_VIEW);
+
+  /* A generation that fails half-way (a file where the AZ31B folder goes) gives the open
+   * data set back, with a toast. */
+  g_autofree char *partial = g_strconcat(dir, ".partial", NULL);
+  g_autofree char *blocker = g_build_filename(partial, "AZ31B", NULL);
+  g_assert_cmpint(g_mkdir_with_parents(partial, 0755), ==, 0);
+  g_assert_true(g_file_set_contents(blocker, "", -1, NULL));
+  ToastWait tw = {f->window, patina_window_get_n_toasts(f->window)};
   activate(f, "win.open-demo", NULL);
-  wait_for(some_drawn, bar, "the first demo images to be counted");
+  wait_for(new_toast, &tw, "a toast saying the demo could not be drawn");
+  settle();
+  g_assert_cmpfloat(log.highest, >, 0); /* the 316L images were counted */
+  g_assert_cmpstr(patina_workspace_get_dataset_path(ws), ==, f->demo);
+  g_assert_true(gtk_widget_get_mapped(grid));
+  g_assert_false(gtk_widget_get_mapped(GTK_WIDGET(bar)));
+  test_remove_tree(partial);
+  log.highest = 0;
+
+  activate(f, "win.open-demo", NULL);
+  wait_for(some_drawn, ws, "the first demo images to be counted");
   settle();
   g_assert_true(gtk_widget_get_mapped(GTK_WIDGET(bar))); /* on the loading page, on screen */
   save_screenshot(f, "data", "data-demo-progress.png");
@@ -749,6 +771,7 @@ static void test_demo_progress(Fixture *f, gconstpointer user_data)
   g_assert_false(log.hidden_while_counting);
   g_assert_cmpstr(log.text_at_full, ==, "Drawing demo images: 12 of 12");
   g_assert_cmpint(patina_workspace_get_demo_drawn(ws), ==, 12);
+  g_assert_cmpstr(patina_workspace_get_dataset_path(ws), ==, dir);
   g_assert_cmpuint(patina_workspace_get_dataset(ws)->samples->len, ==, 12);
   g_free(log.text_at_full);
 
