@@ -1,4 +1,4 @@
-#include "patina-data-page.h"
+#include "patina-data-page-private.h"
 
 #include <glib/gi18n.h>
 
@@ -8,130 +8,7 @@
 #include "patina-thumbnail-decoder.h"
 #include "patina-thumbnail.h"
 
-
-struct _PatinaDataPage {
-  GtkWidget parent_instance;
-
-  GtkStack *stack;
-  GtkLabel *title_label;
-  GtkLabel *summary_label;
-  GtkLabel *notes_label;
-  GtkProgressBar *progress;
-  GtkSpinner *loading_spinner;
-  GtkProgressBar *demo_progress; /* images drawn while the demo data set is generated */
-  GtkGridView *grid;
-  GtkDropDown *class_dropdown;
-  GtkDropDown *split_dropdown;
-  GtkRevealer *banner;
-  GtkLabel *banner_label;
-  AdwPreferencesGroup *recent_group;
-  PatinaImageViewer *viewer;
-
-  PatinaWorkspace *workspace;
-  GSettings *settings;
-  GPtrArray *recent_rows; /* the rows shown in recent_group */
-  GListStore *thumbnails;
-  GtkStringList *class_choices; /* "All Classes", then the class names */
-  GtkCustomFilter *filter;
-  GtkFilterListModel *filtered;
-  char *class_filter; /* NULL: all classes */
-  int split_filter;   /* a PatinaSplit, or -1 for all */
-  gboolean syncing;
-  PatinaThumbnailDecoder *decoder;
-  guint n_decoded;
-
-  GCancellable *info_cancellable;
-  PatinaManifestInfo *manifest; /* NULL until read */
-  guint n_near_pairs;
-  GFileMonitor *monitor;
-  gboolean vanished;
-};
-
 G_DEFINE_FINAL_TYPE(PatinaDataPage, patina_data_page, GTK_TYPE_WIDGET)
-
-static const char *const split_ids[] = {"", "train", "val", "test"};
-
-/* ---- filters ---- */
-
-static gboolean filter_func(gpointer item, gpointer user_data)
-{
-  PatinaDataPage *self = user_data;
-  if (self->class_filter &&
-      g_strcmp0(patina_thumbnail_get_class_name(item), self->class_filter) != 0)
-    return FALSE;
-  return self->split_filter < 0 ||
-         g_str_equal(patina_thumbnail_get_split(item), patina_split_name(self->split_filter));
-}
-
-static void set_class_filter(PatinaDataPage *self, const char *class_name)
-{
-  if (class_name && !*class_name)
-    class_name = NULL;
-  g_free(self->class_filter);
-  self->class_filter = g_strdup(class_name);
-  gtk_filter_changed(GTK_FILTER(self->filter), GTK_FILTER_CHANGE_DIFFERENT);
-  /* keep the drop-down in step when the action came from elsewhere */
-  guint pos = 0;
-  if (class_name) {
-    guint n = g_list_model_get_n_items(G_LIST_MODEL(self->class_choices));
-    for (guint i = 1; i < n; i++)
-      if (g_str_equal(gtk_string_list_get_string(self->class_choices, i), class_name))
-        pos = i;
-  }
-  self->syncing = TRUE;
-  gtk_drop_down_set_selected(self->class_dropdown, pos);
-  self->syncing = FALSE;
-}
-
-static void filter_class_action(GtkWidget *widget, const char *name, GVariant *param)
-{
-  (void) name;
-  set_class_filter(PATINA_DATA_PAGE(widget), g_variant_get_string(param, NULL));
-}
-
-static void on_dropdown_selected(PatinaDataPage *self)
-{
-  if (self->syncing)
-    return;
-  guint pos = gtk_drop_down_get_selected(self->class_dropdown);
-  const char *name = pos == 0 || pos == GTK_INVALID_LIST_POSITION
-                       ? ""
-                       : gtk_string_list_get_string(self->class_choices, pos);
-  gtk_widget_activate_action(GTK_WIDGET(self), "data.filter-class", "s", name);
-}
-
-/* Without a manifest there is no split to choose: everything is shown. */
-static void set_split_filter(PatinaDataPage *self, int split)
-{
-  if (!self->manifest || !self->manifest->has_manifest)
-    split = -1;
-  self->split_filter = split;
-  gtk_filter_changed(GTK_FILTER(self->filter), GTK_FILTER_CHANGE_DIFFERENT);
-  self->syncing = TRUE;
-  gtk_drop_down_set_selected(self->split_dropdown, (guint) (split + 1));
-  self->syncing = FALSE;
-}
-
-static void filter_split_action(GtkWidget *widget, const char *name, GVariant *param)
-{
-  (void) name;
-  const char *id = g_variant_get_string(param, NULL);
-  int split = -1;
-  for (int k = 1; k < (int) G_N_ELEMENTS(split_ids); k++)
-    if (g_str_equal(id, split_ids[k]))
-      split = k - 1;
-  set_split_filter(PATINA_DATA_PAGE(widget), split);
-}
-
-static void on_split_dropdown_selected(PatinaDataPage *self)
-{
-  if (self->syncing)
-    return;
-  guint pos = gtk_drop_down_get_selected(self->split_dropdown);
-  if (pos >= G_N_ELEMENTS(split_ids))
-    pos = 0;
-  gtk_widget_activate_action(GTK_WIDGET(self), "data.filter-split", "s", split_ids[pos]);
-}
 
 /* ---- summary ---- */
 
@@ -162,7 +39,7 @@ static void apply_manifest(PatinaDataPage *self)
                               has ? _("Show the images of one split of the data set's manifest")
                                   : _("This data set has no manifest (patina-dataset.json), so "
                                       "it has no fixed split; saving a data bar crop makes one"));
-  set_split_filter(self, has ? self->split_filter : -1);
+  patina_data_page_set_split_filter(self, has ? self->split_filter : -1);
   update_summary(self);
 }
 
@@ -412,8 +289,8 @@ static void on_dataset_changed(PatinaDataPage *self)
     names[k] = g_ptr_array_index(ds->class_names, k);
   gtk_string_list_splice(self->class_choices, 1, n_old - 1, names);
   self->syncing = FALSE;
-  set_class_filter(self, NULL);
-  set_split_filter(self, -1);
+  patina_data_page_set_class_filter(self, NULL);
+  patina_data_page_set_split_filter(self, -1);
   gtk_widget_set_sensitive(GTK_WIDGET(self->split_dropdown), FALSE);
 
   g_autofree char *base = g_path_get_basename(ds->root);
@@ -583,14 +460,9 @@ static void patina_data_page_class_init(PatinaDataPageClass *klass)
   BIND(recent_group);
   BIND(viewer);
 #undef BIND
-  gtk_widget_class_bind_template_callback(widget_class, on_dropdown_selected);
-  gtk_widget_class_bind_template_callback(widget_class, on_split_dropdown_selected);
   gtk_widget_class_bind_template_callback(widget_class, on_grid_activate);
   gtk_widget_class_bind_template_callback(widget_class, on_manifest_saved);
-  /* data.filter-class (s): show one class's images ("" shows all) */
-  gtk_widget_class_install_action(widget_class, "data.filter-class", "s", filter_class_action);
-  /* data.filter-split (s): "train", "val" or "test" of the manifest ("" shows all) */
-  gtk_widget_class_install_action(widget_class, "data.filter-split", "s", filter_split_action);
+  patina_data_page_class_add_filters(widget_class);
   /* data.open-image (s): show the image at a path in the viewer; data.close-image: back */
   gtk_widget_class_install_action(widget_class, "data.open-image", "s", open_image_action);
   gtk_widget_class_install_action(widget_class, "data.close-image", NULL, close_image_action);
@@ -610,7 +482,7 @@ static void patina_data_page_init(PatinaDataPage *self)
                            self);
   update_recent(self);
   self->thumbnails = g_list_store_new(PATINA_TYPE_THUMBNAIL);
-  self->filter = gtk_custom_filter_new(filter_func, self, NULL);
+  self->filter = gtk_custom_filter_new(patina_data_page_filter_func, self, NULL);
   self->filtered = gtk_filter_list_model_new(g_object_ref(G_LIST_MODEL(self->thumbnails)),
                                              GTK_FILTER(self->filter));
   self->class_choices = gtk_string_list_new((const char *const[]){_("All Classes"), NULL});
