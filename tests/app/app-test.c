@@ -171,6 +171,44 @@ void set_train_settings(int epochs)
   g_settings_set_int(s, "train-seed", 0);
 }
 
+void reset_train_settings(int epochs)
+{
+  set_train_settings(epochs);
+  g_autoptr(GSettings) s = patina_settings_new();
+  static const char *const keys[] = {"train-optimizer", "train-momentum", "train-dropout",
+                                     "train-val-fraction", "train-folds",
+                                     "train-class-weighting", "train-augment-preset", "augment",
+                                     "train-augment", "train-threads"};
+  for (guint i = 0; i < G_N_ELEMENTS(keys); i++)
+    g_settings_reset(s, keys[i]);
+}
+
+PatinaJob *run_to_end(Fixture *f)
+{
+  PatinaWorkspace *ws = patina_window_get_workspace(f->window);
+  activate(f, "win.train-start", NULL);
+  PatinaJob *job = patina_workspace_get_job(ws);
+  g_assert_nonnull(job);
+  wait_for(job_finished, ws, "the training to finish");
+  g_assert_cmpstr(patina_job_get_error_message(job), ==, NULL);
+  g_assert_cmpint(patina_job_get_state(job), ==, PATINA_JOB_DONE);
+  settle();
+  return job;
+}
+
+GtkWidget *find_actionable(GtkWidget *root, const char *action_name)
+{
+  if (GTK_IS_ACTIONABLE(root) &&
+      g_strcmp0(gtk_actionable_get_action_name(GTK_ACTIONABLE(root)), action_name) == 0)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child(root); c; c = gtk_widget_get_next_sibling(c)) {
+    GtkWidget *found = find_actionable(c, action_name);
+    if (found)
+      return found;
+  }
+  return NULL;
+}
+
 /* A probe of main-loop stalls: the longest gap between ticks of a 5 ms timeout. Reported, not
  * asserted (timings are benchmarks, never test assertions). */
 

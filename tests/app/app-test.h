@@ -7,6 +7,7 @@
 #pragma once
 #include <adwaita.h>
 
+#include "patina-job.h"
 #include "patina-window.h"
 
 typedef gboolean (*Condition)(gpointer data);
@@ -40,6 +41,14 @@ void make_demo(Fixture *f);
 void open_demo(Fixture *f);
 /* Train page settings for a quick run: paper CNN, 46 px, batch 4, seed 0. */
 void set_train_settings(int epochs);
+/* set_train_settings, with every other training key (optimizer, dropout, folds, threads,
+ * augmentation...) back at its default: the memory backend keeps what an earlier case set. */
+void reset_train_settings(int epochs);
+/* Starts training through win.train-start and waits until the run is done; fails the test
+ * when it failed or stopped. */
+PatinaJob *run_to_end(Fixture *f);
+/* The first widget under root bound to action_name (a button's action-name). */
+GtkWidget *find_actionable(GtkWidget *root, const char *action_name);
 
 /* Conditions for wait_for. data is the named object. */
 gboolean window_mapped(gpointer window);

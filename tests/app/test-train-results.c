@@ -13,50 +13,9 @@
 #include "patina-train-page.h"
 #include "train/checkpoint.h"
 
-/* set_train_settings, with the keys other tests change back at their defaults (the memory
- * backend keeps what an earlier test set). */
-static void quick_settings(int epochs)
-{
-  set_train_settings(epochs);
-  g_autoptr(GSettings) s = patina_settings_new();
-  static const char *const keys[] = {"train-optimizer", "train-momentum", "train-dropout",
-                                     "train-val-fraction", "train-folds",
-                                     "train-class-weighting", "train-augment-preset",
-                                     "train-threads"};
-  for (guint i = 0; i < G_N_ELEMENTS(keys); i++)
-    g_settings_reset(s, keys[i]);
-}
-
 static PatinaTrainPage *train_page(Fixture *f)
 {
   return PATINA_TRAIN_PAGE(patina_window_get_page(f->window, "train"));
-}
-
-static PatinaJob *run_to_end(Fixture *f)
-{
-  PatinaWorkspace *ws = patina_window_get_workspace(f->window);
-  activate(f, "win.train-start", NULL);
-  PatinaJob *job = patina_workspace_get_job(ws);
-  g_assert_nonnull(job);
-  wait_for(job_finished, ws, "the training to finish");
-  g_assert_cmpstr(patina_job_get_error_message(job), ==, NULL);
-  g_assert_cmpint(patina_job_get_state(job), ==, PATINA_JOB_DONE);
-  settle();
-  return job;
-}
-
-/* The first widget under root whose action is action_name (a button bound to it). */
-static GtkWidget *find_actionable(GtkWidget *root, const char *action_name)
-{
-  if (GTK_IS_ACTIONABLE(root) &&
-      g_strcmp0(gtk_actionable_get_action_name(GTK_ACTIONABLE(root)), action_name) == 0)
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child(root); c; c = gtk_widget_get_next_sibling(c)) {
-    GtkWidget *found = find_actionable(c, action_name);
-    if (found)
-      return found;
-  }
-  return NULL;
 }
 
 static gboolean job_has_epoch(gpointer job)
@@ -70,7 +29,7 @@ static void test_stop_keeps_model(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
   open_demo(f);
-  quick_settings(1000);
+  reset_train_settings(1000);
   PatinaWorkspace *ws = patina_window_get_workspace(f->window);
   activate(f, "win.train-start", NULL);
   g_autoptr(PatinaJob) job = g_object_ref(patina_workspace_get_job(ws));
@@ -126,7 +85,7 @@ static void test_confusion_and_metrics(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
   open_demo(f);
-  quick_settings(2);
+  reset_train_settings(2);
   g_autoptr(GSettings) s = patina_settings_new();
   g_settings_set_double(s, "train-val-fraction", 0.5);
   PatinaJob *job = run_to_end(f);
@@ -176,7 +135,7 @@ static void test_history_csv(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
   open_demo(f);
-  quick_settings(3);
+  reset_train_settings(3);
   PatinaJob *job = run_to_end(f);
   GArray *h = patina_job_get_history(job);
   g_assert_cmpuint(h->len, ==, 3);
@@ -233,7 +192,7 @@ static void test_progress_rate_and_eta(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
   open_demo(f);
-  quick_settings(1000);
+  reset_train_settings(1000);
   activate(f, "win.train-start", NULL);
   PatinaTrainPage *page = train_page(f);
   wait_for(rate_shown, page, "images/s under the progress bar");

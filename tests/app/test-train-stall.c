@@ -9,20 +9,6 @@
 
 #include "patina-settings.h"
 
-/* set_train_settings, with the keys other tests change back at their defaults (the memory
- * backend keeps what an earlier test set). */
-static void quick_settings(int epochs)
-{
-  set_train_settings(epochs);
-  g_autoptr(GSettings) s = patina_settings_new();
-  static const char *const keys[] = {"train-optimizer", "train-momentum", "train-dropout",
-                                     "train-val-fraction", "train-folds",
-                                     "train-class-weighting", "train-augment-preset", "augment",
-                                     "train-augment"};
-  for (guint i = 0; i < G_N_ELEMENTS(keys); i++)
-    g_settings_reset(s, keys[i]);
-}
-
 /* Where a frame's time goes: the frame clock's phases, timed by handlers connected after
  * GTK's own, so each mark falls at the end of GTK's work in that phase. */
 typedef struct {
@@ -115,7 +101,7 @@ static void test_stall_probe(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
   open_demo(f);
-  quick_settings(8);
+  reset_train_settings(8);
   /* the paper's input size, so the run lasts long enough for many progress updates */
   g_autoptr(GSettings) settings = patina_settings_new();
   g_settings_set_int(settings, "train-size", 150);

@@ -16,36 +16,9 @@
 #include "patina-train-page.h"
 #include "train/predict.h"
 
-/* set_train_settings plus the keys this page added, at their defaults (the memory backend
- * keeps what an earlier test set). */
-static void quick_settings(int epochs)
-{
-  set_train_settings(epochs);
-  g_autoptr(GSettings) s = patina_settings_new();
-  static const char *const keys[] = {"train-optimizer", "train-momentum", "train-dropout",
-                                     "train-val-fraction", "train-folds",
-                                     "train-class-weighting", "train-augment-preset", "augment",
-                                     "train-augment"};
-  for (guint i = 0; i < G_N_ELEMENTS(keys); i++)
-    g_settings_reset(s, keys[i]);
-}
-
 static PatinaTrainPage *train_page(Fixture *f)
 {
   return PATINA_TRAIN_PAGE(patina_window_get_page(f->window, "train"));
-}
-
-static PatinaJob *run_to_end(Fixture *f)
-{
-  PatinaWorkspace *ws = patina_window_get_workspace(f->window);
-  activate(f, "win.train-start", NULL);
-  PatinaJob *job = patina_workspace_get_job(ws);
-  g_assert_nonnull(job);
-  wait_for(job_finished, ws, "the training to finish");
-  g_assert_cmpstr(patina_job_get_error_message(job), ==, NULL);
-  g_assert_cmpint(patina_job_get_state(job), ==, PATINA_JOB_DONE);
-  settle();
-  return job;
 }
 
 static JsonObject *hyperparameters(const char *checkpoint, JsonParser *parser)
@@ -66,7 +39,7 @@ static void test_settings_reach_run(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
   open_demo(f);
-  quick_settings(1);
+  reset_train_settings(1);
   g_autoptr(GSettings) s = patina_settings_new();
   g_settings_set_enum(s, "train-optimizer", 1);
   g_settings_set_double(s, "train-momentum", 0.8);
@@ -163,7 +136,7 @@ static void test_folds(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
   open_demo(f);
-  quick_settings(1);
+  reset_train_settings(1);
   g_autoptr(GSettings) s = patina_settings_new();
   g_settings_set_int(s, "train-folds", 3);
   activate(f, "win.show-page", g_variant_new_string("train"));
@@ -209,7 +182,7 @@ static void test_misclassified_gallery(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
   open_demo(f);
-  quick_settings(1);
+  reset_train_settings(1);
   g_autoptr(GSettings) s = patina_settings_new();
   g_settings_set_double(s, "train-val-fraction", 0.5);
   PatinaJob *job = run_to_end(f);
@@ -319,7 +292,7 @@ static void test_pause_time_counted(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
   open_demo(f);
-  quick_settings(1000);
+  reset_train_settings(1000);
   PatinaWorkspace *ws = patina_window_get_workspace(f->window);
   activate(f, "win.train-start", NULL);
   PatinaJob *job = patina_workspace_get_job(ws);
@@ -352,7 +325,7 @@ static void test_fold_stopped_record(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
   open_demo(f);
-  quick_settings(1000);
+  reset_train_settings(1000);
   g_autoptr(GSettings) s = patina_settings_new();
   g_settings_set_int(s, "train-folds", 2);
   PatinaWorkspace *ws = patina_window_get_workspace(f->window);

@@ -286,19 +286,6 @@ static GtkWindow *toplevel_titled(const char *title)
   return NULL;
 }
 
-static GtkWidget *find_actionable(GtkWidget *root, const char *action_name)
-{
-  if (GTK_IS_ACTIONABLE(root) &&
-      g_strcmp0(gtk_actionable_get_action_name(GTK_ACTIONABLE(root)), action_name) == 0)
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child(root); c; c = gtk_widget_get_next_sibling(c)) {
-    GtkWidget *found = find_actionable(c, action_name);
-    if (found)
-      return found;
-  }
-  return NULL;
-}
-
 /* Ctrl+E on the Train page exports its chart (its chart view's file chooser opens), with the
  * focus in the page or nowhere (as after a click on the view switcher); on another page it
  * does not. */
