@@ -171,6 +171,15 @@ void set_train_settings(int epochs)
   g_settings_set_int(s, "train-seed", 0);
 }
 
+gboolean run_model_current(gpointer data)
+{
+  Fixture *f = data;
+  PatinaWorkspace *ws = patina_window_get_workspace(f->window);
+  PatinaJob *job = patina_workspace_get_job(ws);
+  return job && !patina_workspace_get_model_loading(ws) &&
+         g_strcmp0(patina_workspace_get_model_path(ws), patina_job_get_output(job)) == 0;
+}
+
 void reset_train_settings(int epochs)
 {
   set_train_settings(epochs);

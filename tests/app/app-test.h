@@ -57,6 +57,8 @@ gboolean thumbnails_decoded(gpointer data_page);
 gboolean job_inactive(gpointer workspace);
 gboolean job_finished(gpointer workspace); /* a job exists and is no longer active */
 gboolean workspace_idle(gpointer workspace);
+/* The last run's model has become the current one (data: the Fixture). */
+gboolean run_model_current(gpointer fixture);
 
 /* wait_for(new_toast, &(ToastWait){window, patina_window_get_n_toasts(window)}, ...) waits
  * for the next toast. */

@@ -495,15 +495,6 @@ static void test_images_before_model(Fixture *f, gconstpointer user_data)
     assert_row_matches_core(f, paths[i], second);
 }
 
-static gboolean model_is(gpointer data)
-{
-  Fixture *f = data;
-  PatinaWorkspace *ws = patina_window_get_workspace(f->window);
-  PatinaJob *job = patina_workspace_get_job(ws);
-  return job && !patina_workspace_get_model_loading(ws) &&
-         g_strcmp0(patina_workspace_get_model_path(ws), patina_job_get_output(job)) == 0;
-}
-
 static void test_after_training(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
@@ -522,7 +513,7 @@ static void test_after_training(Fixture *f, gconstpointer user_data)
   activate(f, "win.train-start", NULL);
   wait_for(job_finished, ws, "the training run");
   g_assert_cmpint(patina_job_get_state(patina_workspace_get_job(ws)), ==, PATINA_JOB_DONE);
-  wait_for(model_is, f, "the run's best model to become the current one");
+  wait_for(run_model_current, f, "the run's best model to become the current one");
   const PatinaCheckpointMeta *meta = patina_workspace_get_model_meta(ws);
   g_assert_cmpstrv(meta->class_names, demo_classes);
   g_autofree char *a = demo_image(f, "316L", 1), *b = demo_image(f, "316L", 4);

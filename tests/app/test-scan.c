@@ -456,15 +456,6 @@ static void test_latest_wins(Fixture *f, gconstpointer user_data)
   g_assert_cmpint(patina_scan_view_get_scan(view)->stride, ==, 23);
 }
 
-static gboolean model_from_run(gpointer data)
-{
-  Fixture *f = data;
-  PatinaWorkspace *ws = patina_window_get_workspace(f->window);
-  PatinaJob *job = patina_workspace_get_job(ws);
-  return job && !patina_workspace_get_model_loading(ws) &&
-         g_strcmp0(patina_workspace_get_model_path(ws), patina_job_get_output(job)) == 0;
-}
-
 /* A model trained quickly on the demo data scans a surface half 316L, half AZ31B; the page
  * equals the core, and the screenshot shows it. */
 static void test_trained(Fixture *f, gconstpointer user_data)
@@ -482,7 +473,7 @@ static void test_trained(Fixture *f, gconstpointer user_data)
   g_settings_set_double(settings, "train-lr", 0.002);
   activate(f, "win.train-start", NULL);
   wait_for(job_finished, ws, "the training run");
-  wait_for(model_from_run, f, "the run's model to become the current one");
+  wait_for(run_model_current, f, "the run's model to become the current one");
   g_autofree char *surface = make_surface(f);
   show_image(f, surface);
   /* tiles the size of the training images, so each looks like what the model learnt from */
