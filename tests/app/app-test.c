@@ -4,6 +4,7 @@
  * context until the state it expects holds, failing with a message after a generous timeout. */
 #include <adwaita.h>
 #include <glib/gstdio.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "../testutil.h"
@@ -169,6 +170,22 @@ void set_train_settings(int epochs)
   g_settings_set_int(s, "train-size", 46);
   g_settings_set_int(s, "train-batch", 4);
   g_settings_set_int(s, "train-seed", 0);
+}
+
+gboolean model_idle(gpointer workspace)
+{
+  return !patina_workspace_get_model_loading(workspace);
+}
+
+void page_activate(GtkWidget *page, const char *action, const char *format, ...)
+{
+  va_list args;
+  va_start(args, format);
+  /* sunk, as in activate(): a widget-class action does not sink its parameter */
+  g_autoptr(GVariant) param = format ? g_variant_ref_sink(g_variant_new_va(format, NULL, &args))
+                                     : NULL;
+  va_end(args);
+  g_assert_true(gtk_widget_activate_action_variant(page, action, param));
 }
 
 gboolean run_model_current(gpointer data)

@@ -29,6 +29,9 @@ void fixture_tear_down(Fixture *f, gconstpointer user_data);
 void wait_for(Condition cond, gpointer data, const char *what);
 /* Lets pending idles, layout and drawing run. */
 void settle(void);
+/* Activates a page's action with a parameter built from format and the arguments (as
+ * g_variant_new; format NULL for none); fails the test when the action does not exist. */
+void page_activate(GtkWidget *page, const char *action, const char *format, ...);
 /* Activates a window action (win.*); fails the test when it does not exist or is disabled. */
 void activate(Fixture *f, const char *action, GVariant *param);
 /* Saves the window (showing page, when not NULL) as a PNG named file into
@@ -57,6 +60,7 @@ gboolean thumbnails_decoded(gpointer data_page);
 gboolean job_inactive(gpointer workspace);
 gboolean job_finished(gpointer workspace); /* a job exists and is no longer active */
 gboolean workspace_idle(gpointer workspace);
+gboolean model_idle(gpointer workspace); /* no model being loaded */
 /* The last run's model has become the current one (data: the Fixture). */
 gboolean run_model_current(gpointer fixture);
 

@@ -42,17 +42,6 @@ static PatinaLayersPage *page_of(Fixture *f)
   return PATINA_LAYERS_PAGE(patina_window_get_page(f->window, "layers"));
 }
 
-static void page_action(Fixture *f, const char *action, const char *format, ...)
-{
-  va_list args;
-  va_start(args, format);
-  GVariant *param = format ? g_variant_new_va(format, NULL, &args) : NULL;
-  va_end(args);
-  g_assert_true(gtk_widget_activate_action_variant(GTK_WIDGET(page_of(f)), action, param));
-}
-
-static gboolean model_idle(gpointer ws) { return !patina_workspace_get_model_loading(ws); }
-
 static gboolean page_shows(gpointer page)
 {
   return !patina_layers_page_is_busy(page) && patina_layers_page_get_result(page) != NULL;
@@ -111,22 +100,22 @@ static void test_swatches_follow_reversed(Fixture *f, gconstpointer user_data)
   (void) user_data;
   g_autofree char *model = open_page(f);
   AdwComboRow *row = patina_layers_page_get_colormap_row(page_of(f));
-  page_action(f, "layers.colormap", "s", "bronze");
+  page_activate(GTK_WIDGET(page_of(f)), "layers.colormap", "s", "bronze");
   settle();
   g_assert_false(patina_colormap_combo_get_reversed(row));
   g_assert_cmphex(shown_swatch_first_pixel(row), ==, table_entry("bronze", 0));
 
-  page_action(f, "layers.reversed", "b", TRUE);
+  page_activate(GTK_WIDGET(page_of(f)), "layers.reversed", "b", TRUE);
   settle();
   g_assert_cmphex(shown_swatch_first_pixel(row), ==, table_entry("bronze", 255));
   g_assert_true(patina_colormap_combo_get_reversed(row));
 
   /* another map chosen while reversed is drawn reversed too */
-  page_action(f, "layers.colormap", "s", "aqua");
+  page_activate(GTK_WIDGET(page_of(f)), "layers.colormap", "s", "aqua");
   settle();
   g_assert_cmphex(shown_swatch_first_pixel(row), ==, table_entry("aqua", 255));
 
-  page_action(f, "layers.reversed", "b", FALSE);
+  page_activate(GTK_WIDGET(page_of(f)), "layers.reversed", "b", FALSE);
   settle();
   g_assert_cmphex(shown_swatch_first_pixel(row), ==, table_entry("aqua", 0));
 }
@@ -153,9 +142,9 @@ static void test_colorbar(Fixture *f, gconstpointer user_data)
   (void) user_data;
   g_autofree char *model = open_page(f);
   PatinaLayersPage *page = page_of(f);
-  page_action(f, "layers.layer", "s", "relu2");
-  page_action(f, "layers.colormap", "s", "bronze");
-  page_action(f, "layers.normalise", "s", "channel");
+  page_activate(GTK_WIDGET(page_of(f)), "layers.layer", "s", "relu2");
+  page_activate(GTK_WIDGET(page_of(f)), "layers.colormap", "s", "bronze");
+  page_activate(GTK_WIDGET(page_of(f)), "layers.normalise", "s", "channel");
   settle();
   PatinaColorbar *bar = patina_layers_page_get_colorbar(page, 0);
   g_assert_nonnull(bar);
@@ -165,12 +154,12 @@ static void test_colorbar(Fixture *f, gconstpointer user_data)
   g_assert_null(strpbrk(patina_colorbar_get_low_text(bar), "0123456789"));
   save_screenshot(f, "layers", "layers-colorbar-channel.png");
 
-  page_action(f, "layers.reversed", "b", TRUE);
+  page_activate(GTK_WIDGET(page_of(f)), "layers.reversed", "b", TRUE);
   settle();
   assert_ends(bar, "bronze", TRUE);
 
   /* the layer's range, as the core computes it for the image shown */
-  page_action(f, "layers.normalise", "s", "layer");
+  page_activate(GTK_WIDGET(page_of(f)), "layers.normalise", "s", "layer");
   settle();
   g_autoptr(GError) error = NULL;
   PatinaCheckpointMeta meta = {0};
@@ -194,7 +183,7 @@ static void test_colorbar(Fixture *f, gconstpointer user_data)
   save_screenshot(f, "layers", "layers-colorbar-layer.png");
 
   /* Grad-CAM's figure carries its own colorbar: the page's is hidden */
-  page_action(f, "layers.cam", "b", TRUE);
+  page_activate(GTK_WIDGET(page_of(f)), "layers.cam", "b", TRUE);
   settle();
   wait_for(page_shows, page, "Grad-CAM");
   settle();

@@ -49,17 +49,6 @@ static PatinaLayersPage *page_of(Fixture *f)
   return PATINA_LAYERS_PAGE(patina_window_get_page(f->window, "layers"));
 }
 
-static void page_action(Fixture *f, const char *action, const char *format, ...)
-{
-  va_list args;
-  va_start(args, format);
-  GVariant *param = format ? g_variant_new_va(format, NULL, &args) : NULL;
-  va_end(args);
-  g_assert_true(gtk_widget_activate_action_variant(GTK_WIDGET(page_of(f)), action, param));
-}
-
-static gboolean model_idle(gpointer ws) { return !patina_workspace_get_model_loading(ws); }
-
 static gboolean page_shows(gpointer page)
 {
   return !patina_layers_page_is_busy(page) && patina_layers_page_get_result(page) != NULL;
@@ -218,21 +207,21 @@ static void test_maps(Fixture *f, gconstpointer user_data)
   g_autofree int *order = patina_channel_sort(st, infos[relu2].c, PATINA_CHANNEL_ORDER_MAX);
   int ch = order[0]; /* a live channel: a dead one is one colour in every map */
   g_assert_cmpfloat(st[ch].max, >, st[ch].min);
-  page_action(f, "layers.layer", "s", "relu2");
-  page_action(f, "layers.colormap", "s", "bronze");
-  page_action(f, "layers.select-channel", "i", ch);
+  page_activate(GTK_WIDGET(page_of(f)), "layers.layer", "s", "relu2");
+  page_activate(GTK_WIDGET(page_of(f)), "layers.colormap", "s", "bronze");
+  page_activate(GTK_WIDGET(page_of(f)), "layers.select-channel", "i", ch);
   settle();
   g_assert_cmpint(patina_channel_grid_get_n_tiles(patina_layers_page_get_grid(page, 0)), ==,
                   infos[relu2].c);
   guint32 bronze = assert_enlarged_matches(f, &c, relu2, ch, "bronze");
 
   /* another colormap re-renders with it */
-  page_action(f, "layers.colormap", "s", "red lava");
+  page_activate(GTK_WIDGET(page_of(f)), "layers.colormap", "s", "red lava");
   settle();
   g_assert_cmphex(assert_enlarged_matches(f, &c, relu2, ch, "red_lava"), !=, bronze);
 
   /* shared normalisation: every map on the layer's range */
-  page_action(f, "layers.normalise", "s", "layer");
+  page_activate(GTK_WIDGET(page_of(f)), "layers.normalise", "s", "layer");
   settle();
   float lo, hi, want_lo, want_hi;
   patina_channel_range(c.acts->outputs[relu2], infos[relu2].c, hw, 0, PATINA_NORMALISE_LAYER,
@@ -242,7 +231,7 @@ static void test_maps(Fixture *f, gconstpointer user_data)
   g_assert_cmpfloat_with_epsilon(hi, want_hi, 1e-6);
 
   /* sorted by maximum: the first tile is the channel with the largest */
-  page_action(f, "layers.sort", "s", "max");
+  page_activate(GTK_WIDGET(page_of(f)), "layers.sort", "s", "max");
   settle();
   g_assert_cmpint(patina_channel_grid_channel_at(patina_layers_page_get_grid(page, 0), 2, 2), ==,
                   order[0]);
@@ -254,18 +243,18 @@ static void test_maps(Fixture *f, gconstpointer user_data)
 
   /* a dense layer as bars, one per feature; the first conv's filters as tiles */
   int dense1 = layer_index(&c, "dense1");
-  page_action(f, "layers.layer", "s", "dense1");
+  page_activate(GTK_WIDGET(page_of(f)), "layers.layer", "s", "dense1");
   settle();
   g_assert_cmpint(patina_channel_grid_get_n_tiles(patina_layers_page_get_grid(page, 0)), ==,
                   infos[dense1].c);
-  page_action(f, "layers.layer", "s", "filters");
+  page_activate(GTK_WIDGET(page_of(f)), "layers.layer", "s", "filters");
   settle();
   g_assert_cmpint(patina_layers_page_get_layer(page), ==, -1);
   g_assert_cmpint(patina_channel_grid_get_n_tiles(patina_layers_page_get_grid(page, 0)), ==,
                   infos[conv1].c);
   /* a layer that does not exist: a toast naming the valid ones, the view stays */
   ToastWait tw = {f->window, patina_window_get_n_toasts(f->window)};
-  page_action(f, "layers.layer", "s", "conv99");
+  page_activate(GTK_WIDGET(page_of(f)), "layers.layer", "s", "conv99");
   wait_for(new_toast, &tw, "the unknown layer's toast");
   g_assert_nonnull(strstr(patina_window_get_last_toast(f->window), "conv1"));
   g_assert_cmpint(patina_layers_page_get_layer(page), ==, -1);
@@ -366,7 +355,7 @@ static int max_difference(cairo_surface_t *a, cairo_surface_t *b)
 static cairo_surface_t *shown_at_opacity(Fixture *f, const Core *c, double opacity)
 {
   PatinaLayersPage *page = page_of(f);
-  page_action(f, "layers.cam-opacity", "d", opacity);
+  page_activate(GTK_WIDGET(page_of(f)), "layers.cam-opacity", "d", opacity);
   settle();
   cairo_surface_t *shown = shown_cam_pixels(page);
   cairo_surface_t *want = core_cam_pixels(page, c, "bronze", opacity,
@@ -391,10 +380,10 @@ static void test_gradcam(Fixture *f, gconstpointer user_data)
   PatinaLayersPage *page = page_of(f);
   Core c;
   core_compute(&c, model, shown_path(f));
-  page_action(f, "layers.layer", "s", "relu3");
-  page_action(f, "layers.cam", "b", TRUE);
+  page_activate(GTK_WIDGET(page_of(f)), "layers.layer", "s", "relu3");
+  page_activate(GTK_WIDGET(page_of(f)), "layers.cam", "b", TRUE);
   for (int k = 0; k < 2; k++) {
-    page_action(f, "layers.cam-class", "i", k);
+    page_activate(GTK_WIDGET(page_of(f)), "layers.cam-class", "i", k);
     CamWait w = {page, k};
     wait_for(cam_shown, &w, "the Grad-CAM of the class");
     const PatinaCam *shown = &patina_layers_page_get_result(page)->images[0].cam;
@@ -412,14 +401,14 @@ static void test_gradcam(Fixture *f, gconstpointer user_data)
     g_assert_cmpfloat_with_epsilon(shown->probability, c.acts->probabilities[k], 1e-5);
     patina_cam_clear(&want);
   }
-  page_action(f, "layers.cam-method", "s", "gradcam++");
+  page_activate(GTK_WIDGET(page_of(f)), "layers.cam-method", "s", "gradcam++");
   settle();
   wait_for(page_shows, page, "Grad-CAM++");
   g_assert_cmpint(patina_layers_page_get_result(page)->images[0].cam.method, ==,
                   PATINA_CAM_GRADCAM_PLUS_PLUS);
   /* The opacity reaches the overlay: the picture is the core's figure at each opacity; at 0
    * the map's panel is the plain gray micrograph, at 0.6 and 1 it is tinted, differently. */
-  page_action(f, "layers.colormap", "s", "bronze");
+  page_activate(GTK_WIDGET(page_of(f)), "layers.colormap", "s", "bronze");
   cairo_surface_t *clear = shown_at_opacity(f, &c, 0.0);
   cairo_surface_t *opaque = shown_at_opacity(f, &c, 1.0);
   cairo_surface_t *shown = shown_at_opacity(f, &c, 0.6);
@@ -479,11 +468,11 @@ static void test_compare_and_screenshot(Fixture *f, gconstpointer user_data)
   wait_page(f);
   PatinaLayersPage *page = page_of(f);
   g_autofree char *steel = demo_image(f, "316L", 2), *magnesium = demo_image(f, "AZ31B", 2);
-  page_action(f, "layers.open-image-path", "s", steel);
-  page_action(f, "layers.compare-path", "s", magnesium);
-  page_action(f, "layers.layer", "s", "relu1");
-  page_action(f, "layers.colormap", "s", "bronze");
-  page_action(f, "layers.sort", "s", "mean");
+  page_activate(GTK_WIDGET(page_of(f)), "layers.open-image-path", "s", steel);
+  page_activate(GTK_WIDGET(page_of(f)), "layers.compare-path", "s", magnesium);
+  page_activate(GTK_WIDGET(page_of(f)), "layers.layer", "s", "relu1");
+  page_activate(GTK_WIDGET(page_of(f)), "layers.colormap", "s", "bronze");
+  page_activate(GTK_WIDGET(page_of(f)), "layers.sort", "s", "mean");
   wait_for(two_shown, page, "both images");
   PatinaLayersResult *r = patina_layers_page_get_result(page);
   g_assert_cmpstr(r->images[0].path, ==, steel);
@@ -494,13 +483,13 @@ static void test_compare_and_screenshot(Fixture *f, gconstpointer user_data)
   /* the most active map (first by mean) enlarged, as an analyst would pick it */
   int top = patina_channel_grid_channel_at(patina_layers_page_get_grid(page, 0), 2, 2);
   g_assert_cmpint(top, >=, 0);
-  page_action(f, "layers.select-channel", "i", top);
+  page_activate(GTK_WIDGET(page_of(f)), "layers.select-channel", "i", top);
   settle();
   save_screenshot(f, "layers", "layers.png");
   /* latest request wins: of images asked for in a burst, the last is shown, from a drop */
   for (int i = 0; i < 4; i++) {
     g_autofree char *other = demo_image(f, i % 2 ? "AZ31B" : "316L", i);
-    page_action(f, "layers.open-image-path", "s", other);
+    page_activate(GTK_WIDGET(page_of(f)), "layers.open-image-path", "s", other);
   }
   g_autofree char *last = demo_image(f, "AZ31B", 5);
   g_autoptr(GFile) dropped = g_file_new_for_path(last);
@@ -509,7 +498,7 @@ static void test_compare_and_screenshot(Fixture *f, gconstpointer user_data)
   wait_for(result_for, w, "the last image asked for");
   g_assert_false(patina_layers_page_is_busy(page));
   /* back to one image */
-  page_action(f, "layers.compare-path", "s", "");
+  page_activate(GTK_WIDGET(page_of(f)), "layers.compare-path", "s", "");
   settle();
   wait_for(page_shows, page, "one image again");
   g_assert_cmpint(patina_layers_page_get_result(page)->n_images, ==, 1);
@@ -520,7 +509,7 @@ static gboolean toast_after(gpointer data) { return new_toast(data); }
 static void export_and_wait(Fixture *f, const char *path)
 {
   ToastWait tw = {f->window, patina_window_get_n_toasts(f->window)};
-  page_action(f, "layers.export-path", "s", path);
+  page_activate(GTK_WIDGET(page_of(f)), "layers.export-path", "s", path);
   wait_for(toast_after, &tw, "the export's toast");
 }
 
@@ -549,7 +538,7 @@ static void test_export(Fixture *f, gconstpointer user_data)
 
   /* PNG at the chosen resolution: 7 in wide */
   g_autofree char *png = g_build_filename(f->tmp, "conv1.png", NULL);
-  page_action(f, "layers.dpi", "d", 150.0);
+  page_activate(GTK_WIDGET(page_of(f)), "layers.dpi", "d", 150.0);
   export_and_wait(f, png);
   g_assert_nonnull(strstr(patina_window_get_last_toast(f->window), "Saved"));
   cairo_surface_t *s = cairo_image_surface_create_from_png(png);
@@ -574,7 +563,7 @@ static void test_export(Fixture *f, gconstpointer user_data)
   g_autofree char *pdf = g_build_filename(f->tmp, "conv1.pdf", NULL);
   export_and_wait(f, pdf);
   g_assert_cmpint(count_pdf_pages(pdf), ==, 1);
-  page_action(f, "layers.six-colormaps", "b", TRUE);
+  page_activate(GTK_WIDGET(page_of(f)), "layers.six-colormaps", "b", TRUE);
   g_autofree char *six = g_build_filename(f->tmp, "six.pdf", NULL);
   export_and_wait(f, six);
   g_assert_cmpint(count_pdf_pages(six), ==, 1);
@@ -606,7 +595,7 @@ static void test_bad_input(Fixture *f, gconstpointer user_data)
   g_autofree char *fake = g_build_filename(f->tmp, "notes.png", NULL);
   g_assert_true(g_file_set_contents(fake, "stage 3: 24 h salt spray", -1, NULL));
   ToastWait tw = {f->window, patina_window_get_n_toasts(f->window)};
-  page_action(f, "layers.open-image-path", "s", fake);
+  page_activate(GTK_WIDGET(page_of(f)), "layers.open-image-path", "s", fake);
   wait_for(new_toast, &tw, "the undecodable image's toast");
   g_assert_nonnull(strstr(patina_window_get_last_toast(f->window), "notes.png"));
 
@@ -622,7 +611,7 @@ static void test_bad_input(Fixture *f, gconstpointer user_data)
   cairo_destroy(cr);
   g_assert_cmpint(cairo_surface_write_to_png(s, odd), ==, CAIRO_STATUS_SUCCESS);
   cairo_surface_destroy(s);
-  page_action(f, "layers.open-image-path", "s", odd);
+  page_activate(GTK_WIDGET(page_of(f)), "layers.open-image-path", "s", odd);
   gpointer w[] = {page, odd};
   wait_for(result_for, w, "the odd-sized image");
   g_assert_null(patina_layers_page_get_result(page)->images[0].error);
@@ -641,7 +630,7 @@ static void test_bad_input(Fixture *f, gconstpointer user_data)
   g_assert_cmpuint(g_list_model_get_n_items(patina_layers_page_get_layer_list(page)), ==, 4);
   g_assert_cmpint(patina_channel_grid_get_n_tiles(patina_layers_page_get_grid(page, 0)), ==, 3 * 16 * 16);
   tw.before = patina_window_get_n_toasts(f->window);
-  page_action(f, "layers.cam", "b", TRUE);
+  page_activate(GTK_WIDGET(page_of(f)), "layers.cam", "b", TRUE);
   wait_for(new_toast, &tw, "the no-conv toast");
   g_assert_nonnull(strstr(patina_window_get_last_toast(f->window), "conv"));
 }
@@ -662,8 +651,8 @@ static void test_stall_probe(Fixture *f, gconstpointer user_data)
   Probe probe = {0};
   guint id = g_timeout_add(5, probe_tick, &probe);
   for (guint i = 0; i < G_N_ELEMENTS(layers); i++) {
-    page_action(f, "layers.layer", "s", layers[i]);
-    page_action(f, "layers.colormap", "s", maps[i]);
+    page_activate(GTK_WIDGET(page_of(f)), "layers.layer", "s", layers[i]);
+    page_activate(GTK_WIDGET(page_of(f)), "layers.colormap", "s", maps[i]);
     settle();
   }
   g_source_remove(id);

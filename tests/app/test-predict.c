@@ -46,8 +46,6 @@ static PatinaPredictPage *page_of(Fixture *f)
   return PATINA_PREDICT_PAGE(patina_window_get_page(f->window, "predict"));
 }
 
-static gboolean model_idle(gpointer ws) { return !patina_workspace_get_model_loading(ws); }
-
 static gboolean predictions_done(gpointer page)
 {
   GListModel *items = patina_predict_page_get_predictions(page);

@@ -55,8 +55,6 @@ static void page_action(Fixture *f, const char *action, GVariant *param)
   g_assert_true(gtk_widget_activate_action_variant(GTK_WIDGET(page_of(f)), action, param));
 }
 
-static gboolean model_idle(gpointer ws) { return !patina_workspace_get_model_loading(ws); }
-
 static void open_model(Fixture *f, const char *path)
 {
   PatinaWorkspace *ws = patina_window_get_workspace(f->window);
