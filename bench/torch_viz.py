@@ -17,8 +17,10 @@ Needs Debian's python3-torch; run with /usr/bin/python3. Peak memory: run it und
 """
 import argparse, json, os, statistics, struct, time
 
+import sys
+
 import numpy as np
-import torch, torch.nn as nn, torch.nn.functional as F
+import torch, torch.nn.functional as F
 
 p = argparse.ArgumentParser()
 p.add_argument("--dir", required=True)
@@ -30,6 +32,10 @@ p.add_argument("--stride", type=int, default=75)
 p.add_argument("--batch", type=int, default=16)
 a = p.parse_args()
 torch.set_num_threads(a.threads)
+
+# The same network and Grad-CAM as the golden fixtures, so the bench compares like with like.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+from make_golden import gradcam_maps, paper_cnn  # noqa: E402
 
 
 def load_safetensors(path):
@@ -46,18 +52,6 @@ def load_safetensors(path):
         arr = np.frombuffer(data[lo:hi], dtype="<f4").reshape(info["shape"])
         tensors[name] = torch.from_numpy(arr.copy())
     return tensors, meta
-
-
-def paper_cnn(size, classes):
-    """Copied from /work/shared/peers/torch_cnn.py."""
-    feat = nn.Sequential(
-        nn.Conv2d(3, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(64, 128, 3), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(128, 128, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten())
-    n = feat(torch.zeros(1, 3, size, size)).shape[1]
-    return nn.Sequential(*feat, nn.Linear(n, 512), nn.ReLU(), nn.Dropout(0.5),
-                         nn.Linear(512, 1 if classes == 2 else classes))
 
 
 def timed(fn, repeats):
@@ -113,18 +107,6 @@ def keep_activation(mod, inp, o):
 
 
 m[7].register_forward_hook(keep_activation)
-
-
-def gradcam_maps(act, g, plus):
-    """tests/make_golden.py's gradcam_maps."""
-    if plus:
-        g2, g3 = g * g, g * g * g
-        aij = g2 / (2 * g2 + act.sum(dim=(1, 2))[:, None, None] * g3 + 1e-6)
-        aij = torch.where(g != 0, aij, torch.zeros_like(aij))
-        w = (torch.clamp(g, min=0) * aij).sum(dim=(1, 2))
-    else:
-        w = g.mean(dim=(1, 2))
-    return torch.clamp((w[:, None, None] * act).sum(dim=0), min=0)
 
 
 def cam(plus):
