@@ -18,6 +18,10 @@
 
 #define TIMEOUT_S 60.0
 
+/* More than this many in one test program is no longer a stray frame but a widget that is never
+ * laid out. */
+#define MAX_UNALLOCATED_SNAPSHOTS 3
+
 static gboolean wake(gpointer data)
 {
   (void) data;
@@ -258,6 +262,34 @@ gboolean job_finished(gpointer data)
 
 static char *test_home;
 
+static guint unallocated_snapshots;
+
+/* Every warning stays fatal but one: GTK 4.8 now and then paints a frame before the layout that
+ * a page switch queued has run; it says "Trying to snapshot … without a current allocation",
+ * leaves that widget out of the frame and draws it in the next. It is rare (about one run of
+ * test-app in 20, never at the same step) and not ours to fix, so it is counted and reported,
+ * and a test still fails if it happens more than a frame or two. GTK logs structured, and
+ * g_log_writer_default is where always-fatal warnings abort, so the filter is a writer. */
+static const char *log_field(const GLogField *fields, gsize n_fields, const char *key)
+{
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_strcmp0(fields[i].key, key) == 0 && fields[i].length < 0)
+      return fields[i].value;
+  return NULL;
+}
+
+static GLogWriterOutput log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields,
+                                   gpointer user_data)
+{
+  const char *message = log_field(fields, n_fields, "MESSAGE");
+  if ((level & G_LOG_LEVEL_WARNING) && g_strcmp0(log_field(fields, n_fields, "GLIB_DOMAIN"), "Gtk") == 0 &&
+      message && g_str_has_prefix(message, "Trying to snapshot ") &&
+      g_str_has_suffix(message, " without a current allocation") &&
+      ++unallocated_snapshots <= MAX_UNALLOCATED_SNAPSHOTS)
+    return g_log_writer_standard_streams(level, fields, n_fields, user_data);
+  return g_log_writer_default(level, fields, n_fields, user_data);
+}
+
 void app_test_init(int *argc, char ***argv)
 {
   /* The user's directories point into a scratch folder (runs and the demo are written there);
@@ -269,6 +301,7 @@ void app_test_init(int *argc, char ***argv)
     g_autofree char *dir = g_build_filename(test_home, vars[i], NULL);
     g_setenv(vars[i], dir, TRUE);
   }
+  g_log_set_writer_func(log_writer, NULL, NULL);
   g_test_init(argc, argv, NULL);
   gtk_init();
   adw_init();
@@ -284,6 +317,9 @@ void app_test_init(int *argc, char ***argv)
 int app_test_run(void)
 {
   int status = g_test_run();
+  if (unallocated_snapshots)
+    g_printerr("GTK left a widget out of %u frame(s) for want of an allocation\n",
+               unallocated_snapshots);
   test_remove_tree(test_home);
   g_free(test_home);
   return status;
