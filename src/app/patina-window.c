@@ -356,7 +356,7 @@ static gboolean patina_window_close_request(GtkWindow *window)
     g_settings_set_int(self->settings, "window-height", h);
   }
   g_settings_set_boolean(self->settings, "window-maximized", maximized);
-  patina_workspace_stop(self->workspace);
+  patina_workspace_close(self->workspace);
   return GTK_WINDOW_CLASS(patina_window_parent_class)->close_request(window);
 }
 

@@ -20,6 +20,8 @@ struct _PatinaWorkspace {
   int drawn_by_worker, total_by_worker;
   int demo_drawn, demo_total;
   guint demo_poll_id;
+  /* Cancelled by patina_workspace_close: a demo being drawn stops. */
+  GCancellable *closing;
   PatinaLoadedModel *model;
   int model_loading;       /* model loads in flight */
   guint model_serial;      /* the latest model request wins */
@@ -48,6 +50,7 @@ static void patina_workspace_dispose(GObject *object)
     patina_job_cancel(self->job);
   g_clear_object(&self->job);
   g_clear_handle_id(&self->demo_poll_id, g_source_remove);
+  g_clear_object(&self->closing);
   g_clear_object(&self->model);
   G_OBJECT_CLASS(patina_workspace_parent_class)->dispose(object);
 }
@@ -96,7 +99,11 @@ static void patina_workspace_class_init(PatinaWorkspaceClass *klass)
   g_object_class_install_properties(object_class, N_PROPS, props);
 }
 
-static void patina_workspace_init(PatinaWorkspace *self) { g_mutex_init(&self->demo_lock); }
+static void patina_workspace_init(PatinaWorkspace *self)
+{
+  g_mutex_init(&self->demo_lock);
+  self->closing = g_cancellable_new();
+}
 
 PatinaWorkspace *patina_workspace_new(void)
 {
@@ -184,27 +191,43 @@ static void open_data_free(gpointer p)
   g_free(d);
 }
 
+/* One demo generation at a time, for every window: a second request for the missing demo folder
+ * waits for the first to finish, then finds the folder and only opens it. */
+static GMutex demo_generation_lock;
+
+static gboolean ensure_demo(OpenData *d, PatinaWorkspace *self, GCancellable *cancellable,
+                            GError **error)
+{
+  if (g_file_test(d->path, G_FILE_TEST_EXISTS))
+    return TRUE;
+  /* Generate beside the final folder and rename, so a half-written demo is never opened. */
+  g_autofree char *tmp = g_strconcat(d->path, ".partial", NULL);
+  g_autofree char *parent = g_path_get_dirname(d->path);
+  g_mkdir_with_parents(parent, 0755);
+  /* Leftovers of an interrupted generation are overwritten file by file. */
+  if (!patina_demo_generate_full(tmp, d->per_class, 0, demo_image_written, self, cancellable,
+                                 error))
+    return FALSE;
+  if (g_rename(tmp, d->path) != 0) {
+    int errsv = errno;
+    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv),
+                _("Cannot move the demo data set to %s: %s"), d->path, g_strerror(errsv));
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static void open_worker(GTask *task, gpointer source, gpointer task_data,
                         GCancellable *cancellable)
 {
   OpenData *d = task_data;
   GError *error = NULL;
-  if (d->per_class > 0 && !g_file_test(d->path, G_FILE_TEST_EXISTS)) {
-    /* Generate beside the final folder and rename, so a half-written demo is never opened. */
-    g_autofree char *tmp = g_strconcat(d->path, ".partial", NULL);
-    g_autofree char *parent = g_path_get_dirname(d->path);
-    g_mkdir_with_parents(parent, 0755);
-    /* Leftovers of an interrupted generation are overwritten file by file. */
-    if (!patina_demo_generate_full(tmp, d->per_class, 0, demo_image_written, source,
-                                   cancellable, &error)) {
+  if (d->per_class > 0) {
+    g_mutex_lock(&demo_generation_lock);
+    gboolean ready = ensure_demo(d, source, cancellable, &error);
+    g_mutex_unlock(&demo_generation_lock);
+    if (!ready) {
       g_task_return_error(task, error);
-      return;
-    }
-    if (g_rename(tmp, d->path) != 0) {
-      int errsv = errno;
-      g_task_return_new_error(task, G_IO_ERROR, g_io_error_from_errno(errsv),
-                              _("Cannot move the demo data set to %s: %s"), d->path,
-                              g_strerror(errsv));
       return;
     }
   }
@@ -260,7 +283,9 @@ static void start_open(PatinaWorkspace *self, const char *path, int per_class,
   if (per_class > 0)
     self->demo_poll_id = g_timeout_add(100, demo_poll_tick, self);
   loading_changed(self, +1);
-  g_autoptr(GTask) task = g_task_new(self, cancellable, open_done, outer);
+  /* Without a cancellable of the caller's, closing the window is what cancels. */
+  g_autoptr(GTask) task =
+    g_task_new(self, cancellable ? cancellable : self->closing, open_done, outer);
   g_task_set_task_data(task, d, open_data_free);
   g_task_run_in_thread(task, open_worker);
 }
@@ -441,4 +466,11 @@ void patina_workspace_stop(PatinaWorkspace *self)
   g_return_if_fail(PATINA_IS_WORKSPACE(self));
   if (self->job)
     patina_job_cancel(self->job);
+}
+
+void patina_workspace_close(PatinaWorkspace *self)
+{
+  g_return_if_fail(PATINA_IS_WORKSPACE(self));
+  patina_workspace_stop(self);
+  g_cancellable_cancel(self->closing);
 }

@@ -53,6 +53,9 @@ gboolean patina_workspace_start_training(PatinaWorkspace *self, const PatinaTrai
                                          GError **error);
 /* Asks the running job to stop (keeping what was trained so far). */
 void patina_workspace_stop(PatinaWorkspace *self);
+/* The window closes: stops the job, and the demo data set if it is being drawn (an open request
+ * made without a cancellable of its own then fails with G_IO_ERROR_CANCELLED). */
+void patina_workspace_close(PatinaWorkspace *self);
 
 /* The current model ("model" property; NULL until one is opened). A training run that ends
  * (done, or stopped after at least one epoch) makes its best checkpoint the current model.

@@ -233,8 +233,14 @@ static void test_open_demo_action(Fixture *f, gconstpointer user_data)
   g_autofree char *dir = patina_workspace_demo_dir();
   g_assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));
   patina_window_set_demo_per_class(f->window, 4);
+  /* Asked twice before the first is drawn, it is drawn once: the second request waits for the
+   * first rather than writing into the same folder (which ended in "Cannot move the demo"). */
+  guint toasts = patina_window_get_n_toasts(f->window);
   activate(f, "win.open-demo", NULL);
-  wait_for(dataset_open, ws, "the demo data set to be generated and opened");
+  activate(f, "win.open-demo", NULL);
+  wait_for(workspace_idle, ws, "both demo requests to finish");
+  g_assert_cmpuint(patina_window_get_n_toasts(f->window), ==, toasts);
+  g_assert_nonnull(patina_workspace_get_dataset(ws));
   g_assert_cmpstr(patina_workspace_get_dataset_path(ws), ==, dir);
   g_assert_cmpuint(patina_workspace_get_dataset(ws)->samples->len, ==, 8);
   g_autofree char *partial = g_strconcat(dir, ".partial", NULL);
@@ -244,6 +250,49 @@ static void test_open_demo_action(Fixture *f, gconstpointer user_data)
   activate(f, "win.open-demo", NULL);
   wait_for(dataset_open, ws, "the demo data set to open again");
   g_assert_cmpuint(patina_workspace_get_dataset(ws)->samples->len, ==, 8);
+}
+
+static gboolean demo_drawing(gpointer workspace)
+{
+  return patina_workspace_get_demo_drawn(workspace) > 0;
+}
+
+static guint count_files(const char *dir)
+{
+  guint n = 0;
+  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+  for (const char *name; d && (name = g_dir_read_name(d));) {
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    n += g_file_test(path, G_FILE_TEST_IS_DIR) ? count_files(path) : 1;
+  }
+  return n;
+}
+
+/* Closing the window while the demo is drawn stops the drawing; nothing half-drawn is opened. */
+static void test_close_while_drawing_demo(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  (void) f;
+  g_autofree char *dir = patina_workspace_demo_dir();
+  g_autofree char *partial = g_strconcat(dir, ".partial", NULL);
+  test_remove_tree(dir); /* /app/open-demo-action's */
+  /* A window of its own, so that closing it leaves the fixture's for the tear-down. */
+  g_autoptr(PatinaWindow) window = g_object_ref_sink(patina_window_new(NULL));
+  g_autoptr(PatinaWorkspace) ws = g_object_ref(patina_window_get_workspace(window));
+  gtk_window_present(GTK_WINDOW(window));
+  wait_for(window_mapped, window, "the window to be mapped");
+  const int per_class = 2000; /* minutes of drawing if nothing stops it */
+  patina_window_set_demo_per_class(window, per_class);
+  gtk_widget_activate_action(GTK_WIDGET(window), "win.open-demo", NULL);
+  wait_for(demo_drawing, ws, "the first demo images to be drawn");
+  gtk_window_close(GTK_WINDOW(window));
+  wait_for(workspace_idle, ws, "the demo drawing to stop");
+  g_assert_null(patina_workspace_get_dataset(ws));
+  g_assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));
+  guint drawn = count_files(partial);
+  g_test_message("%u of %d images drawn before the drawing stopped", drawn, 2 * per_class);
+  g_assert_cmpuint(drawn, <, 2 * per_class);
+  test_remove_tree(partial);
 }
 
 static GtkWidget *find_descendant(GtkWidget *widget, GType type)
@@ -476,6 +525,8 @@ int main(int argc, char **argv)
              fixture_tear_down);
   g_test_add("/app/open-demo-action", Fixture, NULL, fixture_set_up, test_open_demo_action,
              fixture_tear_down);
+  g_test_add("/app/close-while-drawing-demo", Fixture, NULL, fixture_set_up,
+             test_close_while_drawing_demo, fixture_tear_down);
   g_test_add("/app/window-size-remembered", Fixture, NULL, fixture_set_up,
              test_window_size_remembered, fixture_tear_down);
   g_test_add("/app/pause-resume", Fixture, NULL, fixture_set_up, test_pause_resume,
