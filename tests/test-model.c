@@ -212,10 +212,56 @@ static void test_input_grad_only(void)
   patina_model_free(m);
 }
 
+/* backward_to_layer at a ReLU's output and at its conv's output agree through the ReLU
+ * (dz = da where z > 0, and 0 elsewhere), at every conv of the paper CNN (whose ReLUs are fused
+ * into the conv and the pool after it); it leaves the parameter gradients alone. */
+static void test_backward_to_layer(void)
+{
+  PatinaModel *m = model_or_fail(patina_spec_paper(3, 64, 1));
+  PatinaRng rng;
+  patina_rng_init(&rng, 9);
+  patina_model_init(m, &rng);
+  g_autofree float *x = g_new(float, 64 * 64);
+  random_fill(&rng, x, 64 * 64);
+  float dl[3] = {0.3f, 1.0f, -0.7f};
+  g_assert_nonnull(patina_model_forward(m, x, 1, FALSE, NULL, NULL));
+  patina_model_zero_grad(m);
+  int convs = 0;
+  for (int i = 0; i + 1 < m->n_layers; i++) {
+    const PatinaLayer *conv = &m->layers[i], *relu = &m->layers[i + 1];
+    if (conv->type != PATINA_LAYER_CONV2D || relu->type != PATINA_LAYER_RELU)
+      continue;
+    gsize len = (gsize) conv->out_c * conv->out_h * conv->out_w;
+    g_autofree float *dz = g_new(float, len), *da = g_new(float, len);
+    patina_model_backward_to_layer(m, dl, 1, i, dz);
+    patina_model_backward_to_layer(m, dl, 1, i + 1, da);
+    int passed = 0, closed_but_routed = 0;
+    for (gsize j = 0; j < len; j++) {
+      gboolean open = relu->out[j] > 0.0f;
+      g_assert_cmpfloat(dz[j], ==, open ? da[j] : 0.0f);
+      passed += open;
+      closed_but_routed += !open && da[j] != 0.0f;
+    }
+    g_assert_cmpint(passed, >, 0); /* so the comparison can fail */
+    /* A pool window of zeros still passes its gradient to one of them, as PyTorch's does: the
+     * gradient at the ReLU's output is not the masked one. */
+    if (i + 2 < m->n_layers && m->layers[i + 2].type == PATINA_LAYER_MAXPOOL2D)
+      g_assert_cmpint(closed_but_routed, >, 0);
+    g_test_message("conv %d: %d of %zu open, %d closed with a gradient", convs + 1, passed, len,
+                   closed_but_routed);
+    convs++;
+  }
+  g_assert_cmpint(convs, ==, 4);
+  for (gsize i = 0; i < m->n_params; i++)
+    g_assert_cmpfloat(m->grads[i], ==, 0.0f);
+  patina_model_free(m);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/model/paper-param-count", test_paper_param_count);
+  g_test_add_func("/model/backward-to-layer", test_backward_to_layer);
   g_test_add_func("/model/paper5", test_paper5_builds);
   g_test_add_func("/model/spec-errors", test_spec_errors);
   g_test_add_func("/model/thread-split", test_thread_split);

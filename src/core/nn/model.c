@@ -764,16 +764,18 @@ static void reduce_chunk(int worker, int n_workers, gpointer data)
   }
 }
 
-void patina_model_backward(PatinaModel *m, const float *x, const float *dlogits, int n,
-                           gboolean want_dinput)
+/* Backward through the layers after `stop` (-1: all of them); returns the buffer holding the
+ * gradient w.r.t. the input of layer stop + 1 when want_dx (or stop >= 0). */
+static float *backward_after(PatinaModel *m, const float *x, const float *dlogits, int n,
+                             int stop, gboolean want_dx)
 {
   PatinaLayer *last = &m->layers[m->n_layers - 1];
   float *cur = m->backward_a, *other = m->backward_b;
   memcpy(cur, dlogits, sizeof(float) * n * out_len(last));
-  for (int i = m->n_layers - 1; i >= 0; i--) {
+  for (int i = m->n_layers - 1; i > stop; i--) {
     PatinaLayer *l = &m->layers[i];
     const float *input = i > 0 ? m->layers[i - 1].out : x;
-    gboolean need_dx = i > 0 || want_dinput;
+    gboolean need_dx = i > stop + 1 || want_dx;
     Job job = {.model = m, .layer = l, .x = input, .n = n};
     switch (l->type) {
     case PATINA_LAYER_FLATTEN:
@@ -804,7 +806,8 @@ void patina_model_backward(PatinaModel *m, const float *x, const float *dlogits,
     case PATINA_LAYER_MAXPOOL2D: {
       job.dy = cur;
       job.dx = need_dx ? other : NULL;
-      job.fuse_relu = pool_masks_relu(m, i);
+      /* the ReLU's mask belongs to the ReLU's own backward, not run when it is the stop */
+      job.fuse_relu = pool_masks_relu(m, i) && i - 1 > stop;
       patina_pool_run(m->pool, backward_chunk, &job);
       float *t = cur;
       cur = other, other = t;
@@ -819,6 +822,24 @@ void patina_model_backward(PatinaModel *m, const float *x, const float *dlogits,
   }
   if (m->threads > 1 && !m->input_grad_only)
     patina_pool_run(m->pool, reduce_chunk, m);
+  return cur;
+}
+
+void patina_model_backward(PatinaModel *m, const float *x, const float *dlogits, int n,
+                           gboolean want_dinput)
+{
+  float *dx = backward_after(m, x, dlogits, n, -1, want_dinput);
   if (want_dinput)
-    memcpy(m->dinput, cur, sizeof(float) * n * m->in_c * m->in_h * m->in_w);
+    memcpy(m->dinput, dx, sizeof(float) * n * m->in_c * m->in_h * m->in_w);
+}
+
+void patina_model_backward_to_layer(PatinaModel *m, const float *dlogits, int n, int layer,
+                                    float *dout)
+{
+  g_return_if_fail(layer >= 0 && layer < m->n_layers);
+  gboolean input_grad_only = m->input_grad_only;
+  m->input_grad_only = TRUE;
+  float *d = backward_after(m, NULL, dlogits, n, layer, TRUE);
+  m->input_grad_only = input_grad_only;
+  memcpy(dout, d, sizeof(float) * n * out_len(&m->layers[layer]));
 }

@@ -122,6 +122,11 @@ const float *patina_model_forward(PatinaModel *model, const float *x, int n, gbo
  * its running statistics, and only the input gradient is meaningful. */
 void patina_model_backward(PatinaModel *model, const float *x, const float *dlogits, int n,
                            gboolean want_dinput);
+/* The gradient of dlogits w.r.t. the output of `layer` after the last forward, into dout
+ * [n, that layer's output size]; only the layers after it run backward and the parameter
+ * gradients are left alone. Saliency's backward, without a copy of the model's tail. */
+void patina_model_backward_to_layer(PatinaModel *model, const float *dlogits, int n, int layer,
+                                    float *dout);
 void patina_model_zero_grad(PatinaModel *model);
 /* Sigmoid or softmax of logits into probs: [n, classes] where classes = max(2, n_outputs);
  * for the binary head column 1 is sigmoid(logit) and column 0 its complement. */

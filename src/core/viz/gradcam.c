@@ -1,12 +1,11 @@
 /* Grad-CAM and Grad-CAM++ (see gradcam.h for which tensor and which score).
  *
- * model.c keeps no per-layer output gradients (backward ping-pongs two buffers, with ReLU and
- * pooling fused into the conv pass), so the gradient at the activation is taken from a second
- * model built from the layers after it: its input is the activation, its parameters a copy of
- * the original's, and its input gradient (patina_model_backward's dinput) is dScore/dA. */
+ * The gradient at the activation, dScore/dA, comes from patina_model_backward_to_layer: only
+ * the layers after A run backward, and no parameter gradient is made. (It used to come from a
+ * copy of those layers as a model of their own: copying the 3.4 M parameters and running their
+ * forward a second time was half of a Grad-CAM.) */
 #include "gradcam.h"
 
-#include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
 
@@ -102,48 +101,6 @@ out:
   return found;
 }
 
-/* The layers after index `after` as a model of their own, parameters and buffers copied. */
-static PatinaModel *tail_model(const PatinaModel *m, int after, GError **error)
-{
-  g_autoptr(JsonParser) parser = json_parser_new();
-  if (!json_parser_load_from_data(parser, m->spec_json, -1, error))
-    return NULL;
-  JsonObject *spec = json_node_get_object(json_parser_get_root(parser));
-  JsonArray *layers = json_object_get_array_member(spec, "layers");
-  const PatinaLayer *a = &m->layers[after];
-  g_autoptr(JsonBuilder) b = json_builder_new();
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "name");
-  json_builder_add_string_value(b, "tail");
-  json_builder_set_member_name(b, "input");
-  json_builder_begin_array(b);
-  json_builder_add_int_value(b, a->out_c);
-  json_builder_add_int_value(b, a->out_h);
-  json_builder_add_int_value(b, a->out_w);
-  json_builder_end_array(b);
-  json_builder_set_member_name(b, "layers");
-  json_builder_begin_array(b);
-  for (int i = after + 1; i < m->n_layers; i++)
-    json_builder_add_value(b, json_node_copy(json_array_get_element(layers, i)));
-  json_builder_end_array(b);
-  json_builder_end_object(b);
-  g_autoptr(JsonNode) root = json_builder_get_root(b);
-  g_autofree char *json = json_to_string(root, FALSE);
-  PatinaModel *t = patina_model_new(json, error);
-  if (!t)
-    return NULL;
-  gsize param_off = 0, buffer_off = 0;
-  for (int i = 0; i <= after; i++) {
-    param_off += m->layers[i].weight_len + m->layers[i].bias_len;
-    if (m->layers[i].type == PATINA_LAYER_BATCHNORM2D)
-      buffer_off += 2 * (gsize) m->layers[i].in_c;
-  }
-  g_assert(param_off + t->n_params == m->n_params && buffer_off + t->n_buffers == m->n_buffers);
-  memcpy(t->params, m->params + param_off, sizeof(float) * t->n_params);
-  memcpy(t->buffers, m->buffers + buffer_off, sizeof(float) * t->n_buffers);
-  return t;
-}
-
 static void compute_weights(PatinaCamMethod method, const float *act, const float *grad, int c,
                             int hw, float *weights)
 {
@@ -201,7 +158,7 @@ gboolean patina_cam_compute(PatinaModel *m, const float *x, int layer, int klass
   cam->method = method;
   g_autofree float *probs = g_new(float, classes);
   g_autofree float *dlogits = g_new0(float, m->n_outputs);
-  g_autofree float *act = NULL;
+  g_autofree float *act = NULL, *grad = NULL;
 
   const float *logits = patina_model_forward(m, x, 1, FALSE, NULL, error);
   if (!logits)
@@ -216,21 +173,11 @@ gboolean patina_cam_compute(PatinaModel *m, const float *x, int layer, int klass
     cam->score = logits[klass];
   }
   int c = chosen.channels, hw = chosen.height * chosen.width;
-  /* the model's buffers change with its next forward; the tail's forward is its own */
   act = g_memdup2(m->layers[chosen.act_index].out, sizeof(float) * c * hw);
-
-  PatinaModel *tail = tail_model(m, chosen.act_index, error);
-  if (!tail)
-    goto fail;
-  if (!patina_model_forward(tail, act, 1, FALSE, NULL, error)) {
-    patina_model_free(tail);
-    goto fail;
-  }
-  tail->input_grad_only = TRUE;
-  patina_model_backward(tail, act, dlogits, 1, TRUE);
+  grad = g_new(float, (gsize) c * hw);
+  patina_model_backward_to_layer(m, dlogits, 1, chosen.act_index, grad);
   cam->weights = g_new(float, c);
-  compute_weights(method, act, tail->dinput, c, hw, cam->weights);
-  patina_model_free(tail);
+  compute_weights(method, act, grad, c, hw, cam->weights);
 
   cam->map = g_new(float, hw);
   for (int j = 0; j < hw; j++) {
