@@ -55,33 +55,19 @@ void cli_augment_options_clear(CliAugmentOptions *o);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CliAugmentOptions, cli_augment_options_clear)
 
 /* patina-cli dataset, and the data set side of train and evaluate; cmd-dataset.c. */
+#include "data/datasource.h"
 #include "data/manifest.h"
 #include "train/train.h"
 
 int cli_dataset(int argc, char **argv);
 
-typedef enum {
-  CLI_MANIFEST_AUTO,     /* DATA's patina-dataset.json when there is one */
-  CLI_MANIFEST_REQUIRED, /* an error without one */
-  CLI_MANIFEST_IGNORE,   /* the class folders alone */
-} CliManifestUse;
-
-typedef struct {
-  PatinaDataset *ds;
-  PatinaManifest *manifest;              /* NULL: the class folders alone */
-  char *manifest_path;
-  GArray *splits[PATINA_N_SPLITS];       /* with a manifest: sample indices of each split */
-} CliData;
-
-/* Opens DATA: the manifest's images (excluded, missing, unreadable and outside ones skipped
- * and named on stderr) with its splits, or the class folders. */
-gboolean cli_data_open(const char *dir, CliManifestUse use, CliData *d, GError **error);
-void cli_data_clear(CliData *d);
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CliData, cli_data_clear)
+/* Opens DATA through patina_data_source_open, naming on stderr the images it skipped. */
+gboolean cli_data_open(const char *dir, PatinaManifestUse use, PatinaDataSource *d,
+                       GError **error);
 /* "data: DIR, N images in C classes (...)" and, with a manifest, its split sizes. */
-void cli_data_print(const CliData *d, const char *dir);
+void cli_data_print(const PatinaDataSource *d, const char *dir);
 /* Trains k models on stratified, group-aware folds (of the manifest's train + val images, or
  * of all), saving <stem>.fold1.safetensors ...; prints each fold's best validation accuracy
  * and their mean ± sd. Returns an exit code. */
-int cli_train_folds(const PatinaTrainConfig *base, const CliData *d, int k,
+int cli_train_folds(const PatinaTrainConfig *base, const PatinaDataSource *d, int k,
                     PatinaProgressFunc progress, gpointer user_data, GCancellable *cancellable);

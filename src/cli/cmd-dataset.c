@@ -9,52 +9,22 @@
 
 /* ---- the data set DATA names, for train and evaluate ---- */
 
-void cli_data_clear(CliData *d)
-{
-  g_clear_pointer(&d->ds, patina_dataset_free);
-  g_clear_pointer(&d->manifest, patina_manifest_free);
-  g_clear_pointer(&d->manifest_path, g_free);
-  for (int s = 0; s < PATINA_N_SPLITS; s++)
-    g_clear_pointer(&d->splits[s], g_array_unref);
-}
-
 static void print_issue(FILE *out, const PatinaManifestIssue *issue)
 {
   fprintf(out, "  %-10s %s: %s\n", patina_issue_kind_name(issue->kind), issue->path,
           issue->detail);
 }
 
-gboolean cli_data_open(const char *dir, CliManifestUse use, CliData *d, GError **error)
+gboolean cli_data_open(const char *dir, PatinaManifestUse use, PatinaDataSource *d,
+                       GError **error)
 {
-  memset(d, 0, sizeof *d);
-  g_autofree char *path = patina_manifest_path_in(dir);
-  gboolean present = g_file_test(path, G_FILE_TEST_EXISTS);
-  if (use == CLI_MANIFEST_REQUIRED && !present) {
-    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
-                "%s: no manifest (%s); 'patina-cli dataset init %s' writes one", dir,
-                PATINA_MANIFEST_NAME, dir);
-    return FALSE;
-  }
-  if (use == CLI_MANIFEST_IGNORE || !present) {
-    g_autoptr(GPtrArray) skipped = g_ptr_array_new_with_free_func(g_free);
-    d->ds = patina_dataset_open_full(dir, PATINA_DATASET_OPEN_CONTAINED, skipped, error);
-    for (guint i = 0; d->ds && i < skipped->len; i++)
-      fprintf(stderr, "patina-cli: skipped %s: it lies outside %s (through a symbolic link)\n",
-              (char *) g_ptr_array_index(skipped, i), dir);
-    return d->ds != NULL;
-  }
-  d->manifest = patina_manifest_load(path, error);
-  if (d->manifest == NULL)
-    return FALSE;
-  d->manifest_path = g_steal_pointer(&path);
-  for (int s = 0; s < PATINA_N_SPLITS; s++)
-    d->splits[s] = g_array_new(FALSE, FALSE, sizeof(int));
   g_autoptr(GArray) issues = patina_manifest_issues_new();
-  d->ds = patina_manifest_open_dataset(d->manifest, dir, d->splits, issues, error);
-  if (d->ds == NULL) {
-    cli_data_clear(d);
+  g_autoptr(GPtrArray) outside = g_ptr_array_new_with_free_func(g_free);
+  if (!patina_data_source_open(dir, use, d, issues, outside, error))
     return FALSE;
-  }
+  for (guint i = 0; i < outside->len; i++)
+    fprintf(stderr, "patina-cli: skipped %s: it lies outside %s (through a symbolic link)\n",
+            (char *) g_ptr_array_index(outside, i), dir);
   if (issues->len > 0) {
     fprintf(stderr, "patina-cli: %u images of %s skipped:\n", issues->len, d->manifest_path);
     for (guint i = 0; i < issues->len; i++)
@@ -63,7 +33,7 @@ gboolean cli_data_open(const char *dir, CliManifestUse use, CliData *d, GError *
   return TRUE;
 }
 
-void cli_data_print(const CliData *d, const char *dir)
+void cli_data_print(const PatinaDataSource *d, const char *dir)
 {
   const PatinaDataset *ds = d->ds;
   printf("data: %s, %u images in %u classes", dir, ds->samples->len, ds->class_names->len);
@@ -98,7 +68,7 @@ static void on_fold(const PatinaFoldEvent *ev, gpointer user_data)
   fflush(stdout);
 }
 
-int cli_train_folds(const PatinaTrainConfig *base, const CliData *d, int k,
+int cli_train_folds(const PatinaTrainConfig *base, const PatinaDataSource *d, int k,
                     PatinaProgressFunc progress, gpointer user_data, GCancellable *cancellable)
 {
   g_autoptr(GError) error = NULL;

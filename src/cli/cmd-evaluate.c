@@ -173,10 +173,10 @@ int cli_evaluate(int argc, char **argv)
     return cli_fail(error);
   patina_model_set_threads(model, threads);
   int rc = CLI_FAILURE;
-  g_auto(CliData) data = {0};
+  g_auto(PatinaDataSource) data = {0};
   PatinaDataset *ds = NULL;
-  if (cli_data_open(argv[2], split ? CLI_MANIFEST_REQUIRED
-                             : no_manifest || holdout ? CLI_MANIFEST_IGNORE : CLI_MANIFEST_AUTO,
+  if (cli_data_open(argv[2], split ? PATINA_MANIFEST_REQUIRED
+                             : no_manifest || holdout ? PATINA_MANIFEST_IGNORE : PATINA_MANIFEST_AUTO,
                     &data, &error))
     ds = data.ds;
   if (ds)

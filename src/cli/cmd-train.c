@@ -167,9 +167,9 @@ int cli_train(int argc, char **argv)
   PatinaLoadOptions crop_opts;
   if (!cli_parse_crop(crop, &crop_opts, &error))
     return cli_usage_error("train", "%s", error->message);
-  g_auto(CliData) data = {0};
-  if (!cli_data_open(argv[1], use_manifest ? CLI_MANIFEST_REQUIRED
-                              : no_manifest ? CLI_MANIFEST_IGNORE : CLI_MANIFEST_AUTO,
+  g_auto(PatinaDataSource) data = {0};
+  if (!cli_data_open(argv[1], use_manifest ? PATINA_MANIFEST_REQUIRED
+                              : no_manifest ? PATINA_MANIFEST_IGNORE : PATINA_MANIFEST_AUTO,
                      &data, &error))
     return cli_fail(error);
   PatinaDataset *ds = data.ds;

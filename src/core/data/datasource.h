@@ -1,0 +1,33 @@
+/* A data folder as training and evaluation see it: with a manifest (patina-dataset.json) its
+ * images, exclusions, crops and splits; without one, the class folders. The CLI and the app
+ * both open their data through it, so a folder trains the same way in either. */
+#pragma once
+
+#include "data/dataset.h"
+#include "data/manifest.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  PATINA_MANIFEST_AUTO,     /* the folder's manifest when there is one */
+  PATINA_MANIFEST_REQUIRED, /* an error without one */
+  PATINA_MANIFEST_IGNORE,   /* the class folders alone */
+} PatinaManifestUse;
+
+typedef struct {
+  PatinaDataset *ds;
+  PatinaManifest *manifest;        /* NULL: the class folders alone */
+  char *manifest_path;
+  GArray *splits[PATINA_N_SPLITS]; /* with a manifest: sample indices of each split */
+} PatinaDataSource;
+
+/* Opens dir. With a manifest, images it excludes are left out and those missing, unreadable or
+ * outside dir are appended to issues (PatinaManifestIssue, may be NULL); without one, files
+ * reached through a symbolic link out of dir are skipped and their paths appended to
+ * outside (char *, may be NULL). */
+gboolean patina_data_source_open(const char *dir, PatinaManifestUse use, PatinaDataSource *d,
+                                 GArray *issues, GPtrArray *outside, GError **error);
+void patina_data_source_clear(PatinaDataSource *d);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PatinaDataSource, patina_data_source_clear)
+
+G_END_DECLS
