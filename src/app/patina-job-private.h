@@ -3,6 +3,8 @@
 #pragma once
 #include "patina-job.h"
 
+#include "data/datasource.h"
+
 G_BEGIN_DECLS
 
 /* What the worker reports; read by the main loop under the lock. */
@@ -49,7 +51,8 @@ struct _PatinaJob {
   double paused_seconds;
 
   /* worker only, while it runs */
-  PatinaDataset *worker_ds;
+  const PatinaDataSource *worker_data; /* the manifest's images and split, if it has one */
+  PatinaDataset *worker_ds;            /* worker_data->ds */
   PatinaEvaluation *worker_evaluation; /* merged over folds */
   GArray *worker_misclassified;
   GError *worker_evaluation_error;

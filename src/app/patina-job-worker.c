@@ -132,13 +132,24 @@ static void on_fold(const PatinaFoldEvent *ev, gpointer user_data)
 
 static gboolean train_single(PatinaJob *self, GCancellable *cancellable, GError **error)
 {
+  PatinaTrainConfig cfg = self->cfg, recorded = self->cfg;
+  GArray *const *splits = self->worker_data->splits;
+  if (self->worker_data->manifest) {
+    /* the manifest's split, as patina-cli train takes it; the run has no share of its own */
+    cfg.val_fraction = 0.0;
+    cfg.train_indices = (const int *) splits[PATINA_SPLIT_TRAIN]->data;
+    cfg.n_train_indices = (int) splits[PATINA_SPLIT_TRAIN]->len;
+    cfg.val_indices = (const int *) splits[PATINA_SPLIT_VAL]->data;
+    cfg.n_val_indices = (int) splits[PATINA_SPLIT_VAL]->len;
+    recorded.val_fraction = NAN;
+  }
   PatinaTrainResult result = {0};
-  gboolean ok = patina_train(&self->cfg, self->worker_ds, on_progress, self, cancellable,
-                             &result, error);
+  gboolean ok = patina_train(&cfg, self->worker_ds, on_progress, self, cancellable, &result,
+                             error);
   /* The Runs page lists the run from this record; a run that cannot be listed still trained,
    * so a failure here is only reported. */
   g_autoptr(GError) record_error = NULL;
-  if (!patina_run_record_save(&self->cfg, self->dataset_root, self->started_unix, &result,
+  if (!patina_run_record_save(&recorded, self->dataset_root, self->started_unix, &result,
                               ok ? NULL : *error, &record_error))
     g_warning("Cannot record the run: %s", record_error->message);
   patina_train_result_clear(&result);
@@ -146,11 +157,30 @@ static gboolean train_single(PatinaJob *self, GCancellable *cancellable, GError 
     /* the best checkpoint on the validation images of the run's own split */
     g_autoptr(GArray) train = g_array_new(FALSE, FALSE, sizeof(int));
     g_autoptr(GArray) val = g_array_new(FALSE, FALSE, sizeof(int));
-    if (self->cfg.val_fraction > 0)
-      patina_dataset_split(self->worker_ds, self->cfg.val_fraction, self->cfg.seed, train, val);
+    if (self->worker_data->manifest)
+      g_array_append_vals(val, splits[PATINA_SPLIT_VAL]->data, splits[PATINA_SPLIT_VAL]->len);
+    else if (cfg.val_fraction > 0)
+      patina_dataset_split(self->worker_ds, cfg.val_fraction, cfg.seed, train, val);
     evaluate_into(self, self->output, (const int *) val->data, (int) val->len);
   }
   return ok;
+}
+
+/* With a manifest, the folds cover its train and val images; its test images stay unseen. */
+static gboolean train_folds(PatinaJob *self, GCancellable *cancellable, PatinaFoldsResult *out,
+                            GError **error)
+{
+  const PatinaDataSource *data = self->worker_data;
+  g_autoptr(GArray) pool = g_array_new(FALSE, FALSE, sizeof(int));
+  if (data->manifest) {
+    g_array_append_vals(pool, data->splits[PATINA_SPLIT_TRAIN]->data,
+                        data->splits[PATINA_SPLIT_TRAIN]->len);
+    g_array_append_vals(pool, data->splits[PATINA_SPLIT_VAL]->data,
+                        data->splits[PATINA_SPLIT_VAL]->len);
+  }
+  return patina_train_folds(&self->cfg, data->ds, pool->len ? (const int *) pool->data : NULL,
+                            (int) pool->len, on_fold, on_progress, self, cancellable, out,
+                            error);
 }
 
 void patina_job_train_worker(GTask *task, gpointer source, gpointer task_data,
@@ -159,11 +189,15 @@ void patina_job_train_worker(GTask *task, gpointer source, gpointer task_data,
   PatinaJob *self = source;
   (void) task_data;
   GError *error = NULL;
-  g_autoptr(PatinaDataset) ds = patina_dataset_open(self->dataset_root, &error);
-  if (!ds) {
+  /* the folder as patina-cli train opens it: with a manifest, its exclusions, crops and split
+   * (the Data page shows the images it skips and why) */
+  g_auto(PatinaDataSource) data = {0};
+  if (!patina_data_source_open(self->dataset_root, PATINA_MANIFEST_AUTO, &data, NULL, NULL,
+                               &error)) {
     g_task_return_error(task, error);
     return;
   }
+  PatinaDataset *ds = data.ds;
   g_autofree char *dir = g_path_get_dirname(self->output);
   if (g_mkdir_with_parents(dir, 0755) != 0) {
     int errsv = errno;
@@ -173,19 +207,19 @@ void patina_job_train_worker(GTask *task, gpointer source, gpointer task_data,
   }
   int priority = patina_thread_lower_priority(); /* its pool threads inherit it */
   self->started_unix = g_get_real_time() / G_USEC_PER_SEC;
+  self->worker_data = &data;
   self->worker_ds = ds;
   self->worker_misclassified = patina_misclassified_array_new();
   TrainOutcome *o = g_new0(TrainOutcome, 1);
-  gboolean ok = self->cfg.folds >= 2
-                  ? patina_train_folds(&self->cfg, ds, NULL, 0, on_fold, on_progress, self,
-                                       cancellable, &o->folds, &error)
-                  : train_single(self, cancellable, &error);
+  gboolean ok = self->cfg.folds >= 2 ? train_folds(self, cancellable, &o->folds, &error)
+                                      : train_single(self, cancellable, &error);
   o->evaluation = g_steal_pointer(&self->worker_evaluation);
   o->misclassified = g_steal_pointer(&self->worker_misclassified);
   if (self->worker_evaluation_error)
     o->evaluation_error = g_strdup(self->worker_evaluation_error->message);
   g_clear_error(&self->worker_evaluation_error);
   self->worker_ds = NULL;
+  self->worker_data = NULL;
   patina_thread_restore_priority(priority);
   if (!ok) {
     patina_job_train_outcome_free(o);

@@ -11,7 +11,10 @@
 #include "patina-job.h"
 #include "patina-settings.h"
 #include "patina-train-page.h"
+#include "data/manifest.h"
 #include "train/checkpoint.h"
+
+#include <json-glib/json-glib.h>
 
 static PatinaTrainPage *train_page(Fixture *f)
 {
@@ -117,6 +120,51 @@ static void test_confusion_and_metrics(Fixture *f, gconstpointer user_data)
   g_settings_reset(s, "train-val-fraction");
 }
 
+/* With a manifest, the Train page trains and evaluates on its split and leaves its excluded
+ * images out, as patina-cli train does; the validation share does not apply and the run
+ * records none. */
+static void test_manifest_split(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  open_demo(f);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PatinaDataset) ds =
+    patina_dataset_open_full(f->demo, PATINA_DATASET_OPEN_CONTAINED, NULL, &error);
+  g_assert_no_error(error);
+  g_autoptr(PatinaManifest) m = patina_manifest_create(ds, 0.34, 0.17, 3, &error);
+  g_assert_no_error(error);
+  int val = 0, excluded = 0;
+  for (guint i = 0; i < m->images->len; i++) {
+    PatinaManifestImage *im = &g_array_index(m->images, PatinaManifestImage, i);
+    if (im->split == PATINA_SPLIT_VAL && !excluded) {
+      im->excluded = TRUE; /* one validation image left out */
+      excluded++;
+    } else if (im->split == PATINA_SPLIT_VAL) {
+      val++;
+    }
+  }
+  g_assert_cmpint(excluded, ==, 1);
+  g_assert_cmpint(val, >, 0);
+  g_autofree char *path = patina_manifest_path_in(f->demo);
+  g_assert_true(patina_manifest_save(m, path, &error));
+
+  reset_train_settings(1);
+  g_autoptr(GSettings) s = patina_settings_new();
+  g_settings_set_double(s, "train-val-fraction", 0.5); /* 6 of 12: not what the manifest says */
+  PatinaJob *job = run_to_end(f);
+  const PatinaEvaluation *e = patina_job_get_evaluation(job);
+  g_assert_nonnull(e);
+  g_assert_cmpint(e->n, ==, val);
+
+  g_autofree char *dir = g_path_get_dirname(patina_job_get_output(job));
+  g_autofree char *record_path = g_build_filename(dir, "run.json", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_assert_true(json_parser_load_from_file(parser, record_path, &error));
+  JsonObject *record = json_node_get_object(json_parser_get_root(parser));
+  g_assert_true(json_object_get_null_member(record, "val_fraction"));
+  g_settings_reset(s, "train-val-fraction");
+}
+
 static void assert_field(const char *field, double expected)
 {
   if (isnan(expected)) {
@@ -214,6 +262,8 @@ int main(int argc, char **argv)
              test_stop_keeps_model, fixture_tear_down);
   g_test_add("/train-results/confusion-and-metrics", Fixture, NULL, fixture_set_up,
              test_confusion_and_metrics, fixture_tear_down);
+  g_test_add("/train-results/manifest-split", Fixture, NULL, fixture_set_up,
+             test_manifest_split, fixture_tear_down);
   g_test_add("/train-results/history-csv", Fixture, NULL, fixture_set_up, test_history_csv,
              fixture_tear_down);
   g_test_add("/train-results/progress-rate-and-eta", Fixture, NULL, fixture_set_up,
