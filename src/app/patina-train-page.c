@@ -3,6 +3,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "data/manifest.h"
 #include "patina-chart-view.h"
 #include "patina-confusion.h"
 #include "patina-misclassified-gallery.h"
@@ -146,11 +147,27 @@ static void bind_int(PatinaTrainPage *self, const char *key, GtkSpinButton *spin
                                NULL);
 }
 
-/* Momentum means something for SGD only; the holdout share is unused when cross-validating. */
+/* Whether the open data set has a manifest, whose split training then takes (the job opens it
+ * through PatinaDataSource). Asked again whenever the page is shown: saving a crop on the Data
+ * page can create one. One stat of a local file. */
+static gboolean dataset_has_manifest(PatinaTrainPage *self)
+{
+  const char *root = self->workspace ? patina_workspace_get_dataset_path(self->workspace) : NULL;
+  g_autofree char *path = root ? patina_manifest_path_in(root) : NULL;
+  return path && g_file_test(path, G_FILE_TEST_IS_REGULAR);
+}
+
+/* Momentum means something for SGD only; the holdout share is unused when cross-validating or
+ * when the manifest fixes the split. */
 static void update_dependent_rows(PatinaTrainPage *self)
 {
   gtk_widget_set_visible(self->momentum_row, adw_combo_row_get_selected(self->optimizer_row) == 1);
-  gtk_widget_set_sensitive(self->val_row, gtk_spin_button_get_value_as_int(self->folds_spin) < 2);
+  gboolean manifest = dataset_has_manifest(self);
+  gtk_widget_set_sensitive(self->val_row,
+                           !manifest && gtk_spin_button_get_value_as_int(self->folds_spin) < 2);
+  adw_action_row_set_subtitle(ADW_ACTION_ROW(self->val_row),
+                              manifest ? _("Set by the data set's manifest (patina-dataset.json)")
+                                       : _("Per cent of each class held out"));
 }
 
 /* ---- following the job ---- */
@@ -364,11 +381,18 @@ void patina_train_page_set_workspace(PatinaTrainPage *self, PatinaWorkspace *wor
   self->workspace = g_object_ref(workspace);
   g_signal_connect_object(workspace, "notify::job", G_CALLBACK(on_job_changed), self,
                           G_CONNECT_SWAPPED);
+  g_signal_connect_object(workspace, "notify::dataset-path", G_CALLBACK(update_dependent_rows),
+                          self, G_CONNECT_SWAPPED);
   on_job_changed(self);
+  update_dependent_rows(self);
 }
 
 PatinaChart *patina_train_page_get_chart(PatinaTrainPage *self) { return self->chart; }
 AdwComboRow *patina_train_page_get_augment_row(PatinaTrainPage *self) { return self->augment_row; }
+AdwActionRow *patina_train_page_get_val_row(PatinaTrainPage *self)
+{
+  return ADW_ACTION_ROW(self->val_row);
+}
 PatinaConfusion *patina_train_page_get_confusion(PatinaTrainPage *self)
 {
   return self->confusion;
@@ -486,6 +510,7 @@ static void patina_train_page_init(PatinaTrainPage *self)
                                G_SETTINGS_BIND_DEFAULT, percent_get_mapping, percent_set_mapping,
                                NULL, NULL);
   bind_int(self, "train-folds", self->folds_spin);
+  g_signal_connect(self, "map", G_CALLBACK(update_dependent_rows), NULL);
   update_dependent_rows(self);
   bind_int(self, "train-size", self->size_spin);
   bind_int(self, "train-epochs", self->epochs_spin);

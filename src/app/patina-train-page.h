@@ -20,6 +20,8 @@ void patina_train_page_set_workspace(PatinaTrainPage *self, PatinaWorkspace *wor
 PatinaChart *patina_train_page_get_chart(PatinaTrainPage *self);
 /* The Augmentation row: None, Paper, Mild, Custom (the "train-augment-preset" key). */
 AdwComboRow *patina_train_page_get_augment_row(PatinaTrainPage *self);
+/* The Validation Share row: insensitive, and saying why, when a manifest sets the split. */
+AdwActionRow *patina_train_page_get_val_row(PatinaTrainPage *self);
 /* The confusion matrix of the last finished run (empty until then). */
 PatinaConfusion *patina_train_page_get_confusion(PatinaTrainPage *self);
 /* The line above the progress bar (state, last and best validation accuracy). */

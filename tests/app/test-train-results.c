@@ -148,6 +148,14 @@ static void test_manifest_split(Fixture *f, gconstpointer user_data)
   g_autofree char *path = patina_manifest_path_in(f->demo);
   g_assert_true(patina_manifest_save(m, path, &error));
 
+  /* The page says the share does not apply (checked when it is shown). */
+  AdwActionRow *val_row = patina_train_page_get_val_row(train_page(f));
+  g_assert_true(gtk_widget_get_sensitive(GTK_WIDGET(val_row)));
+  activate(f, "win.show-page", g_variant_new_string("train"));
+  settle();
+  g_assert_false(gtk_widget_get_sensitive(GTK_WIDGET(val_row)));
+  g_assert_nonnull(strstr(adw_action_row_get_subtitle(val_row), "manifest"));
+
   reset_train_settings(1);
   g_autoptr(GSettings) s = patina_settings_new();
   g_settings_set_double(s, "train-val-fraction", 0.5); /* 6 of 12: not what the manifest says */
