@@ -19,10 +19,12 @@ struct _PatinaImageViewer {
   AdwActionRow *size_row, *class_row, *pixel_row, *kv_row, *mag_row, *instrument_row,
     *detector_row, *crop_row;
   GtkSpinButton *crop_spin;
+  GtkSwitch *exclude_switch;
 
   char *path, *root, *error;
   PatinaViewerImage *image;
   int saved_crop;     /* rows the crop had when loaded or last saved */
+  gboolean showing_excluded; /* the switch is being set to the manifest's state, not by a user */
   gboolean loaded;
   GCancellable *cancellable;
 };
@@ -114,29 +116,46 @@ static void show_save_status(PatinaImageViewer *self, const char *text, gboolean
 typedef struct {
   PatinaImageViewer *viewer; /* ref */
   char *path;
-  int rows;
+  PatinaViewerField field;
+  int value;
 } SaveRequest;
 
-static void crop_saved(GObject *source, GAsyncResult *res, gpointer user_data)
+static void show_excluded(PatinaImageViewer *self, gboolean excluded)
+{
+  self->showing_excluded = TRUE;
+  gtk_switch_set_active(self->exclude_switch, excluded);
+  self->showing_excluded = FALSE;
+}
+
+static void saved(GObject *source, GAsyncResult *res, gpointer user_data)
 {
   (void) source;
   SaveRequest *r = user_data;
   PatinaImageViewer *self = r->viewer;
   g_autoptr(GError) error = NULL;
   gboolean created = FALSE;
-  gboolean ok = patina_viewer_save_crop_finish(res, &created, &error);
+  gboolean ok = patina_viewer_save_finish(res, &created, &error);
+  gboolean crop = r->field == PATINA_VIEWER_CROP_ROWS;
   if (g_strcmp0(r->path, self->path) == 0) {
-    if (ok) {
-      self->saved_crop = r->rows;
+    if (ok && crop) {
+      self->saved_crop = r->value;
       if (self->image)
-        self->image->manifest_crop = r->rows;
+        self->image->manifest_crop = r->value;
       on_crop_spin_changed(self);
+    } else if (ok && self->image) {
+      self->image->manifest_excluded = r->value;
+    } else if (!ok && !crop && self->image) {
+      show_excluded(self, self->image->manifest_excluded); /* as the manifest still has it */
+    }
+    if (ok) {
       show_save_status(self, created ? _("Saved in a new patina-dataset.json, which also fixes a "
                                          "train / validation / test split (seed 0)")
                                      : _("Saved in patina-dataset.json"),
                        FALSE);
     } else {
-      g_autofree char *msg = g_strdup_printf(_("Cannot save the crop: %s"), error->message);
+      g_autofree char *msg =
+        g_strdup_printf(crop ? _("Cannot save the crop: %s") : _("Cannot leave it out: %s"),
+                        error->message);
       show_save_status(self, msg, TRUE);
     }
   }
@@ -147,23 +166,54 @@ static void crop_saved(GObject *source, GAsyncResult *res, gpointer user_data)
   g_free(r);
 }
 
+static void save(PatinaImageViewer *self, PatinaViewerField field, int value)
+{
+  SaveRequest *r = g_new0(SaveRequest, 1);
+  r->viewer = g_object_ref(self);
+  r->path = g_strdup(self->path);
+  r->field = field;
+  r->value = value;
+  show_save_status(self, _("Saving…"), FALSE);
+  patina_viewer_save_async(self->root, self->path, field, value, NULL, saved, r);
+}
+
+/* Only an image of the open data set has a manifest entry to save into. */
+static gboolean can_save(PatinaImageViewer *self)
+{
+  if (!self->image)
+    return FALSE;
+  if (!self->root) {
+    show_save_status(self, _("This image is not part of the open data set"), TRUE);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static void save_crop_action(GtkWidget *widget, const char *name, GVariant *param)
 {
   (void) name;
   (void) param;
   PatinaImageViewer *self = PATINA_IMAGE_VIEWER(widget);
-  if (!self->image)
+  if (can_save(self))
+    save(self, PATINA_VIEWER_CROP_ROWS, gtk_spin_button_get_value_as_int(self->crop_spin));
+}
+
+/* The switch is the control; the action (viewer.set-excluded, b) sets it. */
+static void on_exclude_switched(PatinaImageViewer *self)
+{
+  gboolean excluded = gtk_switch_get_active(self->exclude_switch);
+  if (self->showing_excluded || !self->image || excluded == self->image->manifest_excluded)
     return;
-  if (!self->root) {
-    show_save_status(self, _("This image is not part of the open data set"), TRUE);
-    return;
-  }
-  SaveRequest *r = g_new0(SaveRequest, 1);
-  r->viewer = g_object_ref(self);
-  r->path = g_strdup(self->path);
-  r->rows = gtk_spin_button_get_value_as_int(self->crop_spin);
-  show_save_status(self, _("Saving…"), FALSE);
-  patina_viewer_save_crop_async(self->root, self->path, r->rows, NULL, crop_saved, r);
+  if (can_save(self))
+    save(self, PATINA_VIEWER_EXCLUDED, excluded);
+  else
+    show_excluded(self, self->image->manifest_excluded);
+}
+
+static void set_excluded_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  gtk_switch_set_active(PATINA_IMAGE_VIEWER(widget)->exclude_switch, g_variant_get_boolean(param));
 }
 
 static void show_metadata(PatinaImageViewer *self)
@@ -217,6 +267,7 @@ static void image_loaded(GObject *source, GAsyncResult *res, gpointer user_data)
   gtk_adjustment_configure(gtk_spin_button_get_adjustment(self->crop_spin), self->saved_crop, 0,
                            image->height - 1, 1, 10, 0);
   on_crop_spin_changed(self);
+  show_excluded(self, image->manifest_excluded);
   show_metadata(self);
   if (image->manifest_problem)
     show_save_status(self, image->manifest_problem, TRUE);
@@ -269,6 +320,10 @@ void patina_image_viewer_open(PatinaImageViewer *self, const char *path, const c
 
 const char *patina_image_viewer_get_path(PatinaImageViewer *self) { return self->path; }
 gboolean patina_image_viewer_is_loaded(PatinaImageViewer *self) { return self->loaded; }
+gboolean patina_image_viewer_get_excluded(PatinaImageViewer *self)
+{
+  return gtk_switch_get_active(self->exclude_switch);
+}
 const char *patina_image_viewer_get_error(PatinaImageViewer *self) { return self->error; }
 double patina_image_viewer_get_zoom(PatinaImageViewer *self)
 {
@@ -343,7 +398,7 @@ static void patina_image_viewer_class_init(PatinaImageViewerClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
   object_class->dispose = patina_image_viewer_dispose;
 
-  /* The crop was written to the data set's manifest. */
+  /* The crop or the exclusion was written to the data set's manifest. */
   signals[SIGNAL_MANIFEST_SAVED] = g_signal_new("manifest-saved", G_TYPE_FROM_CLASS(klass),
                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                 G_TYPE_NONE, 0);
@@ -369,10 +424,12 @@ static void patina_image_viewer_class_init(PatinaImageViewerClass *klass)
   BIND(detector_row);
   BIND(crop_row);
   BIND(crop_spin);
+  BIND(exclude_switch);
 #undef BIND
   gtk_widget_class_bind_template_callback(widget_class, on_crop_spin_changed);
   gtk_widget_class_bind_template_callback(widget_class, on_zoom_changed);
   gtk_widget_class_bind_template_callback(widget_class, on_crop_dragged);
+  gtk_widget_class_bind_template_callback(widget_class, on_exclude_switched);
 
   const char *zooms[] = {"viewer.zoom-in", "viewer.zoom-out", "viewer.zoom-fit",
                          "viewer.zoom-original"};
@@ -380,6 +437,7 @@ static void patina_image_viewer_class_init(PatinaImageViewerClass *klass)
     gtk_widget_class_install_action(widget_class, zooms[i], NULL, zoom_action);
   gtk_widget_class_install_action(widget_class, "viewer.set-crop", "i", set_crop_action);
   gtk_widget_class_install_action(widget_class, "viewer.save-crop", NULL, save_crop_action);
+  gtk_widget_class_install_action(widget_class, "viewer.set-excluded", "b", set_excluded_action);
   const struct {
     guint key;
     const char *action;

@@ -22,6 +22,8 @@ void patina_image_viewer_clear(PatinaImageViewer *self);
 const char *patina_image_viewer_get_path(PatinaImageViewer *self);
 /* TRUE once the image is shown (or failed: see get_error). */
 gboolean patina_image_viewer_is_loaded(PatinaImageViewer *self);
+/* The "Leave Out of Training" switch (viewer.set-excluded sets it and saves the manifest). */
+gboolean patina_image_viewer_get_excluded(PatinaImageViewer *self);
 /* Why the image cannot be shown, or NULL. */
 const char *patina_image_viewer_get_error(PatinaImageViewer *self);
 void patina_image_viewer_get_image_size(PatinaImageViewer *self, int *width, int *height);

@@ -64,7 +64,8 @@ static GdkTexture *texture_from_image(const PatinaImage *img)
 
 typedef struct {
   char *path, *root;
-  int crop_rows;
+  PatinaViewerField field;
+  int value;
 } IoData;
 
 static void io_data_free(gpointer p)
@@ -75,7 +76,7 @@ static void io_data_free(gpointer p)
   g_free(d);
 }
 
-static void read_manifest_crop(const char *root, const char *path, PatinaViewerImage *out)
+static void read_manifest_entry(const char *root, const char *path, PatinaViewerImage *out)
 {
   out->manifest_crop = -1;
   g_autofree char *rel = patina_viewer_relative_path(root, path);
@@ -89,8 +90,11 @@ static void read_manifest_crop(const char *root, const char *path, PatinaViewerI
     return;
   }
   int i = patina_manifest_find(m, rel);
-  if (i >= 0)
-    out->manifest_crop = g_array_index(m->images, PatinaManifestImage, i).crop_rows;
+  if (i >= 0) {
+    const PatinaManifestImage *im = &g_array_index(m->images, PatinaManifestImage, i);
+    out->manifest_crop = im->crop_rows;
+    out->manifest_excluded = im->excluded;
+  }
 }
 
 static void load_worker(GTask *task, gpointer source, gpointer task_data,
@@ -117,7 +121,7 @@ static void load_worker(GTask *task, gpointer source, gpointer task_data,
   g_autoptr(PatinaGray) gray = patina_gray_from_image(img);
   patina_databar_find(gray->pixels, gray->width, gray->height, &img->sem, &out->found);
   out->texture = texture_from_image(img);
-  read_manifest_crop(d->root, d->path, out);
+  read_manifest_entry(d->root, d->path, out);
   patina_thread_restore_priority(priority);
   g_task_return_pointer(task, out, (GDestroyNotify) patina_viewer_image_free);
 }
@@ -177,7 +181,13 @@ static void save_worker(GTask *task, gpointer source, gpointer task_data,
                             rel, PATINA_MANIFEST_NAME);
     return;
   }
-  g_array_index(m->images, PatinaManifestImage, i).crop_rows = d->crop_rows;
+  PatinaManifestImage *im = &g_array_index(m->images, PatinaManifestImage, i);
+  if (d->field == PATINA_VIEWER_CROP_ROWS) {
+    im->crop_rows = d->value;
+  } else {
+    im->excluded = d->value != 0;
+    g_clear_pointer(&im->exclude_reason, g_free); /* a reason given in the CLI no longer holds */
+  }
   if (!patina_manifest_save(m, mpath, &error)) {
     g_task_return_error(task, error);
     return;
@@ -185,21 +195,22 @@ static void save_worker(GTask *task, gpointer source, gpointer task_data,
   g_task_return_int(task, created);
 }
 
-void patina_viewer_save_crop_async(const char *root, const char *path, int crop_rows,
-                                   GCancellable *cancellable, GAsyncReadyCallback callback,
-                                   gpointer user_data)
+void patina_viewer_save_async(const char *root, const char *path, PatinaViewerField field,
+                              int value, GCancellable *cancellable, GAsyncReadyCallback callback,
+                              gpointer user_data)
 {
   IoData *d = g_new0(IoData, 1);
   d->path = g_strdup(path);
   d->root = g_strdup(root);
-  d->crop_rows = crop_rows;
+  d->field = field;
+  d->value = value;
   g_autoptr(GTask) task = g_task_new(NULL, cancellable, callback, user_data);
-  g_task_set_source_tag(task, patina_viewer_save_crop_async);
+  g_task_set_source_tag(task, patina_viewer_save_async);
   g_task_set_task_data(task, d, io_data_free);
   g_task_run_in_thread(task, save_worker);
 }
 
-gboolean patina_viewer_save_crop_finish(GAsyncResult *result, gboolean *created, GError **error)
+gboolean patina_viewer_save_finish(GAsyncResult *result, gboolean *created, GError **error)
 {
   gssize r = g_task_propagate_int(G_TASK(result), error);
   if (r < 0)

@@ -239,6 +239,88 @@ static void test_crop_saved(Fixture *f, gconstpointer user_data)
                   "Recorded in the data set's manifest");
 }
 
+typedef struct {
+  PatinaDataPage *page;
+  const char *path;
+  gboolean excluded;
+} ThumbWait;
+
+/* The thumbnail of w->path shows w->excluded (after the page read the manifest again). */
+static gboolean thumbnail_excluded_is(gpointer data)
+{
+  ThumbWait *w = data;
+  GListModel *thumbs = patina_data_page_get_thumbnails(w->page);
+  for (guint i = 0; i < g_list_model_get_n_items(thumbs); i++) {
+    g_autoptr(PatinaThumbnail) t = g_list_model_get_item(thumbs, i);
+    if (g_strcmp0(patina_thumbnail_get_path(t), w->path) == 0)
+      return patina_thumbnail_get_excluded(t) == w->excluded;
+  }
+  return FALSE;
+}
+
+static gboolean save_status_settled(gpointer viewer)
+{
+  const char *status = patina_image_viewer_get_save_status(viewer);
+  return status && !g_str_equal(status, "Saving…");
+}
+
+static gboolean manifest_excludes(Fixture *f, const char *path)
+{
+  g_autofree char *mpath = patina_manifest_path_in(f->demo);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PatinaManifest) m = patina_manifest_load(mpath, &error);
+  g_assert_no_error(error);
+  int i = patina_manifest_find(m, path + strlen(f->demo) + 1);
+  g_assert_cmpint(i, >=, 0);
+  return g_array_index(m->images, PatinaManifestImage, i).excluded;
+}
+
+/* "Leave Out of Training" writes the image's exclusion into the manifest (making one), the
+ * thumbnail fades, reopening shows it, and switching back takes it in again. A manifest that
+ * cannot be read is left as it is and the switch goes back. */
+static void test_exclude_image(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  make_demo(f);
+  open_folder(f, f->demo);
+  const char *path = sample_path(f, 3);
+  PatinaImageViewer *viewer = show_image(f, path);
+  g_assert_false(patina_image_viewer_get_excluded(viewer));
+  ThumbWait w = {data_page(f), path, TRUE};
+
+  viewer_action(viewer, "viewer.set-excluded", g_variant_new_boolean(TRUE));
+  wait_for(save_status_settled, viewer, "the exclusion to be saved");
+  g_assert_nonnull(strstr(patina_image_viewer_get_save_status(viewer), "Saved"));
+  wait_for(thumbnail_excluded_is, &w, "the thumbnail to show the exclusion");
+  g_assert_true(manifest_excludes(f, path));
+  g_assert_true(patina_image_viewer_get_excluded(viewer));
+  save_screenshot(f, NULL, "viewer-excluded.png"); /* to look at, not committed */
+
+  g_assert_true(gtk_widget_activate_action(GTK_WIDGET(data_page(f)), "data.close-image", NULL));
+  viewer = show_image(f, path);
+  g_assert_true(patina_image_viewer_get_excluded(viewer));
+
+  viewer_action(viewer, "viewer.set-excluded", g_variant_new_boolean(FALSE));
+  wait_for(save_status_settled, viewer, "the inclusion to be saved");
+  w.excluded = FALSE;
+  wait_for(thumbnail_excluded_is, &w, "the thumbnail to show the image taken back");
+  g_assert_false(manifest_excludes(f, path));
+
+  g_autofree char *mpath = patina_manifest_path_in(f->demo);
+  g_assert_true(g_file_set_contents(mpath, "{ \"version\": ", -1, NULL));
+  g_assert_true(gtk_widget_activate_action(GTK_WIDGET(data_page(f)), "data.close-image", NULL));
+  viewer = show_image(f, path);
+  viewer_action(viewer, "viewer.set-excluded", g_variant_new_boolean(TRUE));
+  wait_for(save_status_settled, viewer, "the failed save to be reported");
+  g_test_message("%s", patina_image_viewer_get_save_status(viewer));
+  g_assert_nonnull(strstr(patina_image_viewer_get_save_status(viewer), "Cannot leave it out"));
+  g_assert_nonnull(strstr(patina_image_viewer_get_save_status(viewer), "patina-dataset.json"));
+  g_assert_false(patina_image_viewer_get_excluded(viewer));
+  g_autofree char *kept = NULL;
+  g_assert_true(g_file_get_contents(mpath, &kept, NULL, NULL));
+  g_assert_cmpstr(kept, ==, "{ \"version\": ");
+}
+
 static void test_split_filter(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
@@ -791,6 +873,7 @@ int main(int argc, char **argv)
   ADD("viewer-zoom-pan", test_viewer_zoom_pan);
   ADD("viewer-metadata", test_viewer_metadata);
   ADD("crop-saved", test_crop_saved);
+  ADD("exclude-image", test_exclude_image);
   ADD("split-filter", test_split_filter);
   ADD("split-filter-without-manifest", test_split_filter_without_manifest);
   ADD("duplicates", test_duplicates);
