@@ -55,6 +55,7 @@ static void on_progress(const PatinaProgress *p, gpointer user_data)
   }
   if (p->epoch_done) {
     PatinaEpochRecord rec = {.epoch = p->epoch,
+                             .fold = self->shared.fold,
                              .train_loss = p->train_loss,
                              .train_acc = p->train_acc,
                              .val_loss = p->val_loss,

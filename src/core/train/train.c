@@ -46,7 +46,11 @@ void patina_evaluation_clear(PatinaEvaluation *e)
 
 char *patina_history_to_csv(GArray *history)
 {
-  GString *s = g_string_new("epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds\n");
+  gboolean folds = FALSE;
+  for (guint i = 0; history && i < history->len; i++)
+    folds |= g_array_index(history, PatinaEpochRecord, i).fold > 0;
+  GString *s = g_string_new(folds ? "fold," : "");
+  g_string_append(s, "epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds\n");
   for (guint i = 0; history && i < history->len; i++) {
     PatinaEpochRecord *r = &g_array_index(history, PatinaEpochRecord, i);
     char v[5][G_ASCII_DTOSTR_BUF_SIZE];
@@ -59,6 +63,8 @@ char *patina_history_to_csv(GArray *history)
     }
     char lr[G_ASCII_DTOSTR_BUF_SIZE];
     g_ascii_formatd(lr, sizeof(lr), "%g", r->lr);
+    if (folds)
+      g_string_append_printf(s, "%d,", r->fold);
     g_string_append_printf(s, "%d,%s,%s,%s,%s,%s,%s\n", r->epoch, v[0], v[1], v[2], v[3], lr,
                            v[4]);
   }

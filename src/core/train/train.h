@@ -62,6 +62,7 @@ typedef void (*PatinaProgressFunc)(const PatinaProgress *progress, gpointer user
 typedef struct {
   int epoch;
   double train_loss, train_acc, val_loss, val_acc, lr, seconds;
+  int fold; /* 1-based in cross-validation (whose epochs restart at 1 each fold), else 0 */
 } PatinaEpochRecord;
 
 typedef struct {
@@ -77,7 +78,8 @@ typedef struct {
 
 void patina_train_result_clear(PatinaTrainResult *r);
 
-/* The history CSV (header plus one row per epoch). */
+/* The history CSV (header plus one row per epoch), with a fold column first when the records
+ * come from cross-validation. */
 char *patina_history_to_csv(GArray *history);
 
 gboolean patina_train(const PatinaTrainConfig *cfg, PatinaDataset *ds, PatinaProgressFunc progress,
