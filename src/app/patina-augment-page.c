@@ -390,8 +390,12 @@ static void show_file(PatinaAugmentPage *self, GFile *file)
     toast(self, _("Only local image files can be previewed"));
     return;
   }
+  /* an image of the data set is shown as its entry in the list */
+  guint index;
+  gboolean listed =
+    g_ptr_array_find_with_equal_func(self->image_paths, path, g_str_equal, &index);
   self->syncing = TRUE;
-  adw_combo_row_set_selected(self->image_row, GTK_INVALID_LIST_POSITION);
+  adw_combo_row_set_selected(self->image_row, listed ? index : GTK_INVALID_LIST_POSITION);
   self->syncing = FALSE;
   show_path(self, path);
 }

@@ -12,6 +12,8 @@ struct _PatinaImageViewer {
 
   GtkLabel *title_label, *subtitle_label, *save_status;
   GtkButton *zoom_button;
+  GtkMenuButton *send_button;
+  GMenu *send_menu;
   GtkStack *view_stack;
   GtkSpinner *spinner;
   PatinaImageView *view;
@@ -294,6 +296,22 @@ void patina_image_viewer_clear(PatinaImageViewer *self)
   show_save_status(self, NULL, FALSE);
 }
 
+/* The menu's items carry the image's path (win.image-to-page). */
+static void update_send_menu(PatinaImageViewer *self)
+{
+  g_menu_remove_all(self->send_menu);
+  const struct {
+    const char *label, *page;
+  } items[] = {{N_("Preview Augmentations"), "augment"},
+               {N_("Look Inside the Network"), "layers"}};
+  for (guint i = 0; i < G_N_ELEMENTS(items); i++) {
+    g_autoptr(GMenuItem) item = g_menu_item_new(_(items[i].label), NULL);
+    g_menu_item_set_action_and_target_value(item, "win.image-to-page",
+                                            g_variant_new("(ss)", items[i].page, self->path));
+    g_menu_append_item(self->send_menu, item);
+  }
+}
+
 void patina_image_viewer_open(PatinaImageViewer *self, const char *path, const char *root,
                               const char *class_name)
 {
@@ -306,6 +324,7 @@ void patina_image_viewer_open(PatinaImageViewer *self, const char *path, const c
   gtk_label_set_label(self->title_label, base);
   gtk_label_set_label(self->subtitle_label, dir);
   gtk_widget_set_tooltip_text(GTK_WIDGET(self->title_label), path);
+  update_send_menu(self);
   set_row(self->class_row, class_name);
   const AdwActionRow *rows[] = {self->size_row, self->pixel_row, self->kv_row, self->mag_row,
                                 self->instrument_row, self->detector_row, self->crop_row};
@@ -385,6 +404,7 @@ static void patina_image_viewer_dispose(GObject *object)
   g_clear_pointer(&self->path, g_free);
   g_clear_pointer(&self->root, g_free);
   g_clear_pointer(&self->error, g_free);
+  g_clear_object(&self->send_menu);
   gtk_widget_dispose_template(GTK_WIDGET(self), PATINA_TYPE_IMAGE_VIEWER);
   GtkWidget *child;
   while ((child = gtk_widget_get_first_child(GTK_WIDGET(self))))
@@ -411,6 +431,7 @@ static void patina_image_viewer_class_init(PatinaImageViewerClass *klass)
   BIND(subtitle_label);
   BIND(save_status);
   BIND(zoom_button);
+  BIND(send_button);
   BIND(view_stack);
   BIND(spinner);
   BIND(view);
@@ -454,6 +475,8 @@ static void patina_image_viewer_class_init(PatinaImageViewerClass *klass)
 static void patina_image_viewer_init(PatinaImageViewer *self)
 {
   gtk_widget_init_template(GTK_WIDGET(self));
+  self->send_menu = g_menu_new();
+  gtk_menu_button_set_menu_model(self->send_button, G_MENU_MODEL(self->send_menu));
   self->saved_crop = -1;
   on_zoom_changed(self);
 }

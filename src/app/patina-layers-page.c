@@ -267,12 +267,15 @@ void patina_layers_page_show_file(PatinaLayersPage *self, GFile *file)
     patina_layers_page_toast(self, _("Only local image files can be shown"));
     return;
   }
+  /* an image of the data set is shown as its entry in the list; any other file is named */
+  guint index;
+  gboolean listed =
+    g_ptr_array_find_with_equal_func(self->image_paths, path, g_str_equal, &index);
   self->syncing = TRUE;
-  adw_combo_row_set_selected(self->image_row, GTK_INVALID_LIST_POSITION);
+  adw_combo_row_set_selected(self->image_row, listed ? index : GTK_INVALID_LIST_POSITION);
   self->syncing = FALSE;
-  /* the row names no data set image now: say which file is shown */
-  g_autofree char *base = g_path_get_basename(path);
-  adw_action_row_set_subtitle(ADW_ACTION_ROW(self->image_row), base);
+  g_autofree char *base = listed ? NULL : g_path_get_basename(path);
+  adw_action_row_set_subtitle(ADW_ACTION_ROW(self->image_row), listed ? "" : base);
   set_path_a(self, path);
 }
 

@@ -45,6 +45,8 @@ PatinaChannelGrid *patina_layers_page_get_enlarged(PatinaLayersPage *self, int i
 /* Image's colorbar, NULL while hidden (Grad-CAM, an error). */
 PatinaColorbar *patina_layers_page_get_colorbar(PatinaLayersPage *self, int image);
 AdwComboRow *patina_layers_page_get_colormap_row(PatinaLayersPage *self);
+AdwComboRow *patina_layers_page_get_image_row(PatinaLayersPage *self);
+const char *patina_layers_page_get_image_path(PatinaLayersPage *self); /* image a, or NULL */
 const char *patina_layers_page_get_caption(PatinaLayersPage *self);
 const char *patina_layers_page_get_stats_text(PatinaLayersPage *self);
 const char *patina_layers_page_get_message(PatinaLayersPage *self); /* NULL when hidden */

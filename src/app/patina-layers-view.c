@@ -329,6 +329,9 @@ AdwComboRow *patina_layers_page_get_colormap_row(PatinaLayersPage *self)
   return self->colormap_row;
 }
 
+AdwComboRow *patina_layers_page_get_image_row(PatinaLayersPage *self) { return self->image_row; }
+const char *patina_layers_page_get_image_path(PatinaLayersPage *self) { return self->path_a; }
+
 const char *patina_layers_page_get_caption(PatinaLayersPage *self)
 {
   return gtk_label_get_label(self->caption_label);

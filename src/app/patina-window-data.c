@@ -65,6 +65,21 @@ static void show_image_action(GtkWidget *widget, const char *name, GVariant *par
   patina_data_page_show_image(page, g_variant_get_string(param, NULL));
 }
 
+/* The Data page's viewer hands its image to the Augment or the Layers page ("(ss)": the page and
+ * the path); the window passes it on, as pages never talk to each other. */
+static void image_to_page_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  const char *page_name, *path;
+  g_variant_get(param, "(&s&s)", &page_name, &path);
+  if (!g_str_equal(page_name, "augment") && !g_str_equal(page_name, "layers"))
+    return;
+  GtkWidget *page = patina_window_get_page(PATINA_WINDOW(widget), page_name);
+  g_autofree char *action = g_strdup_printf("%s.open-image-path", page_name);
+  if (gtk_widget_activate_action(page, action, "s", path))
+    gtk_widget_activate_action(widget, "win.show-page", "s", page_name);
+}
+
 static void preferences_action(GtkWidget *widget, const char *name, GVariant *param)
 {
   (void) name;
@@ -112,6 +127,8 @@ void patina_window_data_class_init(GtkWidgetClass *widget_class)
   gtk_widget_class_bind_template_child_full(widget_class, "recent_menu", FALSE, 0);
   gtk_widget_class_install_action(widget_class, "win.open-recent", "s", open_recent_action);
   gtk_widget_class_install_action(widget_class, "win.show-image", "s", show_image_action);
+  gtk_widget_class_install_action(widget_class, "win.image-to-page", "(ss)",
+                                  image_to_page_action);
   gtk_widget_class_install_action(widget_class, "win.preferences", NULL, preferences_action);
   /* never enabled: it greys out the menu's placeholder when nothing was opened yet */
   gtk_widget_class_install_action(widget_class, "win.no-recent-datasets", NULL, NULL);

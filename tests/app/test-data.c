@@ -15,8 +15,10 @@
 #include "data/demo.h"
 #include "data/manifest.h"
 #include "patina-application.h"
+#include "patina-augment-page.h"
 #include "patina-data-page.h"
 #include "patina-image-viewer.h"
+#include "patina-layers-page.h"
 #include "patina-preferences.h"
 #include "patina-settings.h"
 #include "patina-thumbnail.h"
@@ -319,6 +321,41 @@ static void test_exclude_image(Fixture *f, gconstpointer user_data)
   g_autofree char *kept = NULL;
   g_assert_true(g_file_get_contents(mpath, &kept, NULL, NULL));
   g_assert_cmpstr(kept, ==, "{ \"version\": ");
+}
+
+static gboolean augment_shows(gpointer data)
+{
+  gpointer *d = data;
+  return g_strcmp0(patina_augment_page_get_shown_path(d[0]), d[1]) == 0;
+}
+
+/* The viewer's menu hands its image to the Augment and Layers pages, which select it in their
+ * image lists and come to the front. */
+static void test_image_to_page(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  make_demo(f);
+  open_folder(f, f->demo);
+  const char *path = sample_path(f, 5);
+  show_image(f, path);
+  AdwViewStack *stack = ADW_VIEW_STACK(
+    gtk_widget_get_ancestor(GTK_WIDGET(data_page(f)), ADW_TYPE_VIEW_STACK));
+
+  activate(f, "win.image-to-page", g_variant_new("(ss)", "layers", path));
+  g_assert_cmpstr(adw_view_stack_get_visible_child_name(stack), ==, "layers");
+  PatinaLayersPage *layers = PATINA_LAYERS_PAGE(patina_window_get_page(f->window, "layers"));
+  g_assert_cmpstr(patina_layers_page_get_image_path(layers), ==, path);
+  g_assert_cmpuint(adw_combo_row_get_selected(patina_layers_page_get_image_row(layers)), ==, 5);
+
+  activate(f, "win.show-page", g_variant_new_string("data"));
+  activate(f, "win.image-to-page", g_variant_new("(ss)", "augment", path));
+  g_assert_cmpstr(adw_view_stack_get_visible_child_name(stack), ==, "augment");
+  gpointer wait[] = {patina_window_get_page(f->window, "augment"), (gpointer) path};
+  wait_for(augment_shows, wait, "the Augment page to show the image");
+
+  /* only those two pages take an image */
+  activate(f, "win.image-to-page", g_variant_new("(ss)", "train", path));
+  g_assert_cmpstr(adw_view_stack_get_visible_child_name(stack), ==, "augment");
 }
 
 static void test_split_filter(Fixture *f, gconstpointer user_data)
@@ -874,6 +911,7 @@ int main(int argc, char **argv)
   ADD("viewer-metadata", test_viewer_metadata);
   ADD("crop-saved", test_crop_saved);
   ADD("exclude-image", test_exclude_image);
+  ADD("image-to-page", test_image_to_page);
   ADD("split-filter", test_split_filter);
   ADD("split-filter-without-manifest", test_split_filter_without_manifest);
   ADD("duplicates", test_duplicates);
