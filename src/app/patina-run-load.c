@@ -163,7 +163,11 @@ static gboolean read_record(PatinaRun *self, JsonObject *o, GError **error)
     PatinaAugment a;
     if (!patina_augment_from_json_node(&a, aug, error))
       return FALSE;
-    self->augmentation = patina_augment_describe(&a);
+    /* the preset's name when the parameters are one's (a record keeps parameters only) */
+    const char *preset = patina_augment_preset_matching(&a);
+    g_autofree char *described = patina_augment_describe(&a);
+    self->augmentation = preset ? g_strdup_printf(_("%s preset: %s"), preset, described)
+                                : g_steal_pointer(&described);
     self->augmentation_json = json_to_string(aug, FALSE);
   } else {
     self->augmentation = g_strdup(_("none"));
