@@ -314,6 +314,11 @@ void app_test_init(int *argc, char ***argv)
                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 }
 
+guint app_test_unallocated_snapshots(void)
+{
+  return unallocated_snapshots;
+}
+
 int app_test_run(void)
 {
   int status = g_test_run();

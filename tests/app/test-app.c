@@ -513,6 +513,41 @@ static void test_help_overlay(void)
   gtk_window_destroy(GTK_WINDOW(overlay));
 }
 
+/* A data set opened behind another page, then the Data page shown with a toast in the same turn:
+ * GTK 4.8 loses a resize queued inside size_allocate when the widget above the one that queued it
+ * took gtk_widget_allocate's "nothing changed" path while its own ancestors really re-allocated
+ * (they clear alloc_needed_on_child afterwards, so no later layout goes back to it), and the next
+ * frame leaves the window's whole content out ("Trying to snapshot GtkBox … without a current
+ * allocation"). The thumbnails' automatic scrollbar queued that resize: 80 thumbnails need it,
+ * 12 do not, and it flipped while the grid was first allocated on the switch back; the toast
+ * re-allocated the overlay above the box in the same frame. It failed every run before the
+ * scrollbar became always-on. */
+static void test_dataset_switch_frames(Fixture *f, gconstpointer user_data)
+{
+  (void) user_data;
+  make_demo(f);
+  g_autofree char *larger = g_build_filename(f->tmp, "demo-40", NULL);
+  g_autoptr(GError) error = NULL;
+  g_assert_true(patina_demo_generate(larger, 40, 0, &error));
+  g_assert_no_error(error);
+  PatinaWorkspace *ws = patina_window_get_workspace(f->window);
+  PatinaDataPage *page = PATINA_DATA_PAGE(patina_window_get_page(f->window, "data"));
+  guint before = app_test_unallocated_snapshots();
+  for (int i = 0; i < 6; i++) {
+    activate(f, "win.show-page", g_variant_new_string("train"));
+    settle();
+    /* not win.open-dataset-path: that shows the Data page at once */
+    patina_workspace_open_dataset_async(ws, i % 2 == 0 ? larger : f->demo, NULL, NULL, NULL);
+    wait_for(dataset_open, ws, "a data set opened behind the Train page");
+    settle();
+    activate(f, "win.show-page", g_variant_new_string("data"));
+    patina_window_toast(f->window, "switched");
+    wait_for(thumbnails_decoded, page, "the thumbnails to be decoded");
+    settle();
+  }
+  g_assert_cmpuint(app_test_unallocated_snapshots(), ==, before);
+}
+
 int main(int argc, char **argv)
 {
   app_test_init(&argc, &argv);
@@ -523,6 +558,8 @@ int main(int argc, char **argv)
              fixture_tear_down);
   g_test_add("/app/train-one-epoch", Fixture, NULL, fixture_set_up, test_train_one_epoch,
              fixture_tear_down);
+  g_test_add("/app/dataset-switch-frames", Fixture, NULL, fixture_set_up,
+             test_dataset_switch_frames, fixture_tear_down);
   g_test_add("/app/open-demo-action", Fixture, NULL, fixture_set_up, test_open_demo_action,
              fixture_tear_down);
   g_test_add("/app/close-while-drawing-demo", Fixture, NULL, fixture_set_up,
