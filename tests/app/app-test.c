@@ -226,6 +226,17 @@ PatinaJob *run_to_end(Fixture *f)
   return job;
 }
 
+GStrv export_history_lines(Fixture *f, const char *name)
+{
+  g_autofree char *path = g_build_filename(f->tmp, name, NULL);
+  ToastWait tw = {f->window, patina_window_get_n_toasts(f->window)};
+  activate(f, "win.export-history-path", g_variant_new_string(path));
+  wait_for(new_toast, &tw, "the history to be exported");
+  g_autofree char *text = NULL;
+  g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+  return g_strsplit(text, "\n", -1);
+}
+
 GtkWidget *find_actionable(GtkWidget *root, const char *action_name)
 {
   if (GTK_IS_ACTIONABLE(root) &&

@@ -53,6 +53,9 @@ void reset_train_settings(int epochs);
 /* Starts training through win.train-start and waits until the run is done; fails the test
  * when it failed or stopped. */
 PatinaJob *run_to_end(Fixture *f);
+/* Exports the shown run's history through win.export-history-path into f->tmp/name and
+ * returns the file's lines. */
+GStrv export_history_lines(Fixture *f, const char *name);
 /* The first widget under root bound to action_name (a button's action-name). */
 GtkWidget *find_actionable(GtkWidget *root, const char *action_name);
 

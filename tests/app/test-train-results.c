@@ -196,13 +196,7 @@ static void test_history_csv(Fixture *f, gconstpointer user_data)
   GArray *h = patina_job_get_history(job);
   g_assert_cmpuint(h->len, ==, 3);
 
-  g_autofree char *csv = g_build_filename(f->tmp, "history.csv", NULL);
-  ToastWait tw = {f->window, patina_window_get_n_toasts(f->window)};
-  activate(f, "win.export-history-path", g_variant_new_string(csv));
-  wait_for(new_toast, &tw, "the history to be exported");
-  g_autofree char *text = NULL;
-  g_assert_true(g_file_get_contents(csv, &text, NULL, NULL));
-  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  g_auto(GStrv) lines = export_history_lines(f, "history.csv");
   g_assert_cmpstr(lines[0], ==, "epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds");
   guint rows = 0;
   for (guint i = 1; lines[i] && *lines[i]; i++, rows++) {

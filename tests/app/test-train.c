@@ -176,13 +176,7 @@ static void test_folds(Fixture *f, gconstpointer user_data)
   g_assert_nonnull(strstr(text, expected));
 
   /* The exported history says which fold each row belongs to (each fold's epochs start at 1). */
-  g_autofree char *csv_path = g_build_filename(f->tmp, "folds.csv", NULL);
-  ToastWait tw = {f->window, patina_window_get_n_toasts(f->window)};
-  activate(f, "win.export-history-path", g_variant_new_string(csv_path));
-  wait_for(new_toast, &tw, "the history to be exported");
-  g_autofree char *csv = NULL;
-  g_assert_true(g_file_get_contents(csv_path, &csv, NULL, NULL));
-  g_auto(GStrv) lines = g_strsplit(csv, "\n", -1);
+  g_auto(GStrv) lines = export_history_lines(f, "folds.csv");
   g_assert_cmpstr(lines[0], ==, "fold,epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds");
   for (int k = 0; k < 3; k++) {
     g_autofree char *start = g_strdup_printf("%d,1,", k + 1);
