@@ -135,6 +135,11 @@ static void on_vadj_changed(GtkAdjustment *adj, PatinaImageView *self)
   gtk_adjustment_set_value(adj, self->frac_y * gtk_adjustment_get_upper(adj) - self->anchor_y);
 }
 
+GdkTexture *patina_image_view_get_texture(PatinaImageView *self)
+{
+  return patina_image_canvas_get_texture(self->canvas);
+}
+
 double patina_image_view_get_fit_zoom(PatinaImageView *self)
 {
   GdkTexture *texture = patina_image_canvas_get_texture(self->canvas);

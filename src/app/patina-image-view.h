@@ -11,6 +11,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(PatinaImageView, patina_image_view, PATINA, IMAGE_VIEW, GtkWidget)
 
 void patina_image_view_set_texture(PatinaImageView *self, GdkTexture *texture);
+GdkTexture *patina_image_view_get_texture(PatinaImageView *self);
 /* Metres per pixel; 0 hides the scale bar. */
 void patina_image_view_set_pixel_size(PatinaImageView *self, double metres);
 void patina_image_view_set_bar_rows(PatinaImageView *self, int rows);

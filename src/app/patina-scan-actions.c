@@ -174,10 +174,18 @@ static void export_action(GtkWidget *page, const char *name, GVariant *param)
   gtk_native_dialog_show(GTK_NATIVE_DIALOG(chooser));
 }
 
+static void enlarge_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void) name;
+  (void) param;
+  patina_scan_view_enlarge(view_of(widget));
+}
+
 void patina_scan_view_install_actions(GtkWidgetClass *klass)
 {
   gtk_widget_class_install_action(klass, "predict.scan", NULL, scan_action);
   gtk_widget_class_install_action(klass, "predict.scan-cancel", NULL, cancel_action);
+  gtk_widget_class_install_action(klass, "predict.scan-enlarge", NULL, enlarge_action);
   gtk_widget_class_install_action(klass, "predict.scan-tile", "i", tile_action);
   gtk_widget_class_install_action(klass, "predict.scan-stride", "i", stride_action);
   gtk_widget_class_install_action(klass, "predict.scan-overlay", "i", overlay_action);

@@ -2,6 +2,7 @@
 #pragma once
 #include <adwaita.h>
 
+#include "patina-image-view.h"
 #include "patina-scan-compute.h"
 #include "patina-scan-view.h"
 #include "viz/colormap.h"
@@ -24,6 +25,7 @@ struct _PatinaScanView {
   GCancellable *cancellable;
   guint progress_source;
   PatinaScanResult *result; /* the one shown */
+  PatinaImageView *enlarged; /* the map's own window's view while it is open (weak) */
   GSettings *settings;
   GtkFileChooserNative *chooser;
   gboolean stride_follows_tile; /* half the tile until the user picks a stride */
@@ -33,6 +35,8 @@ struct _PatinaScanView {
 void patina_scan_view_toast(PatinaScanView *self, const char *message);
 /* The inline line under the controls (NULL hides it), in red when is_error. */
 void patina_scan_view_show_message(PatinaScanView *self, const char *text, gboolean is_error);
+/* The map in a window of its own (zoom and pan), which follows the pane's map until closed. */
+void patina_scan_view_enlarge(PatinaScanView *self);
 const PatinaColormap *patina_scan_view_colormap(PatinaScanView *self);
 /* -1: the most probable class; k: class k's probability. */
 int patina_scan_view_overlay(PatinaScanView *self);

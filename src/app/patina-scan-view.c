@@ -138,12 +138,83 @@ static void rebuild_areas(PatinaScanView *self)
   }
 }
 
+static void close_enlarged(PatinaScanView *self)
+{
+  if (!self->enlarged)
+    return;
+  GtkRoot *window = gtk_widget_get_root(GTK_WIDGET(self->enlarged));
+  g_object_remove_weak_pointer(G_OBJECT(self->enlarged), (gpointer *) &self->enlarged);
+  self->enlarged = NULL;
+  gtk_window_destroy(GTK_WINDOW(window));
+}
+
+#define ZOOM_STEP 1.25
+
+static void zoom_in(PatinaImageView *view)
+{
+  patina_image_view_set_zoom(view, patina_image_view_get_zoom(view) * ZOOM_STEP, -1, -1);
+}
+
+static void zoom_out(PatinaImageView *view)
+{
+  patina_image_view_set_zoom(view, patina_image_view_get_zoom(view) / ZOOM_STEP, -1, -1);
+}
+
+static void zoom_fit(PatinaImageView *view)
+{
+  patina_image_view_set_zoom(view, patina_image_view_get_fit_zoom(view), -1, -1);
+}
+
+static void add_zoom_button(AdwHeaderBar *header, const char *icon, const char *tooltip,
+                            GCallback clicked, PatinaImageView *view)
+{
+  GtkWidget *button = gtk_button_new_from_icon_name(icon);
+  gtk_widget_set_tooltip_text(button, tooltip);
+  g_signal_connect_swapped(button, "clicked", clicked, view);
+  adw_header_bar_pack_end(header, button);
+}
+
+void patina_scan_view_enlarge(PatinaScanView *self)
+{
+  GdkPaintable *map = gtk_picture_get_paintable(self->picture);
+  if (!self->result || !GDK_IS_TEXTURE(map))
+    return;
+  if (!self->enlarged) {
+    GtkWidget *window = adw_window_new();
+    gtk_window_set_transient_for(GTK_WINDOW(window),
+                                 GTK_WINDOW(gtk_widget_get_root(GTK_WIDGET(self))));
+    gtk_window_set_default_size(GTK_WINDOW(window), 960, 760);
+    g_autofree char *name = g_path_get_basename(self->result->path);
+    GtkWidget *header = adw_header_bar_new();
+    adw_header_bar_set_title_widget(ADW_HEADER_BAR(header),
+                                    adw_window_title_new(_("Surface Scan"), name));
+    GtkWidget *view = g_object_new(PATINA_TYPE_IMAGE_VIEW, "vexpand", TRUE, NULL);
+    /* packed from the end: out, fit, in read left to right as in the Data viewer */
+    add_zoom_button(ADW_HEADER_BAR(header), "zoom-in-symbolic", _("Zoom In (Ctrl+Scroll)"),
+                    G_CALLBACK(zoom_in), PATINA_IMAGE_VIEW(view));
+    add_zoom_button(ADW_HEADER_BAR(header), "zoom-fit-best-symbolic", _("Best Fit"),
+                    G_CALLBACK(zoom_fit), PATINA_IMAGE_VIEW(view));
+    add_zoom_button(ADW_HEADER_BAR(header), "zoom-out-symbolic", _("Zoom Out (Ctrl+Scroll)"),
+                    G_CALLBACK(zoom_out), PATINA_IMAGE_VIEW(view));
+    GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
+    gtk_box_append(GTK_BOX(box), header);
+    gtk_box_append(GTK_BOX(box), view);
+    adw_window_set_content(ADW_WINDOW(window), box);
+    self->enlarged = PATINA_IMAGE_VIEW(view);
+    g_object_add_weak_pointer(G_OBJECT(view), (gpointer *) &self->enlarged);
+    gtk_window_present(GTK_WINDOW(window));
+  }
+  patina_image_view_set_texture(self->enlarged, GDK_TEXTURE(map));
+  gtk_window_present(GTK_WINDOW(gtk_widget_get_root(GTK_WIDGET(self->enlarged))));
+}
+
 static void render(PatinaScanView *self)
 {
   PatinaScanResult *r = self->result;
   gtk_widget_set_visible(self->result_box, r != NULL);
   if (!r) {
     gtk_picture_set_paintable(self->picture, NULL);
+    close_enlarged(self);
     return;
   }
   double opacity = gtk_range_get_value(GTK_RANGE(self->opacity_scale));
@@ -171,6 +242,8 @@ static void render(PatinaScanView *self)
   }
   gtk_widget_set_visible(self->colorbar_box, overlay >= 0 && overlay < s->classes);
   gtk_picture_set_paintable(self->picture, tex ? GDK_PAINTABLE(tex) : NULL);
+  if (self->enlarged && tex)
+    patina_image_view_set_texture(self->enlarged, tex);
   /* a picture in a scrolled box gets no more height than it asks for: ask for what the pane's
    * usual width shows at the image's aspect */
   gtk_widget_set_size_request(GTK_WIDGET(self->picture), -1,
@@ -371,6 +444,8 @@ const char *patina_scan_view_get_message(PatinaScanView *self)
            : "";
 }
 
+PatinaImageView *patina_scan_view_get_enlarged(PatinaScanView *self) { return self->enlarged; }
+
 GdkPaintable *patina_scan_view_get_map(PatinaScanView *self)
 {
   return gtk_picture_get_paintable(self->picture);
@@ -387,6 +462,7 @@ const char *patina_scan_view_get_progress(PatinaScanView *self)
 static void patina_scan_view_dispose(GObject *object)
 {
   PatinaScanView *self = PATINA_SCAN_VIEW(object);
+  close_enlarged(self);
   patina_scan_view_cancel(self);
   g_clear_pointer(&self->result, patina_scan_result_unref);
   patina_file_chooser_close(&self->chooser);

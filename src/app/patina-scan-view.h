@@ -5,6 +5,7 @@
  * bar, and the figure and tiles' CSV export. Its commands are actions of the Predict page:
  *   predict.scan                  scan the selected image (Ctrl+Shift+S)
  *   predict.scan-cancel           stop the running scan
+ *   predict.scan-enlarge          the map in a window of its own, to zoom and pan
  *   predict.scan-tile (i)         tile side in pixels
  *   predict.scan-stride (i)       pixels between tiles
  *   predict.scan-overlay (i)      -1: the most probable class; k: class k's probability
@@ -15,6 +16,7 @@
  *   predict.scan-export-csv       save each tile's probabilities (file chooser)
  *   predict.scan-export-csv-path (s) */
 #pragma once
+#include "patina-image-view.h"
 #include <gtk/gtk.h>
 
 #include "patina-loaded-model.h"
@@ -41,6 +43,8 @@ const PatinaScan *patina_scan_view_get_scan(PatinaScanView *self);
 double patina_scan_view_get_shown_fraction(PatinaScanView *self, int klass);
 const char *patina_scan_view_get_message(PatinaScanView *self);
 GdkPaintable *patina_scan_view_get_map(PatinaScanView *self);
+/* The view of the map's own window (predict.scan-enlarge), NULL while none is open. */
+PatinaImageView *patina_scan_view_get_enlarged(PatinaScanView *self);
 /* The progress bar's text while a scan runs (NULL when hidden). */
 const char *patina_scan_view_get_progress(PatinaScanView *self);
 

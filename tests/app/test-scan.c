@@ -512,10 +512,27 @@ static void test_trained(Fixture *f, gconstpointer user_data)
   }
   g_test_message("20 redraws of the 600×400 map: %.1f ms each",
                  (g_get_monotonic_time() - before) / 20e3);
+
+  /* the map in a window of its own follows the pane's map, and goes with it */
+  g_assert_null(patina_scan_view_get_enlarged(view));
+  page_action(f, "predict.scan-enlarge", NULL);
+  PatinaImageView *enlarged = patina_scan_view_get_enlarged(view);
+  g_assert_nonnull(enlarged);
+  GtkWidget *map_window = GTK_WIDGET(gtk_widget_get_root(GTK_WIDGET(enlarged)));
+  g_assert_true(map_window != GTK_WIDGET(f->window));
+  wait_for(window_mapped, map_window, "the map's window to be mapped");
+  g_assert_true(GDK_PAINTABLE(patina_image_view_get_texture(enlarged)) ==
+                patina_scan_view_get_map(view));
+  page_action(f, "predict.scan-overlay", g_variant_new_int32(-1));
+  g_assert_true(GDK_PAINTABLE(patina_image_view_get_texture(enlarged)) ==
+                patina_scan_view_get_map(view));
+  page_action(f, "predict.scan-enlarge", NULL); /* again: the same window */
+  g_assert_true(patina_scan_view_get_enlarged(view) == enlarged);
   /* a larger micrograph is shown at 768 px on its long side: the most the main loop draws */
   g_autofree char *large = g_build_filename(f->tmp, "large.png", NULL);
   write_gray_png(surface, large, 2000, 1500);
   show_image(f, large);
+  g_assert_null(patina_scan_view_get_enlarged(view)); /* another image: its window closed */
   page_action(f, "predict.scan-stride", g_variant_new_int32(128));
   scan(f);
   before = g_get_monotonic_time();
