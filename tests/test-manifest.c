@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "data/dataset.h"
+#include "data/datasource.h"
 #include "data/demo.h"
 
 #include "data/manifest.h"
@@ -1057,10 +1058,43 @@ static void test_create_records_crop(void)
   g_assert_cmpint(image(m, patina_manifest_find(m, "b/broken.png"))->crop_rows, ==, -1);
 }
 
+/* A manifest that leaves no train image refuses training (its NULL indices would mean "no split"
+ * and train on every image, the test ones too); cross-validation still has its val images. */
+static void test_data_source_training(void)
+{
+  g_autofree char *root = make_root();
+  g_autoptr(GError) error = NULL;
+  g_assert_true(patina_demo_generate(root, 6, 0, &error));
+  g_autoptr(PatinaManifest) m = init_manifest(root, 0.34, 0.17, 5);
+  for (guint i = 0; i < m->images->len; i++)
+    image(m, i)->excluded = image(m, i)->split == PATINA_SPLIT_TRAIN;
+  g_autofree char *path = patina_manifest_path_in(root);
+  g_assert_true(patina_manifest_save(m, path, &error));
+
+  g_assert_true(patina_data_source_has_manifest(root));
+  g_auto(PatinaDataSource) d = {0};
+  g_assert_true(patina_data_source_open(root, PATINA_MANIFEST_AUTO, &d, NULL, NULL, &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(d.splits[PATINA_SPLIT_TRAIN]->len, ==, 0);
+  g_assert_cmpuint(d.splits[PATINA_SPLIT_VAL]->len, >, 0);
+  g_assert_false(patina_data_source_check_training(&d, FALSE, &error));
+  g_assert_nonnull(strstr(error->message, "no image of the train split"));
+  g_assert_nonnull(strstr(error->message, path));
+  g_clear_error(&error);
+  g_assert_true(patina_data_source_check_training(&d, TRUE, &error));
+
+  /* the class folders alone (no manifest) always train */
+  g_auto(PatinaDataSource) plain = {0};
+  g_assert_true(patina_data_source_open(root, PATINA_MANIFEST_IGNORE, &plain, NULL, NULL, &error));
+  g_assert_true(patina_data_source_check_training(&plain, FALSE, &error));
+  test_remove_tree(root);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/manifest/create-records-crop", test_create_records_crop);
+  g_test_add_func("/manifest/data-source-training", test_data_source_training);
   g_test_add_func("/manifest/round-trip", test_round_trip);
   g_test_add_func("/manifest/strict", test_strict_validation);
   g_test_add_func("/manifest/bad-bytes", test_bad_bytes);

@@ -123,6 +123,8 @@ static void on_fold(const PatinaFoldEvent *ev, gpointer user_data)
   }
   PatinaTrainConfig c = self->cfg;
   c.output = ev->output;
+  if (self->worker_data->manifest)
+    c.val_fraction = NAN; /* the folds were made from the manifest's images, not a share */
   g_autoptr(GError) record_error = NULL;
   if (!patina_run_record_save(&c, self->dataset_root, self->started_unix, ev->result,
                               ev->error, &record_error))
@@ -195,6 +197,10 @@ void patina_job_train_worker(GTask *task, gpointer source, gpointer task_data,
   g_auto(PatinaDataSource) data = {0};
   if (!patina_data_source_open(self->dataset_root, PATINA_MANIFEST_AUTO, &data, NULL, NULL,
                                &error)) {
+    g_task_return_error(task, error);
+    return;
+  }
+  if (!patina_data_source_check_training(&data, self->cfg.folds >= 2, &error)) {
     g_task_return_error(task, error);
     return;
   }

@@ -3,7 +3,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
-#include "data/manifest.h"
+#include "data/datasource.h"
 #include "patina-chart-view.h"
 #include "patina-confusion.h"
 #include "patina-misclassified-gallery.h"
@@ -153,8 +153,7 @@ static void bind_int(PatinaTrainPage *self, const char *key, GtkSpinButton *spin
 static gboolean dataset_has_manifest(PatinaTrainPage *self)
 {
   const char *root = self->workspace ? patina_workspace_get_dataset_path(self->workspace) : NULL;
-  g_autofree char *path = root ? patina_manifest_path_in(root) : NULL;
-  return path && g_file_test(path, G_FILE_TEST_IS_REGULAR);
+  return root && patina_data_source_has_manifest(root);
 }
 
 /* Momentum means something for SGD only; the holdout share is unused when cross-validating or
@@ -166,7 +165,8 @@ static void update_dependent_rows(PatinaTrainPage *self)
   gtk_widget_set_sensitive(self->val_row,
                            !manifest && gtk_spin_button_get_value_as_int(self->folds_spin) < 2);
   adw_action_row_set_subtitle(ADW_ACTION_ROW(self->val_row),
-                              manifest ? _("Set by the data set's manifest (patina-dataset.json)")
+                              manifest ? _("The data set's manifest (patina-dataset.json) sets "
+                                           "the split; its test images are left out")
                                        : _("Per cent of each class held out"));
 }
 

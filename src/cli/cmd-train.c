@@ -170,7 +170,8 @@ int cli_train(int argc, char **argv)
   g_auto(PatinaDataSource) data = {0};
   if (!cli_data_open(argv[1], use_manifest ? PATINA_MANIFEST_REQUIRED
                               : no_manifest ? PATINA_MANIFEST_IGNORE : PATINA_MANIFEST_AUTO,
-                     &data, &error))
+                     &data, &error) ||
+      !patina_data_source_check_training(&data, folds > 0, &error))
     return cli_fail(error);
   PatinaDataset *ds = data.ds;
   ds->crop = crop_opts.crop, ds->crop_rows = crop_opts.crop_rows;

@@ -11,12 +11,35 @@ void patina_data_source_clear(PatinaDataSource *d)
     g_clear_pointer(&d->splits[s], g_array_unref);
 }
 
+gboolean patina_data_source_has_manifest(const char *dir)
+{
+  g_autofree char *path = patina_manifest_path_in(dir);
+  return g_file_test(path, G_FILE_TEST_EXISTS);
+}
+
+gboolean patina_data_source_check_training(const PatinaDataSource *d, gboolean folds,
+                                           GError **error)
+{
+  if (!d->manifest)
+    return TRUE;
+  guint train = d->splits[PATINA_SPLIT_TRAIN]->len, val = d->splits[PATINA_SPLIT_VAL]->len;
+  if (folds ? train + val > 0 : train > 0)
+    return TRUE;
+  g_set_error(error, PATINA_MANIFEST_ERROR, PATINA_MANIFEST_ERROR_MISSING,
+              folds ? "%s: no image of the train or val split is left to cross-validate on "
+                      "(the others are excluded, missing or unreadable)"
+                    : "%s: no image of the train split is left to train on (the others are "
+                      "excluded, missing or unreadable)",
+              d->manifest_path);
+  return FALSE;
+}
+
 gboolean patina_data_source_open(const char *dir, PatinaManifestUse use, PatinaDataSource *d,
                                  GArray *issues, GPtrArray *outside, GError **error)
 {
   memset(d, 0, sizeof *d);
   g_autofree char *path = patina_manifest_path_in(dir);
-  gboolean present = g_file_test(path, G_FILE_TEST_EXISTS);
+  gboolean present = patina_data_source_has_manifest(dir);
   if (use == PATINA_MANIFEST_REQUIRED && !present) {
     g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
                 "%s: no manifest (%s); 'patina-cli dataset init %s' writes one", dir,

@@ -28,6 +28,14 @@ typedef struct {
 gboolean patina_data_source_open(const char *dir, PatinaManifestUse use, PatinaDataSource *d,
                                  GArray *issues, GPtrArray *outside, GError **error);
 void patina_data_source_clear(PatinaDataSource *d);
+/* Whether dir has a manifest that training would follow (patina_data_source_open with
+ * PATINA_MANIFEST_AUTO). */
+gboolean patina_data_source_has_manifest(const char *dir);
+/* With a manifest, a run needs images in its train split, and cross-validation (folds) in its
+ * train and validation splits together. An error otherwise: an empty split's NULL indices would
+ * read as "no split" to patina_train and train on every image, the test ones too. */
+gboolean patina_data_source_check_training(const PatinaDataSource *d, gboolean folds,
+                                           GError **error);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PatinaDataSource, patina_data_source_clear)
 
 G_END_DECLS
