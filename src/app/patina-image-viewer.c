@@ -19,7 +19,7 @@ struct _PatinaImageViewer {
   PatinaImageView *view;
   AdwStatusPage *error_page;
   AdwActionRow *size_row, *class_row, *pixel_row, *kv_row, *mag_row, *instrument_row,
-    *detector_row, *crop_row;
+    *detector_row, *crop_row, *exclude_row;
   GtkSpinButton *crop_spin;
   GtkSwitch *exclude_switch;
 
@@ -27,6 +27,9 @@ struct _PatinaImageViewer {
   PatinaViewerImage *image;
   int saved_crop;     /* rows the crop had when loaded or last saved */
   gboolean showing_excluded; /* the switch is being set to the manifest's state, not by a user */
+  gboolean wanted_excluded;  /* what the switch last asked for (or the manifest, when loaded) */
+  gboolean saving;           /* a save runs; the next wait in pending_saves */
+  GQueue pending_saves;      /* SaveRequest */
   gboolean loaded;
   GCancellable *cancellable;
 };
@@ -117,18 +120,31 @@ static void show_save_status(PatinaImageViewer *self, const char *text, gboolean
 
 typedef struct {
   PatinaImageViewer *viewer; /* ref */
-  char *path;
+  char *path, *root;
   PatinaViewerField field;
   int value;
 } SaveRequest;
 
+static void save_request_free(SaveRequest *r)
+{
+  g_object_unref(r->viewer);
+  g_free(r->path);
+  g_free(r->root);
+  g_free(r);
+}
+
 static void show_excluded(PatinaImageViewer *self, gboolean excluded)
 {
+  self->wanted_excluded = excluded;
   self->showing_excluded = TRUE;
   gtk_switch_set_active(self->exclude_switch, excluded);
   self->showing_excluded = FALSE;
 }
 
+static void start_save(SaveRequest *r);
+
+/* Saves run one at a time, in the order asked: each rewrites the whole manifest, so two at
+ * once would lose one's change, and an exclusion switched on and off must end off. */
 static void saved(GObject *source, GAsyncResult *res, gpointer user_data)
 {
   (void) source;
@@ -155,17 +171,27 @@ static void saved(GObject *source, GAsyncResult *res, gpointer user_data)
                                      : _("Saved in patina-dataset.json"),
                        FALSE);
     } else {
-      g_autofree char *msg =
-        g_strdup_printf(crop ? _("Cannot save the crop: %s") : _("Cannot leave it out: %s"),
-                        error->message);
+      const char *what = crop       ? _("Cannot save the crop: %s")
+                         : r->value ? _("Cannot leave it out: %s")
+                                    : _("Cannot take it back into training: %s");
+      g_autofree char *msg = g_strdup_printf(what, error->message);
       show_save_status(self, msg, TRUE);
     }
   }
   if (ok)
     g_signal_emit(self, signals[SIGNAL_MANIFEST_SAVED], 0);
-  g_object_unref(r->viewer);
-  g_free(r->path);
-  g_free(r);
+  SaveRequest *next = g_queue_pop_head(&self->pending_saves);
+  if (next)
+    start_save(next);
+  else
+    self->saving = FALSE;
+  save_request_free(r);
+}
+
+static void start_save(SaveRequest *r)
+{
+  r->viewer->saving = TRUE;
+  patina_viewer_save_async(r->root, r->path, r->field, r->value, NULL, saved, r);
 }
 
 static void save(PatinaImageViewer *self, PatinaViewerField field, int value)
@@ -173,10 +199,14 @@ static void save(PatinaImageViewer *self, PatinaViewerField field, int value)
   SaveRequest *r = g_new0(SaveRequest, 1);
   r->viewer = g_object_ref(self);
   r->path = g_strdup(self->path);
+  r->root = g_strdup(self->root);
   r->field = field;
   r->value = value;
   show_save_status(self, _("Saving…"), FALSE);
-  patina_viewer_save_async(self->root, self->path, field, value, NULL, saved, r);
+  if (self->saving)
+    g_queue_push_tail(&self->pending_saves, r);
+  else
+    start_save(r);
 }
 
 /* Only an image of the open data set has a manifest entry to save into. */
@@ -200,16 +230,19 @@ static void save_crop_action(GtkWidget *widget, const char *name, GVariant *para
     save(self, PATINA_VIEWER_CROP_ROWS, gtk_spin_button_get_value_as_int(self->crop_spin));
 }
 
-/* The switch is the control; the action (viewer.set-excluded, b) sets it. */
+/* Compared with the last state asked for, not the last saved: switched on and off again before
+ * the first save ends, it must save "off" after it. */
 static void on_exclude_switched(PatinaImageViewer *self)
 {
   gboolean excluded = gtk_switch_get_active(self->exclude_switch);
-  if (self->showing_excluded || !self->image || excluded == self->image->manifest_excluded)
+  if (self->showing_excluded || excluded == self->wanted_excluded)
     return;
-  if (can_save(self))
+  if (can_save(self)) {
+    self->wanted_excluded = excluded;
     save(self, PATINA_VIEWER_EXCLUDED, excluded);
-  else
-    show_excluded(self, self->image->manifest_excluded);
+  } else {
+    show_excluded(self, self->wanted_excluded);
+  }
 }
 
 static void set_excluded_action(GtkWidget *widget, const char *name, GVariant *param)
@@ -270,6 +303,8 @@ static void image_loaded(GObject *source, GAsyncResult *res, gpointer user_data)
                            image->height - 1, 1, 10, 0);
   on_crop_spin_changed(self);
   show_excluded(self, image->manifest_excluded);
+  /* only an image of the open data set has a manifest entry */
+  gtk_widget_set_sensitive(GTK_WIDGET(self->exclude_row), self->root != NULL);
   show_metadata(self);
   if (image->manifest_problem)
     show_save_status(self, image->manifest_problem, TRUE);
@@ -291,6 +326,8 @@ void patina_image_viewer_clear(PatinaImageViewer *self)
   g_clear_pointer(&self->root, g_free);
   g_clear_pointer(&self->error, g_free);
   self->loaded = FALSE;
+  show_excluded(self, FALSE);
+  gtk_widget_set_sensitive(GTK_WIDGET(self->exclude_row), FALSE);
   patina_image_view_set_texture(self->view, NULL);
   patina_image_view_set_pixel_size(self->view, 0);
   show_save_status(self, NULL, FALSE);
@@ -339,6 +376,7 @@ void patina_image_viewer_open(PatinaImageViewer *self, const char *path, const c
 
 const char *patina_image_viewer_get_path(PatinaImageViewer *self) { return self->path; }
 gboolean patina_image_viewer_is_loaded(PatinaImageViewer *self) { return self->loaded; }
+gboolean patina_image_viewer_is_saving(PatinaImageViewer *self) { return self->saving; }
 gboolean patina_image_viewer_get_excluded(PatinaImageViewer *self)
 {
   return gtk_switch_get_active(self->exclude_switch);
@@ -446,6 +484,7 @@ static void patina_image_viewer_class_init(PatinaImageViewerClass *klass)
   BIND(crop_row);
   BIND(crop_spin);
   BIND(exclude_switch);
+  BIND(exclude_row);
 #undef BIND
   gtk_widget_class_bind_template_callback(widget_class, on_crop_spin_changed);
   gtk_widget_class_bind_template_callback(widget_class, on_zoom_changed);

@@ -24,6 +24,8 @@ const char *patina_image_viewer_get_path(PatinaImageViewer *self);
 gboolean patina_image_viewer_is_loaded(PatinaImageViewer *self);
 /* The "Leave Out of Training" switch (viewer.set-excluded sets it and saves the manifest). */
 gboolean patina_image_viewer_get_excluded(PatinaImageViewer *self);
+/* A manifest save runs (or waits behind another). */
+gboolean patina_image_viewer_is_saving(PatinaImageViewer *self);
 /* Why the image cannot be shown, or NULL. */
 const char *patina_image_viewer_get_error(PatinaImageViewer *self);
 void patina_image_viewer_get_image_size(PatinaImageViewer *self, int *width, int *height);

@@ -157,6 +157,9 @@ static void save_worker(GTask *task, gpointer source, gpointer task_data,
                             _("%s is not inside the open data set's folder"), d->path);
     return;
   }
+  /* Each save rewrites the whole manifest: two at once (two windows) would lose one's change. */
+  static GMutex manifest_lock;
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&manifest_lock);
   g_autofree char *mpath = patina_manifest_path_in(d->root);
   gboolean created = !g_file_test(mpath, G_FILE_TEST_EXISTS);
   g_autoptr(PatinaManifest) m = NULL;

@@ -262,8 +262,7 @@ static gboolean thumbnail_excluded_is(gpointer data)
 
 static gboolean save_status_settled(gpointer viewer)
 {
-  const char *status = patina_image_viewer_get_save_status(viewer);
-  return status && !g_str_equal(status, "Saving…");
+  return !patina_image_viewer_is_saving(viewer) && patina_image_viewer_get_save_status(viewer);
 }
 
 static gboolean manifest_excludes(Fixture *f, const char *path)
@@ -275,6 +274,11 @@ static gboolean manifest_excludes(Fixture *f, const char *path)
   int i = patina_manifest_find(m, path + strlen(f->demo) + 1);
   g_assert_cmpint(i, >=, 0);
   return g_array_index(m->images, PatinaManifestImage, i).excluded;
+}
+
+static GtkSwitch *viewer_switch(PatinaImageViewer *viewer)
+{
+  return GTK_SWITCH(find_widget(GTK_WIDGET(viewer), GTK_TYPE_SWITCH));
 }
 
 /* "Leave Out of Training" writes the image's exclusion into the manifest (making one), the
@@ -307,6 +311,36 @@ static void test_exclude_image(Fixture *f, gconstpointer user_data)
   w.excluded = FALSE;
   wait_for(thumbnail_excluded_is, &w, "the thumbnail to show the image taken back");
   g_assert_false(manifest_excludes(f, path));
+
+  /* Asked in one go, saves run in order and none is lost: on then off ends off, and a crop
+   * saved with an exclusion keeps both (each save rewrites the whole manifest). */
+  gtk_widget_activate_action(GTK_WIDGET(viewer), "viewer.set-excluded", "b", TRUE);
+  gtk_widget_activate_action(GTK_WIDGET(viewer), "viewer.set-excluded", "b", FALSE);
+  wait_for(save_status_settled, viewer, "both saves");
+  g_assert_false(manifest_excludes(f, path));
+  g_assert_false(patina_image_viewer_get_excluded(viewer));
+  int rows = patina_image_viewer_get_crop_rows(viewer) + 5;
+  gtk_widget_activate_action(GTK_WIDGET(viewer), "viewer.set-crop", "i", rows);
+  gtk_widget_activate_action(GTK_WIDGET(viewer), "viewer.save-crop", NULL);
+  gtk_widget_activate_action(GTK_WIDGET(viewer), "viewer.set-excluded", "b", TRUE);
+  wait_for(save_status_settled, viewer, "the crop and the exclusion");
+  g_assert_true(manifest_excludes(f, path));
+  {
+    g_autofree char *mp = patina_manifest_path_in(f->demo);
+    g_autoptr(PatinaManifest) m = patina_manifest_load(mp, NULL);
+    int i = patina_manifest_find(m, path + strlen(f->demo) + 1);
+    g_assert_cmpint(g_array_index(m->images, PatinaManifestImage, i).crop_rows, ==, rows);
+  }
+
+  /* Another image: while it loads the switch is off and cannot be used, then shows its own. */
+  const char *other = sample_path(f, 4);
+  activate(f, "win.show-image", g_variant_new_string(other));
+  g_assert_false(patina_image_viewer_get_excluded(viewer));
+  g_assert_false(gtk_widget_get_sensitive(
+    GTK_WIDGET(gtk_widget_get_ancestor(GTK_WIDGET(viewer_switch(viewer)), ADW_TYPE_ACTION_ROW))));
+  wait_for(viewer_loaded, viewer, "the other image to be decoded");
+  g_assert_false(patina_image_viewer_get_excluded(viewer));
+  g_assert_true(gtk_widget_is_sensitive(GTK_WIDGET(viewer_switch(viewer))));
 
   g_autofree char *mpath = patina_manifest_path_in(f->demo);
   g_assert_true(g_file_set_contents(mpath, "{ \"version\": ", -1, NULL));
