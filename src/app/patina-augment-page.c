@@ -382,7 +382,7 @@ static void previous_image_action(GtkWidget *widget, const char *name, GVariant 
   step_image(PATINA_AUGMENT_PAGE(widget), -1);
 }
 
-/* A file from outside the data set: the combo row no longer names the image shown. */
+/* A file picked, dropped or sent from the Data viewer. */
 static void show_file(PatinaAugmentPage *self, GFile *file)
 {
   g_autofree char *path = g_file_get_path(file);
@@ -390,7 +390,7 @@ static void show_file(PatinaAugmentPage *self, GFile *file)
     toast(self, _("Only local image files can be previewed"));
     return;
   }
-  /* an image of the data set is shown as its entry in the list */
+  /* selected in the list when it is one of the data set's, so the row says which it is */
   guint index;
   gboolean listed =
     g_ptr_array_find_with_equal_func(self->image_paths, path, g_str_equal, &index);

@@ -333,7 +333,8 @@ void patina_image_viewer_clear(PatinaImageViewer *self)
   show_save_status(self, NULL, FALSE);
 }
 
-/* The menu's items carry the image's path (win.image-to-page). */
+/* Rebuilt for each image: a menu item's target is fixed, and it must carry this image's path
+ * (win.image-to-page). */
 static void update_send_menu(PatinaImageViewer *self)
 {
   g_menu_remove_all(self->send_menu);

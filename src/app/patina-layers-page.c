@@ -267,7 +267,8 @@ void patina_layers_page_show_file(PatinaLayersPage *self, GFile *file)
     patina_layers_page_toast(self, _("Only local image files can be shown"));
     return;
   }
-  /* an image of the data set is shown as its entry in the list; any other file is named */
+  /* selected in the list when it is one of the data set's, so the row says which it is; a
+   * file from elsewhere is named in its subtitle */
   guint index;
   gboolean listed =
     g_ptr_array_find_with_equal_func(self->image_paths, path, g_str_equal, &index);

@@ -163,11 +163,15 @@ static gboolean read_record(PatinaRun *self, JsonObject *o, GError **error)
     PatinaAugment a;
     if (!patina_augment_from_json_node(&a, aug, error))
       return FALSE;
-    /* the preset's name when the parameters are one's (a record keeps parameters only) */
+    /* the preset's name when the parameters are one's (a record keeps parameters only), as
+     * the Train page's Augmentation row names it */
     const char *preset = patina_augment_preset_matching(&a);
+    const char *label = g_strcmp0(preset, "paper") == 0  ? _("Paper")
+                        : g_strcmp0(preset, "mild") == 0 ? _("Mild")
+                                                          : NULL;
     g_autofree char *described = patina_augment_describe(&a);
-    self->augmentation = preset ? g_strdup_printf(_("%s preset: %s"), preset, described)
-                                : g_steal_pointer(&described);
+    self->augmentation = label ? g_strdup_printf(_("%s preset: %s"), label, described)
+                               : g_steal_pointer(&described);
     self->augmentation_json = json_to_string(aug, FALSE);
   } else {
     self->augmentation = g_strdup(_("none"));

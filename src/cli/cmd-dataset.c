@@ -45,8 +45,9 @@ void cli_data_print(const PatinaDataSource *d, const char *dir)
     int excluded = 0;
     for (guint i = 0; i < d->manifest->images->len; i++)
       excluded += g_array_index(d->manifest->images, PatinaManifestImage, i).excluded;
-    printf("data: manifest %s: train %u, val %u, test %u", d->manifest_path, d->splits[0]->len,
-           d->splits[1]->len, d->splits[2]->len);
+    printf("data: manifest %s: train %u, val %u, test %u", d->manifest_path,
+           d->splits[PATINA_SPLIT_TRAIN]->len, d->splits[PATINA_SPLIT_VAL]->len,
+           d->splits[PATINA_SPLIT_TEST]->len);
     if (excluded)
       printf(", %d excluded", excluded);
     printf("\n");
@@ -76,8 +77,10 @@ int cli_train_folds(const PatinaTrainConfig *base, const PatinaDataSource *d, in
   g_autoptr(GArray) pool = NULL;
   if (d->manifest) {
     pool = g_array_new(FALSE, FALSE, sizeof(int));
-    g_array_append_vals(pool, d->splits[0]->data, d->splits[0]->len);
-    g_array_append_vals(pool, d->splits[1]->data, d->splits[1]->len);
+    g_array_append_vals(pool, d->splits[PATINA_SPLIT_TRAIN]->data,
+                        d->splits[PATINA_SPLIT_TRAIN]->len);
+    g_array_append_vals(pool, d->splits[PATINA_SPLIT_VAL]->data,
+                        d->splits[PATINA_SPLIT_VAL]->len);
   }
   printf("cross-validation: %d folds over %u images (stratified; byte-identical files share a "
          "fold)%s\n",

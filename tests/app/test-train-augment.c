@@ -193,7 +193,7 @@ static void test_restore(Fixture *f, gconstpointer user_data)
   g_autoptr(PatinaRun) paper_run = patina_run_load(paper_dir);
   g_assert_null(patina_run_get_damage(paper_run));
   /* the Runs table names the preset a run's parameters are, and only then */
-  g_assert_true(g_str_has_prefix(patina_run_get_augmentation(paper_run), "paper preset: "));
+  g_assert_true(g_str_has_prefix(patina_run_get_augmentation(paper_run), "Paper preset: "));
   g_assert_null(strstr(patina_run_get_augmentation(custom_run), "preset"));
 
   PatinaAugment other;

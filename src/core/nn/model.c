@@ -764,8 +764,8 @@ static void reduce_chunk(int worker, int n_workers, gpointer data)
   }
 }
 
-/* Backward through the layers after `stop` (-1: all of them); returns the buffer holding the
- * gradient w.r.t. the input of layer stop + 1 when want_dx (or stop >= 0). */
+/* Backward through the layers after `stop` (-1: all of them); when want_dx, returns the buffer
+ * holding the gradient w.r.t. the input of layer stop + 1 (else what it returns is scratch). */
 static float *backward_after(PatinaModel *m, const float *x, const float *dlogits, int n,
                              int stop, gboolean want_dx)
 {
