@@ -226,7 +226,8 @@ static void test_open_demo_action(Fixture *f, gconstpointer user_data)
   PatinaWorkspace *ws = patina_window_get_workspace(f->window);
   g_autofree char *dir = patina_workspace_demo_dir();
   g_assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));
-  patina_window_set_demo_per_class(f->window, 4);
+  /* enough images that the two requests below overlap (about half a second of drawing) */
+  patina_window_set_demo_per_class(f->window, 20);
   /* Asked twice before the first is drawn, it is drawn once: the second request waits for the
    * first rather than writing into the same folder (which ended in "Cannot move the demo"). */
   guint toasts = patina_window_get_n_toasts(f->window);
@@ -236,14 +237,14 @@ static void test_open_demo_action(Fixture *f, gconstpointer user_data)
   g_assert_cmpuint(patina_window_get_n_toasts(f->window), ==, toasts);
   g_assert_nonnull(patina_workspace_get_dataset(ws));
   g_assert_cmpstr(patina_workspace_get_dataset_path(ws), ==, dir);
-  g_assert_cmpuint(patina_workspace_get_dataset(ws)->samples->len, ==, 8);
+  g_assert_cmpuint(patina_workspace_get_dataset(ws)->samples->len, ==, 40);
   g_autofree char *partial = g_strconcat(dir, ".partial", NULL);
   g_assert_false(g_file_test(partial, G_FILE_TEST_EXISTS));
 
   /* A second time it opens what is there. */
   activate(f, "win.open-demo", NULL);
   wait_for(dataset_open, ws, "the demo data set to open again");
-  g_assert_cmpuint(patina_workspace_get_dataset(ws)->samples->len, ==, 8);
+  g_assert_cmpuint(patina_workspace_get_dataset(ws)->samples->len, ==, 40);
 }
 
 static gboolean demo_drawing(gpointer workspace)

@@ -375,7 +375,27 @@ static void test_image_to_page(Fixture *f, gconstpointer user_data)
   AdwViewStack *stack = ADW_VIEW_STACK(
     gtk_widget_get_ancestor(GTK_WIDGET(data_page(f)), ADW_TYPE_VIEW_STACK));
 
-  activate(f, "win.image-to-page", g_variant_new("(ss)", "layers", path));
+  /* what the viewer's ⋮ menu offers: each item's action with this image's path */
+  PatinaImageViewer *viewer = patina_data_page_get_viewer(data_page(f));
+  GtkMenuButton *menu_button =
+    GTK_MENU_BUTTON(find_widget(GTK_WIDGET(viewer), GTK_TYPE_MENU_BUTTON));
+  GMenuModel *menu = gtk_menu_button_get_menu_model(menu_button);
+  g_assert_cmpint(g_menu_model_get_n_items(menu), ==, 2);
+  const char *pages[] = {"augment", "layers"};
+  for (int i = 0; i < 2; i++) {
+    g_autofree char *action = NULL;
+    g_assert_true(g_menu_model_get_item_attribute(menu, i, G_MENU_ATTRIBUTE_ACTION, "s", &action));
+    g_assert_cmpstr(action, ==, "win.image-to-page");
+    g_autoptr(GVariant) target =
+      g_menu_model_get_item_attribute_value(menu, i, G_MENU_ATTRIBUTE_TARGET, NULL);
+    const char *page_name, *target_path;
+    g_variant_get(target, "(&s&s)", &page_name, &target_path);
+    g_assert_cmpstr(page_name, ==, pages[i]);
+    g_assert_cmpstr(target_path, ==, path);
+  }
+  g_autoptr(GVariant) layers_target =
+    g_menu_model_get_item_attribute_value(menu, 1, G_MENU_ATTRIBUTE_TARGET, NULL);
+  activate(f, "win.image-to-page", layers_target);
   g_assert_cmpstr(adw_view_stack_get_visible_child_name(stack), ==, "layers");
   PatinaLayersPage *layers = PATINA_LAYERS_PAGE(patina_window_get_page(f->window, "layers"));
   g_assert_cmpstr(patina_layers_page_get_image_path(layers), ==, path);
