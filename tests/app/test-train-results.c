@@ -133,7 +133,7 @@ static void test_manifest_split(Fixture *f, gconstpointer user_data)
   g_assert_no_error(error);
   g_autoptr(PatinaManifest) m = patina_manifest_create(ds, 0.34, 0.17, 3, &error);
   g_assert_no_error(error);
-  int val = 0, excluded = 0;
+  int val = 0, train = 0, excluded = 0;
   for (guint i = 0; i < m->images->len; i++) {
     PatinaManifestImage *im = &g_array_index(m->images, PatinaManifestImage, i);
     if (im->split == PATINA_SPLIT_VAL && !excluded) {
@@ -141,6 +141,8 @@ static void test_manifest_split(Fixture *f, gconstpointer user_data)
       excluded++;
     } else if (im->split == PATINA_SPLIT_VAL) {
       val++;
+    } else if (im->split == PATINA_SPLIT_TRAIN) {
+      train++;
     }
   }
   g_assert_cmpint(excluded, ==, 1);
@@ -170,6 +172,15 @@ static void test_manifest_split(Fixture *f, gconstpointer user_data)
   g_assert_true(json_parser_load_from_file(parser, record_path, &error));
   JsonObject *record = json_node_get_object(json_parser_get_root(parser));
   g_assert_true(json_object_get_null_member(record, "val_fraction"));
+
+  /* Cross-validation covers the manifest's train and validation images (out-of-fold, each
+   * once); its test images and the excluded one stay out. */
+  g_settings_set_int(s, "train-folds", 2);
+  job = run_to_end(f);
+  e = patina_job_get_evaluation(job);
+  g_assert_nonnull(e);
+  g_assert_cmpint(e->n, ==, train + val);
+  g_settings_reset(s, "train-folds");
   g_settings_reset(s, "train-val-fraction");
 }
 
