@@ -9,6 +9,7 @@
 #include "patina-misclassified-gallery.h"
 #include "patina-settings.h"
 #include "patina-train-augment.h"
+#include "patina-train-split.h"
 
 /* in the order of the combo rows' items; NULL-terminated for nick_get_mapping */
 static const char *const model_nicks[] = {"paper", "paper5", NULL};
@@ -48,6 +49,8 @@ struct _PatinaTrainPage {
 
   GSettings *settings;
   PatinaWorkspace *workspace;
+  GCancellable *split_cancellable; /* the manifest's counts being read */
+  char *split_note;                /* the Validation Share row's text with a manifest, or NULL */
   PatinaJob *job; /* the one whose signals we follow */
 };
 
@@ -164,10 +167,42 @@ static void update_dependent_rows(PatinaTrainPage *self)
   gboolean manifest = dataset_has_manifest(self);
   gtk_widget_set_sensitive(self->val_row,
                            !manifest && gtk_spin_button_get_value_as_int(self->folds_spin) < 2);
-  adw_action_row_set_subtitle(ADW_ACTION_ROW(self->val_row),
-                              manifest ? _("The data set's manifest (patina-dataset.json) sets "
-                                           "the split; its test images are left out")
-                                       : _("Per cent of each class held out"));
+  const char *note = !manifest          ? _("Per cent of each class held out")
+                     : self->split_note ? self->split_note
+                                        : _("The data set's manifest (patina-dataset.json) sets "
+                                            "the split; its test images are left out");
+  adw_action_row_set_subtitle(ADW_ACTION_ROW(self->val_row), note);
+}
+
+static void split_described(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  (void) source;
+  g_autoptr(PatinaTrainPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  char *note = patina_train_split_describe_finish(res, &error);
+  if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_free(self->split_note);
+  self->split_note =
+    note ? note : g_strdup_printf(_("The data set's manifest cannot be used: %s"), error->message);
+  update_dependent_rows(self);
+}
+
+/* The counts come from opening the data set as the job will, on a worker; asked again when the
+ * data set changes and whenever the page is shown (saving a crop on the Data page can make a
+ * manifest). */
+static void refresh_split_note(PatinaTrainPage *self)
+{
+  g_cancellable_cancel(self->split_cancellable);
+  g_clear_object(&self->split_cancellable);
+  g_clear_pointer(&self->split_note, g_free);
+  update_dependent_rows(self);
+  if (!dataset_has_manifest(self))
+    return;
+  self->split_cancellable = g_cancellable_new();
+  patina_train_split_describe_async(patina_workspace_get_dataset_path(self->workspace),
+                                    self->split_cancellable, split_described,
+                                    g_object_ref(self));
 }
 
 /* ---- following the job ---- */
@@ -381,10 +416,10 @@ void patina_train_page_set_workspace(PatinaTrainPage *self, PatinaWorkspace *wor
   self->workspace = g_object_ref(workspace);
   g_signal_connect_object(workspace, "notify::job", G_CALLBACK(on_job_changed), self,
                           G_CONNECT_SWAPPED);
-  g_signal_connect_object(workspace, "notify::dataset-path", G_CALLBACK(update_dependent_rows),
+  g_signal_connect_object(workspace, "notify::dataset-path", G_CALLBACK(refresh_split_note),
                           self, G_CONNECT_SWAPPED);
   on_job_changed(self);
-  update_dependent_rows(self);
+  refresh_split_note(self);
 }
 
 PatinaChart *patina_train_page_get_chart(PatinaTrainPage *self) { return self->chart; }
@@ -431,6 +466,9 @@ const char *patina_train_page_get_misclassified_path(PatinaTrainPage *self, guin
 static void patina_train_page_dispose(GObject *object)
 {
   PatinaTrainPage *self = PATINA_TRAIN_PAGE(object);
+  g_cancellable_cancel(self->split_cancellable);
+  g_clear_object(&self->split_cancellable);
+  g_clear_pointer(&self->split_note, g_free);
   if (self->job)
     g_signal_handlers_disconnect_by_data(self->job, self);
   g_clear_object(&self->job);
@@ -510,7 +548,7 @@ static void patina_train_page_init(PatinaTrainPage *self)
                                G_SETTINGS_BIND_DEFAULT, percent_get_mapping, percent_set_mapping,
                                NULL, NULL);
   bind_int(self, "train-folds", self->folds_spin);
-  g_signal_connect(self, "map", G_CALLBACK(update_dependent_rows), NULL);
+  g_signal_connect(self, "map", G_CALLBACK(refresh_split_note), NULL);
   update_dependent_rows(self);
   bind_int(self, "train-size", self->size_spin);
   bind_int(self, "train-epochs", self->epochs_spin);

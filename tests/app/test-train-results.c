@@ -123,6 +123,23 @@ static void test_confusion_and_metrics(Fixture *f, gconstpointer user_data)
 /* With a manifest, the Train page trains and evaluates on its split and leaves its excluded
  * images out, as patina-cli train does; the validation share does not apply and the run
  * records none. */
+typedef struct {
+  AdwActionRow *row;
+  const char *subtitle;
+} RowWait;
+
+static gboolean row_says(gpointer data)
+{
+  RowWait *w = data;
+  return g_strcmp0(adw_action_row_get_subtitle(w->row), w->subtitle) == 0;
+}
+
+static gboolean row_starts_with_cannot(gpointer row)
+{
+  return g_str_has_prefix(adw_action_row_get_subtitle(row),
+                          "The data set's manifest cannot be used: ");
+}
+
 static void test_manifest_split(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
@@ -133,7 +150,7 @@ static void test_manifest_split(Fixture *f, gconstpointer user_data)
   g_assert_no_error(error);
   g_autoptr(PatinaManifest) m = patina_manifest_create(ds, 0.34, 0.17, 3, &error);
   g_assert_no_error(error);
-  int val = 0, train = 0, excluded = 0;
+  int val = 0, train = 0, test = 0, excluded = 0;
   for (guint i = 0; i < m->images->len; i++) {
     PatinaManifestImage *im = &g_array_index(m->images, PatinaManifestImage, i);
     if (im->split == PATINA_SPLIT_VAL && !excluded) {
@@ -143,6 +160,8 @@ static void test_manifest_split(Fixture *f, gconstpointer user_data)
       val++;
     } else if (im->split == PATINA_SPLIT_TRAIN) {
       train++;
+    } else {
+      test++;
     }
   }
   g_assert_cmpint(excluded, ==, 1);
@@ -156,7 +175,11 @@ static void test_manifest_split(Fixture *f, gconstpointer user_data)
   activate(f, "win.show-page", g_variant_new_string("train"));
   settle();
   g_assert_false(gtk_widget_get_sensitive(GTK_WIDGET(val_row)));
-  g_assert_nonnull(strstr(adw_action_row_get_subtitle(val_row), "manifest"));
+  g_autofree char *note = g_strdup_printf(
+    "The data set's manifest sets the split: %d train and %d validation images; its %d test "
+    "images are left out",
+    train, val, test);
+  wait_for(row_says, &(RowWait){val_row, note}, "the manifest's counts on the row");
 
   reset_train_settings(1);
   g_autoptr(GSettings) s = patina_settings_new();
@@ -181,6 +204,13 @@ static void test_manifest_split(Fixture *f, gconstpointer user_data)
   g_assert_nonnull(e);
   g_assert_cmpint(e->n, ==, train + val);
   g_settings_reset(s, "train-folds");
+
+  /* A manifest that cannot be read is said so on the row, naming the file. */
+  g_assert_true(g_file_set_contents(path, "{ \"version\": 1, ", -1, NULL));
+  activate(f, "win.show-page", g_variant_new_string("data"));
+  activate(f, "win.show-page", g_variant_new_string("train"));
+  wait_for(row_starts_with_cannot, val_row, "the row to say the manifest cannot be used");
+  g_assert_nonnull(strstr(adw_action_row_get_subtitle(val_row), path));
   g_settings_reset(s, "train-val-fraction");
 }
 
