@@ -466,7 +466,7 @@ gboolean patina_model_reserve(PatinaModel *m, int batch, GError **error)
     PatinaLayer *l = &m->layers[i];
     gsize n_out = out_len(l) * batch;
     widest = MAX(widest, n_out);
-    if (is_view(m, i))
+    if (i > 0 && is_view(m, i))
       l->out = m->layers[i - 1].out;
     else if (l->type == PATINA_LAYER_FLATTEN)
       l->out = NULL; /* flatten of the input itself: forward points it at x */
