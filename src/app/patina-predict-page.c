@@ -374,29 +374,7 @@ static void clear_action(GtkWidget *widget, const char *name, GVariant *param)
   update_status(self);
 }
 
-typedef struct {
-  PatinaPredictPage *page; /* ref */
-  GFile *dest;
-} ExportData;
-
-static void export_written(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  ExportData *d = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *name = g_file_get_parse_name(d->dest);
-  g_autofree char *msg = NULL;
-  if (g_file_replace_contents_finish(G_FILE(source), res, NULL, &error))
-    msg = g_strdup_printf(_("Saved %s"), name);
-  else
-    msg = g_strdup_printf(_("Cannot save %s: %s"), name, error->message);
-  toast(d->page, msg);
-  g_object_unref(d->page);
-  g_object_unref(d->dest);
-  g_free(d);
-}
-
-/* The rows in the order the table shows them, written through a temporary file and a rename
- * on GIO's workers. */
+/* The rows in the order the table shows them. */
 static void export_csv_to(PatinaPredictPage *self, GFile *dest)
 {
   if (!self->model)
@@ -405,11 +383,9 @@ static void export_csv_to(PatinaPredictPage *self, GFile *dest)
   char *csv = patina_predictions_to_csv(G_LIST_MODEL(self->sorted),
                                         (const char *const *) meta->class_names);
   g_autoptr(GBytes) bytes = g_bytes_new_take(csv, strlen(csv));
-  ExportData *d = g_new0(ExportData, 1);
-  d->page = g_object_ref(self);
-  d->dest = g_object_ref(dest);
-  g_file_replace_contents_bytes_async(dest, bytes, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
-                                      NULL, export_written, d);
+  GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
+  if (PATINA_IS_WINDOW(root))
+    patina_window_save_bytes(PATINA_WINDOW(root), dest, bytes);
 }
 
 static void export_path_action(GtkWidget *widget, const char *name, GVariant *param)

@@ -32,9 +32,7 @@ static void save_written(GObject *source, GAsyncResult *res, gpointer user_data)
   save_data_free(d);
 }
 
-/* Writes bytes to dest through a temporary file and a rename (g_file_replace), on GIO's
- * workers; a toast says how it went. */
-static void save_bytes(PatinaWindow *self, GFile *dest, GBytes *bytes)
+void patina_window_save_bytes(PatinaWindow *self, GFile *dest, GBytes *bytes)
 {
   SaveData *d = g_new0(SaveData, 1);
   d->window = g_object_ref(self);
@@ -52,7 +50,7 @@ static void model_loaded(GObject *source, GAsyncResult *res, gpointer user_data)
     g_autofree char *msg = g_strdup_printf(_("Cannot read the trained model: %s"), error->message);
     patina_window_toast(d->window, msg);
   } else {
-    save_bytes(d->window, d->dest, bytes);
+    patina_window_save_bytes(d->window, d->dest, bytes);
   }
   save_data_free(d);
 }
@@ -89,7 +87,7 @@ static void export_history_to(PatinaWindow *self, GFile *dest)
     return;
   char *csv = patina_history_to_csv(patina_job_get_history(self->job));
   g_autoptr(GBytes) bytes = g_bytes_new_take(csv, strlen(csv));
-  save_bytes(self, dest, bytes);
+  patina_window_save_bytes(self, dest, bytes);
 }
 
 static void model_chosen(GtkWidget *owner, GListModel *files)

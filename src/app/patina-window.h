@@ -28,6 +28,9 @@ PatinaWindow *patina_window_new(GtkApplication *app);
 PatinaWorkspace *patina_window_get_workspace(PatinaWindow *self);
 /* Shows a toast (and remembers it for patina_window_get_last_toast). */
 void patina_window_toast(PatinaWindow *self, const char *message);
+/* Writes bytes to dest through a temporary file and a rename (g_file_replace), on GIO's
+ * workers, so a failed write leaves the old file; a toast says how it went. */
+void patina_window_save_bytes(PatinaWindow *self, GFile *dest, GBytes *bytes);
 const char *patina_window_get_last_toast(PatinaWindow *self);
 /* Hides the toast showing, if any. */
 void patina_window_dismiss_toast(PatinaWindow *self);
