@@ -298,15 +298,6 @@ static void test_six_colormaps_pixels(void)
   g_assert_null(paper[6]);
 }
 
-static int count(const char *haystack, gsize len, const char *needle)
-{
-  int n = 0;
-  gsize nl = strlen(needle);
-  for (gsize i = 0; i + nl <= len; i++)
-    n += memcmp(haystack + i, needle, nl) == 0;
-  return n;
-}
-
 typedef struct {
   int elements, images;
   char *root, *width;
@@ -355,11 +346,7 @@ static void test_svg_and_pdf(void)
   g_free(scan.root);
   g_free(scan.width);
 
-  g_autofree char *bytes = NULL;
-  g_assert_true(g_file_get_contents(pdf, &bytes, &len, NULL));
-  g_assert_cmpint(memcmp(bytes, "%PDF-", 5), ==, 0);
-  int pages = count(bytes, len, "/Type /Page") - count(bytes, len, "/Type /Pages");
-  g_assert_cmpint(pages, ==, 1);
+  g_assert_cmpint(test_pdf_pages(pdf), ==, 1);
 }
 
 static void test_caption(void)

@@ -471,15 +471,6 @@ static void test_cli_bad_input(void)
   g_assert_false(g_file_test(o, G_FILE_TEST_EXISTS)); /* nothing half-written */
 }
 
-static int count(const char *hay, gsize len, const char *needle)
-{
-  int n = 0;
-  gsize nl = strlen(needle);
-  for (gsize i = 0; i + nl <= len; i++)
-    n += memcmp(hay + i, needle, nl) == 0;
-  return n;
-}
-
 static void svg_root(G_GNUC_UNUSED GMarkupParseContext *ctx, const char *name,
                      G_GNUC_UNUSED const char **names, G_GNUC_UNUSED const char **values,
                      gpointer user_data, G_GNUC_UNUSED GError **error)
@@ -505,17 +496,14 @@ static void test_cli_figure(void)
                                 "fig.pdf", NULL);
   g_assert_cmpint(p->status, ==, 0);
   g_autofree char *pdf = in_tmp("fig.pdf");
-  g_autofree char *bytes = NULL;
-  gsize len;
-  g_assert_true(g_file_get_contents(pdf, &bytes, &len, NULL));
-  g_assert_cmpint(memcmp(bytes, "%PDF-", 5), ==, 0);
-  g_assert_cmpint(count(bytes, len, "/Type /Page") - count(bytes, len, "/Type /Pages"), ==, 1);
+  g_assert_cmpint(test_pdf_pages(pdf), ==, 1);
 
   g_autoptr(CliRun) v = cli_run(tmp, "gradcam", "model.safetensors", "az.png", "-o", "fig.svg",
                                 NULL);
   g_assert_cmpint(v->status, ==, 0);
   g_autofree char *svg = in_tmp("fig.svg");
   g_autofree char *text = NULL;
+  gsize len;
   g_assert_true(g_file_get_contents(svg, &text, &len, NULL));
   g_autofree char *root = NULL;
   GMarkupParser parser = { .start_element = svg_root };

@@ -2,6 +2,7 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <string.h>
 
 void test_remove_tree(const char *path)
 {
@@ -17,4 +18,18 @@ void test_remove_tree(const char *path)
   } else {
     g_remove(path);
   }
+}
+
+int test_pdf_pages(const char *path)
+{
+  g_autofree char *data = NULL;
+  gsize len;
+  g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+  g_assert_true(len > 5 && memcmp(data, "%PDF-", 5) == 0);
+  int pages = 0;
+  static const char key[] = "/Type /Page";
+  const gsize n = sizeof key - 1;
+  for (const char *p = data, *end = data + len; (p = memmem(p, end - p, key, n)); p++)
+    pages += p + n >= end || p[n] != 's'; /* "/Type /Pages" is the page tree */
+  return pages;
 }

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../testutil.h"
 #include "app-test.h"
 
 #include "nn/model.h"
@@ -513,20 +514,6 @@ static void export_and_wait(Fixture *f, const char *path)
   wait_for(toast_after, &tw, "the export's toast");
 }
 
-static int count_pdf_pages(const char *path)
-{
-  g_autofree char *data = NULL;
-  gsize len;
-  g_assert_true(g_file_get_contents(path, &data, &len, NULL));
-  g_assert_true(len > 4 && memcmp(data, "%PDF", 4) == 0);
-  int pages = 0;
-  /* memmem: the compressed streams hold NUL bytes */
-  for (const char *p = data; (p = memmem(p, len - (p - data), "/Type /Page", 11)); p++)
-    if (p + 11 < data + len && p[11] != 's')
-      pages++;
-  return pages;
-}
-
 static void test_export(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
@@ -562,11 +549,11 @@ static void test_export(Fixture *f, gconstpointer user_data)
   /* PDF: one page; the paper's six colormaps too */
   g_autofree char *pdf = g_build_filename(f->tmp, "conv1.pdf", NULL);
   export_and_wait(f, pdf);
-  g_assert_cmpint(count_pdf_pages(pdf), ==, 1);
+  g_assert_cmpint(test_pdf_pages(pdf), ==, 1);
   page_activate(GTK_WIDGET(page_of(f)), "layers.six-colormaps", "b", TRUE);
   g_autofree char *six = g_build_filename(f->tmp, "six.pdf", NULL);
   export_and_wait(f, six);
-  g_assert_cmpint(count_pdf_pages(six), ==, 1);
+  g_assert_cmpint(test_pdf_pages(six), ==, 1);
   g_assert_nonnull(strstr(patina_window_get_last_toast(f->window), "Saved"));
 
   /* unwritable: a toast naming the path, nothing written */

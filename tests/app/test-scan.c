@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../testutil.h"
 #include "app-test.h"
 
 #include "data/demo.h"
@@ -186,19 +187,6 @@ static void export_and_wait(Fixture *f, const char *action, const char *path)
   g_test_message("%s", patina_window_get_last_toast(f->window));
 }
 
-static int count_pdf_pages(const char *path)
-{
-  g_autofree char *data = NULL;
-  gsize len;
-  g_assert_true(g_file_get_contents(path, &data, &len, NULL));
-  g_assert_true(len > 4 && memcmp(data, "%PDF", 4) == 0);
-  int pages = 0;
-  for (const char *p = data; (p = memmem(p, len - (p - data), "/Type /Page", 11)); p++)
-    if (p + 11 < data + len && p[11] != 's')
-      pages++;
-  return pages;
-}
-
 static void test_matches_core(Fixture *f, gconstpointer user_data)
 {
   (void) user_data;
@@ -266,7 +254,7 @@ static void test_matches_core(Fixture *f, gconstpointer user_data)
   cairo_surface_destroy(s);
   g_autofree char *pdf = g_build_filename(f->tmp, "scan.pdf", NULL);
   export_and_wait(f, "predict.scan-export-path", pdf);
-  g_assert_cmpint(count_pdf_pages(pdf), ==, 1);
+  g_assert_cmpint(test_pdf_pages(pdf), ==, 1);
   g_autofree char *svg = g_build_filename(f->tmp, "scan.svg", NULL);
   page_action(f, "predict.scan-overlay", g_variant_new_int32(0)); /* one class's panel */
   export_and_wait(f, "predict.scan-export-path", svg);
