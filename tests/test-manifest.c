@@ -1082,11 +1082,18 @@ static void test_data_source_training(void)
   g_assert_nonnull(strstr(error->message, path));
   g_clear_error(&error);
   g_assert_true(patina_data_source_check_training(&d, TRUE, &error));
+  /* the folds' pool: the train and val images, in that order; never the test ones */
+  g_autoptr(GArray) pool = patina_data_source_fold_pool(&d);
+  g_assert_cmpuint(pool->len, ==, d.splits[PATINA_SPLIT_VAL]->len);
+  for (guint i = 0; i < pool->len; i++)
+    g_assert_cmpint(g_array_index(pool, int, i), ==,
+                    g_array_index(d.splits[PATINA_SPLIT_VAL], int, i));
 
   /* the class folders alone (no manifest) always train */
   g_auto(PatinaDataSource) plain = {0};
   g_assert_true(patina_data_source_open(root, PATINA_MANIFEST_IGNORE, &plain, NULL, NULL, &error));
   g_assert_true(patina_data_source_check_training(&plain, FALSE, &error));
+  g_assert_null(patina_data_source_fold_pool(&plain)); /* every image */
   test_remove_tree(root);
 }
 

@@ -169,21 +169,14 @@ static gboolean train_single(PatinaJob *self, GCancellable *cancellable, GError 
   return ok;
 }
 
-/* With a manifest, the folds cover its train and val images; its test images stay unseen. */
+/* With a manifest, the folds cover its train and val images (patina_data_source_fold_pool). */
 static gboolean train_folds(PatinaJob *self, GCancellable *cancellable, PatinaFoldsResult *out,
                             GError **error)
 {
-  const PatinaDataSource *data = self->worker_data;
-  g_autoptr(GArray) pool = g_array_new(FALSE, FALSE, sizeof(int));
-  if (data->manifest) {
-    g_array_append_vals(pool, data->splits[PATINA_SPLIT_TRAIN]->data,
-                        data->splits[PATINA_SPLIT_TRAIN]->len);
-    g_array_append_vals(pool, data->splits[PATINA_SPLIT_VAL]->data,
-                        data->splits[PATINA_SPLIT_VAL]->len);
-  }
-  return patina_train_folds(&self->cfg, data->ds, pool->len ? (const int *) pool->data : NULL,
-                            (int) pool->len, on_fold, on_progress, self, cancellable, out,
-                            error);
+  g_autoptr(GArray) pool = patina_data_source_fold_pool(self->worker_data);
+  return patina_train_folds(&self->cfg, self->worker_ds, pool ? (const int *) pool->data : NULL,
+                            pool ? (int) pool->len : 0, on_fold, on_progress, self, cancellable,
+                            out, error);
 }
 
 void patina_job_train_worker(GTask *task, gpointer source, gpointer task_data,

@@ -74,14 +74,7 @@ int cli_train_folds(const PatinaTrainConfig *base, const PatinaDataSource *d, in
 {
   g_autoptr(GError) error = NULL;
   /* With a manifest, the folds cover its train and val images; its test images stay unseen. */
-  g_autoptr(GArray) pool = NULL;
-  if (d->manifest) {
-    pool = g_array_new(FALSE, FALSE, sizeof(int));
-    g_array_append_vals(pool, d->splits[PATINA_SPLIT_TRAIN]->data,
-                        d->splits[PATINA_SPLIT_TRAIN]->len);
-    g_array_append_vals(pool, d->splits[PATINA_SPLIT_VAL]->data,
-                        d->splits[PATINA_SPLIT_VAL]->len);
-  }
+  g_autoptr(GArray) pool = patina_data_source_fold_pool(d);
   printf("cross-validation: %d folds over %u images (stratified; byte-identical files share a "
          "fold)%s\n",
          k, pool ? pool->len : d->ds->samples->len,

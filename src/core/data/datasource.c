@@ -17,6 +17,16 @@ gboolean patina_data_source_has_manifest(const char *dir)
   return g_file_test(path, G_FILE_TEST_EXISTS);
 }
 
+GArray *patina_data_source_fold_pool(const PatinaDataSource *d)
+{
+  if (!d->manifest)
+    return NULL;
+  GArray *pool = g_array_new(FALSE, FALSE, sizeof(int));
+  for (int s = PATINA_SPLIT_TRAIN; s <= PATINA_SPLIT_VAL; s++)
+    g_array_append_vals(pool, d->splits[s]->data, d->splits[s]->len);
+  return pool;
+}
+
 gboolean patina_data_source_check_training(const PatinaDataSource *d, gboolean folds,
                                            GError **error)
 {

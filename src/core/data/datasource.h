@@ -34,6 +34,9 @@ gboolean patina_data_source_has_manifest(const char *dir);
 /* With a manifest, a run needs images in its train split, and cross-validation (folds) in its
  * train and validation splits together. An error otherwise: an empty split's NULL indices would
  * read as "no split" to patina_train and train on every image, the test ones too. */
+/* The sample indices cross-validation folds: with a manifest its train and validation images
+ * (its test images stay unseen); NULL without one (every image). */
+GArray *patina_data_source_fold_pool(const PatinaDataSource *d);
 gboolean patina_data_source_check_training(const PatinaDataSource *d, gboolean folds,
                                            GError **error);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PatinaDataSource, patina_data_source_clear)
